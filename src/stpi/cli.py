@@ -1,0 +1,171 @@
+"""The ``stpi`` command: parses options, calls one service function, renders."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from stpi import console, service
+from stpi.analysis import plan_status
+from stpi.errors import InputError, StpiError
+from stpi.framework import default_framework, default_plan, export_framework, load_framework
+from stpi.i18n import set_lang, tr
+
+app = typer.Typer(
+    help="科技进步水平指数监测评估系统 stpi — S&T progress index monitoring and evaluation.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+framework_app = typer.Typer(help="指标框架:查看、导出、校验、导入官方参数 Indicator framework.", no_args_is_help=True)
+plan_app = typer.Typer(help="实施方案:指标、目标、责任单位 The plan.", no_args_is_help=True)
+app.add_typer(framework_app, name="framework")
+app.add_typer(plan_app, name="plan")
+
+
+class Lang(str, Enum):
+    zh = "zh"
+    en = "en"
+
+
+class Missing(str, Enum):
+    propagate = "propagate"
+    zero = "zero"
+    reweight = "reweight"
+
+
+class TableFormat(str, Enum):
+    csv = "csv"
+    xlsx = "xlsx"
+    yaml = "yaml"
+
+
+class PlanFormat(str, Enum):
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+FrameworkOpt = Annotated[Optional[str], typer.Option("--framework", "-f", help="指标框架文件 framework file (YAML/CSV/XLSX); 默认为内置 default: the one in force")]
+OutputOpt = Annotated[Optional[str], typer.Option("--output", "-o", help="输出文件 output file; 默认标准输出 default: standard output")]
+
+
+@app.callback()
+def _root(lang: Annotated[Optional[Lang], typer.Option("--lang", help="界面语言 output language (zh/en); 或 or STPI_LANG")] = None) -> None:
+    set_lang(lang.value if lang else None)
+
+
+def _emit(data: bytes, output: str | None) -> None:
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        Path(output).write_bytes(data)
+        console.err.print(tr("wrote", path=output))
+
+
+@app.command()
+def status(
+    missing: Annotated[Missing, typer.Option(help="缺失值处理 missing-value policy for the incomplete baseline")] = Missing.reweight,
+    framework: FrameworkOpt = None,
+    top: Annotated[int, typer.Option(help="每张排行表的行数 rows per ranking")] = 8,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON output JSON")] = False,
+) -> None:
+    """实施方案基期与目标的综合指数、一二级指标、贡献与提升空间、责任单位 The plan's index at baseline and targets."""
+    plan = default_plan()
+    s = plan_status(plan, service.resolve_framework(framework), missing=missing.value)
+    if as_json:
+        typer.echo(json.dumps(s.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        console.print_status(s, plan, top=top)
+
+
+@app.command()
+def compute(
+    data: Annotated[str, typer.Option("--data", "-d", help="长表数据 long table region,year,indicator,value (CSV/XLSX)")],
+    framework: FrameworkOpt = None,
+    output: OutputOpt = None,
+    missing: Annotated[Missing, typer.Option(help="缺失值处理 missing-value policy")] = Missing.propagate,
+    normalise: Annotated[str, typer.Option(help="标准化方法 normalisation method (official: ratio)")] = "ratio",
+    aggregate: Annotated[str, typer.Option(help="加权方法 aggregation method (official: arithmetic)")] = "arithmetic",
+) -> None:
+    """计算每个地区、每年、每个节点的指数与排名 Compute every node for every region and year."""
+    recipe = service.make_recipe(missing.value, normalise, aggregate)
+    result = service.compute_file(framework, data, recipe)
+    if not recipe.is_official:
+        console.err.print(tr("not_official_method", recipe=json.dumps(recipe.to_dict())), style="yellow")
+    if result.framework.is_illustrative:
+        console.err.print(tr("illustrative"), style="yellow")
+    gaps = result.values.missing()
+    if len(gaps):
+        console.err.print(tr("missing_inputs", policy=recipe.aggregate.missing), style="yellow")
+        console.err.print(gaps.to_string(index=False, max_rows=50))
+    if output is None:
+        _emit(service.result_csv(result), None)
+    else:
+        service.write_result(result, data, output)
+        console.err.print(tr("wrote", path=output))
+
+
+@framework_app.command("show")
+def framework_show(framework: FrameworkOpt = None) -> None:
+    """以树形表格显示指标框架 Show the tree with weights, standards and provenance."""
+    console.print_framework(service.resolve_framework(framework))
+
+
+@framework_app.command("export")
+def framework_export(
+    format: Annotated[TableFormat, typer.Option("--format", help="csv / yaml / xlsx")] = TableFormat.yaml,
+    output: OutputOpt = None,
+    framework: FrameworkOpt = None,
+) -> None:
+    """导出指标框架 Export the framework (the one in force unless --framework)."""
+    _emit(export_framework(service.resolve_framework(framework), format.value), output)
+
+
+@framework_app.command("validate")
+def framework_validate(file: Annotated[str, typer.Argument(help="框架文件 framework file")]) -> None:
+    """校验指标框架文件,一次列出全部问题 Validate a framework file, listing every problem."""
+    fw = load_framework(file)
+    console.out.print(tr("valid", n=len(fw.nodes), k=len(fw.leaves)), style="green")
+
+
+@framework_app.command("import")
+def framework_import(
+    file: Annotated[str, typer.Argument(help="官方参数表 official parameter table (YAML/CSV/XLSX)")],
+    source: Annotated[Optional[str], typer.Option(help="官方来源(文件未注明时必填) official source, when the file states none")] = None,
+) -> None:
+    """导入官方权重与标准值,替换示意参数 Import the official weights and standards."""
+    fw, path = service.import_framework(file, source, default_plan())
+    console.out.print(tr("imported", title=fw.title, k=len(fw.leaves), path=path), style="green")
+
+
+@plan_app.command("show")
+def plan_show() -> None:
+    """显示实施方案的32项指标 Show the plan's indicators."""
+    console.print_plan(default_plan())
+
+
+@plan_app.command("export")
+def plan_export(
+    format: Annotated[PlanFormat, typer.Option("--format", help="csv / xlsx")] = PlanFormat.csv,
+    output: OutputOpt = None,
+) -> None:
+    """导出实施方案指标表 Export the plan table."""
+    _emit(service.plan_export(default_plan(), default_framework(), format.value, output), output)
+
+
+def main() -> None:
+    """Entry point: run the app, turning stpi errors into a clean message and exit code."""
+    try:
+        app(standalone_mode=False)
+    except InputError as exc:
+        console.print_problems(exc.problems)
+        raise SystemExit(2) from None
+    except StpiError as exc:
+        console.err.print(f"错误 error: {exc}", style="red")
+        raise SystemExit(1) from None

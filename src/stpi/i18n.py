@@ -1,0 +1,90 @@
+"""User-facing words in Chinese (default) and English."""
+
+from __future__ import annotations
+
+import os
+
+__all__ = ["LANGS", "get_lang", "set_lang", "tr"]
+
+LANGS = ("zh", "en")
+_state = {"lang": ""}
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "index": ("综合科技进步水平指数", "Composite S&T progress index"),
+    "illustrative": (
+        "【示意参数】权重与标准值并非甘肃省官方数值,指数仅供演示与测算参考",
+        "[ILLUSTRATIVE PARAMETERS] weights and standards are not the official Gansu values",
+    ),
+    "official": ("参数来源:官方", "Parameters: official"),
+    "baseline": ("基期", "Baseline"),
+    "target": ("目标", "Target"),
+    "goal": ("规划目标", "Plan goal"),
+    "at_least": ("以上", "or more"),
+    "about": ("左右", "about"),
+    "rank_goal": ("全省排名目标", "Rank goal"),
+    "of": ("共", "of"),
+    "incomplete": (
+        "{year}年指数不完整:缺少 {codes} 的数值;此处按缺失值处理方式“{policy}”计算,完整口径下无法得出",
+        "The {year} index is incomplete: {codes} missing; shown under the missing-value policy '{policy}', undefined without it",
+    ),
+    "policy.propagate": ("propagate(缺失即无结果)", "propagate (missing stays missing)"),
+    "policy.zero": ("zero(缺失记0分)", "zero (missing scores 0)"),
+    "policy.reweight": ("reweight(同级已有指标权重重新归一)", "reweight (present siblings re-normalised)"),
+    "areas_groups": ("一级、二级指标得分", "Areas and groups"),
+    "code": ("代码", "Code"),
+    "name": ("名称", "Name"),
+    "weight": ("权重", "Weight"),
+    "headroom": ("提升空间(点)", "Headroom (pts)"),
+    "contribution": ("贡献(点)", "Contribution (pts)"),
+    "gain": ("达标增量(点)", "Gain at target (pts)"),
+    "score": ("得分", "Score"),
+    "unit": ("单位", "Unit"),
+    "no": ("序号", "No."),
+    "lead": ("牵头单位", "Lead"),
+    "responsible": ("责任单位", "Responsible"),
+    "rank": ("排名目标", "Rank goal"),
+    "top_contrib": ("基期贡献最大的指标", "Largest contributions at baseline"),
+    "top_headroom": ("提升空间最大的指标(距满分)", "Most headroom (to the cap)"),
+    "top_gain": ("实现目标后拉动最大的指标", "Largest gains if targets are met"),
+    "notes": ("数据质量说明", "Data-quality notes"),
+    "plan_table": ("实施方案指标表", "Plan indicators"),
+    "errors": ("输入有误,未写出任何文件", "Invalid input; nothing was written"),
+    "file": ("文件", "File"),
+    "row": ("行", "Row"),
+    "field": ("列", "Column"),
+    "reason": ("原因", "Reason"),
+    "value": ("值", "Value"),
+    "valid": ("校验通过:{n} 个节点,{k} 个末级指标", "Valid: {n} nodes, {k} indicators"),
+    "imported": (
+        "已导入指标框架 {title}:{k} 个指标;此后所有计算使用该参数。保存于 {path}",
+        "Imported framework {title}: {k} indicators; all computations now use it. Stored at {path}",
+    ),
+    "wrote": ("已写出 {path}", "Wrote {path}"),
+    "missing_inputs": ("缺失的输入(按“{policy}”处理):", "Missing inputs (policy '{policy}'):"),
+    "not_official_method": (
+        "注意:使用了非官方方法 {recipe},结果不可与官方指数直接比较",
+        "Note: non-official method {recipe}; results are not comparable with the official index",
+    ),
+    "change": ("变化", "Change"),
+    "part": ("对总指数变化的贡献", "Part of the index change"),
+    "effective_weight": ("有效权重", "Effective weight"),
+    "raw": ("原始值", "Value"),
+}
+
+
+def get_lang() -> str:
+    """The language in force: set explicitly, else STPI_LANG, else Chinese."""
+    lang = _state["lang"] or os.environ.get("STPI_LANG", "zh")
+    return lang if lang in LANGS else "zh"
+
+
+def set_lang(lang: str | None) -> None:
+    """Choose the language for this process."""
+    _state["lang"] = lang or ""
+
+
+def tr(key: str, **kwargs: object) -> str:
+    """The message ``key`` in the language in force."""
+    zh, en = MESSAGES[key]
+    text = en if get_lang() == "en" else zh
+    return text.format(**kwargs) if kwargs else text

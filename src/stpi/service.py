@@ -1,0 +1,141 @@
+"""Operations behind the commands: each takes plain arguments and returns data or bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from stpi.analysis import IndexResult, compute_index, read_values
+from stpi.engine import Aggregate, Normalise, Recipe
+from stpi.errors import InputError, MethodError, Problem
+from stpi.framework import Framework, Plan, Provenance, default_framework, load_framework
+from stpi.framework.embedded import imported_framework_path
+from stpi.framework.io import export_framework
+from stpi.tables import write_table
+
+__all__ = [
+    "PLAN_COLUMNS",
+    "compute_file",
+    "import_framework",
+    "make_recipe",
+    "parse_method",
+    "plan_export",
+    "plan_rows",
+    "resolve_framework",
+    "result_csv",
+    "write_result",
+]
+
+
+def resolve_framework(path: str | None) -> Framework:
+    """The framework in the given file, or the one in force."""
+    return load_framework(path) if path else default_framework()
+
+
+def parse_method(text: str) -> tuple[str, dict[str, float]]:
+    """``name`` or ``name:a,b`` → (name, params); used for --normalise overrides."""
+    name, _, rest = text.partition(":")
+    if not rest:
+        return name.strip(), {}
+    try:
+        numbers = [float(x) for x in rest.split(",")]
+    except ValueError:
+        raise MethodError(f"方法参数应为数字 method parameters must be numbers: {text!r}") from None
+    keys = {"minmax": ("low", "high"), "zscore": ("mean", "sd")}.get(name.strip(), tuple(f"p{i}" for i in range(len(numbers))))
+    return name.strip(), dict(zip(keys, numbers))
+
+
+def make_recipe(missing: str, normalise: str, aggregate: str) -> Recipe:
+    """A recipe from command-line choices; unknown names fail listing the valid ones."""
+    method, params = parse_method(normalise)
+    recipe = Recipe(Normalise(method, params), Aggregate(aggregate, missing))
+    recipe.normalise.check()
+    recipe.aggregate.check()
+    return recipe
+
+
+def compute_file(framework_path: str | None, data_path: str, recipe: Recipe) -> IndexResult:
+    """Compute the index of every node for every region-year in a long data file."""
+    fw = resolve_framework(framework_path)
+    return compute_index(fw, read_values(data_path, fw), recipe)
+
+
+def result_csv(result: IndexResult) -> bytes:
+    """The long result table region,year,code,value,rank as CSV bytes."""
+    frame = result.long()
+    return frame.to_csv(index=False, lineterminator="\n", float_format="%.15g").encode("utf-8")
+
+
+def recipe_record(result: IndexResult, data_path: str) -> dict[str, Any]:
+    """What is saved beside a result so it can be rebuilt: recipe, framework, data checksum."""
+    return {
+        "recipe": result.recipe.to_dict(),
+        "framework": {"id": result.framework.id, "sha256": result.framework.fingerprint()},
+        "data": {"file": Path(data_path).name, "sha256": hashlib.sha256(Path(data_path).read_bytes()).hexdigest()},
+        "illustrative_parameters": result.framework.is_illustrative,
+    }
+
+
+def write_result(result: IndexResult, data_path: str, output: str) -> None:
+    """Write the result and its recipe beside it (``OUT.recipe.json``)."""
+    payload = result_csv(result)
+    recipe = json.dumps(recipe_record(result, data_path), ensure_ascii=False, indent=2)
+    Path(output).write_bytes(payload)
+    Path(output).with_suffix(".recipe.json").write_text(recipe, encoding="utf-8")
+
+
+def import_framework(path: str, source: str | None, plan: Plan) -> tuple[Framework, Path]:
+    """Validate an official parameter table and make it the framework in force.
+
+    The table must have the same indicators as the plan. Parameters without a
+    stated provenance are marked official from ``source``; without ``source``
+    they must state their provenance in the file.
+    """
+    unstated = Provenance("assumed", f"文件未注明来源 not stated in {Path(path).name}")
+    fw = load_framework(path, default_provenance=Provenance("official", source) if source else unstated)
+    if source is None and unstated in fw.parameter_provenances():
+        raise InputError([Problem(path, None, "weight_provenance", "未注明参数来源:请在表中填写 weight_provenance/standard_provenance,或用 --source 指明官方来源 parameters state no provenance: fill the provenance columns or give --source")])
+    plan.check_against(fw)
+    target = imported_framework_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    export_framework(fw, "yaml", tmp)
+    shutil.move(tmp, target)  # atomic on one file system: never a half-written framework
+    return fw, target
+
+
+PLAN_COLUMNS = ["no", "code", "group", "name", "unit", "baseline_{b}", "target_{t}", "target_at_least", "lead", "responsible", "rank_goal", "name_en", "sub_targets", "measures", "note", "source"]
+
+
+def plan_rows(plan: Plan, fw: Framework) -> tuple[list[str], list[dict[str, Any]]]:
+    """The plan as flat rows (departments joined by ';', empty where the plan has no value)."""
+    cols = [c.format(b=plan.baseline_year, t=plan.target_year) for c in PLAN_COLUMNS]
+    rows = []
+    for i in plan.indicators:
+        rows.append(
+            dict(
+                zip(
+                    cols,
+                    [
+                        i.no, i.code, fw.node(i.group).name if i.group in fw else i.group, i.name, i.unit,
+                        "" if i.baseline is None else repr(i.baseline), repr(i.target), int(i.target_at_least),
+                        ";".join(plan.department(d).name for d in i.lead),
+                        ";".join(plan.department(d).name for d in i.responsible),
+                        i.rank_goal, i.name_en,
+                        ";".join(f"{s.name} {s.target!r}" for s in i.sub_targets),
+                        i.measures, i.note, i.source,
+                    ],
+                )
+            )
+        )
+    return cols, rows
+
+
+def plan_export(plan: Plan, fw: Framework, fmt: str, output: str | None) -> bytes:
+    """The plan table as CSV or XLSX bytes (written to ``output`` if given)."""
+    cols, rows = plan_rows(plan, fw)
+    return write_table(rows, cols, output, fmt=fmt, sheet="plan")
+

@@ -1,0 +1,137 @@
+"""Reading and writing flat tables (CSV, XLSX) the way Chinese offices produce them.
+
+CSV files from Excel or WPS come as UTF-8 (with or without BOM) or GB18030;
+rows keep their spreadsheet row numbers so problems can be located.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stpi.errors import InputError, Problem
+
+__all__ = ["Table", "read_table", "write_table", "safe_cell"]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A header and rows of text cells, each row with its spreadsheet row number."""
+
+    file: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[int, dict[str, str]], ...]
+
+
+def _decode(raw: bytes, file: str) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError([Problem(file, None, None, "无法识别文件编码(应为 UTF-8 或 GB18030) unknown text encoding")])
+
+
+def _read_csv(path: Path) -> list[list[str]]:
+    text = _decode(path.read_bytes(), str(path))
+    return [row for row in csv.reader(io.StringIO(text))]
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken file
+        raise InputError([Problem(str(path), None, None, f"不是有效的 XLSX 文件 not a valid XLSX file ({exc})")]) from exc
+    try:
+        ws = book[sheet] if sheet else book.worksheets[0]
+    except KeyError:
+        raise InputError([Problem(str(path), None, None, f"没有工作表 no sheet named {sheet!r}")]) from None
+    rows = [["" if v is None else _cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
+    book.close()
+    return rows
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return repr(value)
+    return str(value)
+
+
+def read_table(path: str | Path, *, sheet: str | None = None) -> Table:
+    """Read a CSV or XLSX file into text cells; blank lines are skipped."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError([Problem(str(path), None, None, "文件不存在 file not found")])
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        raw = _read_xlsx(path, sheet)
+    elif suffix in (".csv", ".txt"):
+        raw = _read_csv(path)
+    else:
+        raise InputError([Problem(str(path), None, None, f"不支持的文件类型 unsupported file type {suffix!r} (.csv, .xlsx)")])
+    if not raw or not any(c.strip() for c in raw[0]):
+        raise InputError([Problem(str(path), 1, None, "缺少表头行 missing header row")])
+    columns = tuple(c.strip() for c in raw[0])
+    rows = []
+    for number, cells in enumerate(raw[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        cells = list(cells) + [""] * (len(columns) - len(cells))
+        rows.append((number, {col: cells[i].strip() for i, col in enumerate(columns) if col}))
+    return Table(str(path), columns, tuple(rows))
+
+
+def safe_cell(value: Any) -> Any:
+    """Neutralise text that a spreadsheet would run as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def write_table(
+    rows: list[dict[str, Any]], columns: list[str], path: str | Path | None, *, fmt: str, sheet: str = "Sheet1"
+) -> bytes:
+    """Write rows as CSV (UTF-8) or XLSX; return the bytes, and write them to ``path`` if given."""
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
+        data = buffer.getvalue().encode("utf-8")
+    elif fmt == "xlsx":
+        data = _xlsx_bytes(rows, columns, sheet)
+    else:
+        raise ValueError(fmt)
+    if path is not None:
+        Path(path).write_bytes(data)
+    return data
+
+
+def _xlsx_bytes(rows: list[dict[str, Any]], columns: list[str], sheet: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet
+    ws.append(columns)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append([safe_cell(row.get(c)) for c in columns])
+    ws.freeze_panes = "A2"
+    for i, col in enumerate(columns, start=1):
+        width = max([len(str(col))] + [len(str(r.get(col) or "")) for r in rows[:200]])
+        ws.column_dimensions[ws.cell(1, i).column_letter].width = min(60, max(8, width * 1.6))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

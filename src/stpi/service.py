@@ -66,7 +66,7 @@ def compute_file(framework_path: str | None, data_path: str, recipe: Recipe) -> 
 def result_csv(result: IndexResult) -> bytes:
     """The long result table region,year,code,value,rank as CSV bytes."""
     frame = result.long()
-    return frame.to_csv(index=False, lineterminator="\n", float_format="%.15g").encode("utf-8")
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")  # shortest round-trip floats
 
 
 def recipe_record(result: IndexResult, data_path: str) -> dict[str, Any]:

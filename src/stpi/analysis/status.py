@@ -84,7 +84,8 @@ class PlanStatus:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN becomes None)."""
-        return _clean(asdict(self))
+        out: dict[str, Any] = _clean(asdict(self))
+        return out
 
 
 def _clean(obj: Any) -> Any:
@@ -170,9 +171,9 @@ def _groups(result: IndexResult, plan: Plan, framework: Framework) -> tuple[Grou
 
 
 def _indicators(result: IndexResult, plan: Plan, framework: Framework) -> tuple[IndicatorRow, ...]:
-    base = result.contributions(plan.region, plan.baseline_year).set_index("code")
-    target = result.contributions(plan.region, plan.target_year).set_index("code")
-    gain = result.decompose(plan.region, plan.baseline_year, plan.target_year).set_index("code")["part"]
+    base = result.contributions(plan.region, plan.baseline_year).set_index("code").to_dict()
+    target = result.contributions(plan.region, plan.target_year).set_index("code").to_dict()
+    gain = result.decompose(plan.region, plan.baseline_year, plan.target_year).set_index("code")["part"].to_dict()
     static = dict(zip(framework.tree.leaf_codes, framework.tree.effective_weight[framework.tree.leaves]))
     rows = []
     for ind in plan.indicators:
@@ -189,10 +190,10 @@ def _indicators(result: IndexResult, plan: Plan, framework: Framework) -> tuple[
                 target=ind.target,
                 target_at_least=ind.target_at_least,
                 effective_weight=float(static[ind.code]),
-                score_baseline=_num(base.at[ind.code, "score"]),
-                score_target=_num(target.at[ind.code, "score"]),
-                contribution=_num(base.at[ind.code, "contribution"]),
-                headroom=_num(base.at[ind.code, "headroom"]),
+                score_baseline=_num(base["score"][ind.code]),
+                score_target=_num(target["score"][ind.code]),
+                contribution=_num(base["contribution"][ind.code]),
+                headroom=_num(base["headroom"][ind.code]),
                 gain=_num(gain[ind.code]),
                 lead=ind.lead,
                 responsible=ind.responsible,

@@ -16,7 +16,7 @@ import numpy as np
 from stpi.engine.methods import pick
 from stpi.engine.tree import FloatArray, Level, Tree
 
-__all__ = ["AGGREGATORS", "MISSING_POLICIES", "aggregate", "node_presence"]
+__all__ = ["AGGREGATORS", "MISSING_POLICIES", "aggregate", "check_policy", "node_presence"]
 
 MISSING_POLICIES = ("propagate", "zero", "reweight")
 
@@ -75,7 +75,7 @@ def aggregate(
         Node scores in tree order; NaN where missing.
     """
     mean = pick(AGGREGATORS, method, "加权 aggregate")
-    pick({p: p for p in MISSING_POLICIES}, missing, "缺失值处理 missing-value")
+    check_policy(missing)
     leaf_scores = np.asarray(leaf_scores, dtype=float)
     if missing == "zero":
         leaf_scores = np.where(np.isnan(leaf_scores), 0.0, leaf_scores)
@@ -84,6 +84,11 @@ def aggregate(
     for level in tree.levels:
         scores[..., level.parents] = _combine(scores[..., level.children], level, mean, missing)
     return scores
+
+
+def check_policy(missing: str) -> None:
+    """Fail on an unknown missing-value policy, listing the valid ones."""
+    pick(dict.fromkeys(MISSING_POLICIES, True), missing, "缺失值处理 missing-value")
 
 
 def _combine(child: FloatArray, level: Level, mean: _Mean, missing: str) -> FloatArray:

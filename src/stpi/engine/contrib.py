@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from stpi.engine.aggregate import MISSING_POLICIES
-from stpi.engine.methods import pick
+from stpi.engine.aggregate import check_policy
 from stpi.engine.tree import FloatArray, Tree
 
 __all__ = ["effective_weights", "contributions", "headroom", "decompose", "roll_up"]
@@ -33,7 +32,7 @@ def effective_weights(tree: Tree, leaf_scores: FloatArray, *, missing: str = "pr
     -------
     float array, shape (..., K)
     """
-    pick({p: p for p in MISSING_POLICIES}, missing, "缺失值处理 missing-value")
+    check_policy(missing)
     leaf_scores = np.asarray(leaf_scores, dtype=float)
     static = tree.effective_weight[tree.leaves]
     if missing != "reweight":
@@ -97,4 +96,4 @@ def decompose(contrib_from: FloatArray, contrib_to: FloatArray) -> FloatArray:
     float array, shape (..., K)
         ``contrib_to − contrib_from``; their sum is root(to) − root(from).
     """
-    return np.asarray(contrib_to, dtype=float) - np.asarray(contrib_from, dtype=float)
+    return np.asarray(np.asarray(contrib_to, dtype=float) - np.asarray(contrib_from, dtype=float))

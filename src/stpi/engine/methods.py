@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TypeVar
 
 from stpi.errors import MethodError
 
 __all__ = ["pick"]
 
-F = TypeVar("F", bound=Callable[..., object])
+T = TypeVar("T")
 
 
-def pick(registry: dict[str, F], name: str, step: str) -> F:
+def pick(registry: dict[str, T], name: str, step: str) -> T:
     """Return the method called ``name`` or fail listing the valid names."""
     try:
         return registry[name]

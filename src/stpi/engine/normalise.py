@@ -32,7 +32,8 @@ def ratio_to_standard(
     -------
     float array, shape (..., K)
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # both branches are evaluated: s/x overflows for tiny x on rows where x/s is used
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.where(direction > 0, x / standard, standard / x)
     return cap * np.minimum(1.0, ratio)
 

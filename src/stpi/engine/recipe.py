@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from stpi.engine.aggregate import AGGREGATORS, MISSING_POLICIES, aggregate
+from stpi.engine.aggregate import AGGREGATORS, aggregate, check_policy
 from stpi.engine.methods import pick
 from stpi.engine.normalise import NORMALISERS, normalise
 from stpi.engine.rank import rank_regions
@@ -41,7 +41,7 @@ class Aggregate:
     def check(self) -> None:
         """Fail on an unknown method or policy name."""
         pick(AGGREGATORS, self.method, "加权 aggregate")
-        pick({p: p for p in MISSING_POLICIES}, self.missing, "缺失值处理 missing-value")
+        check_policy(self.missing)
 
 
 @dataclass(frozen=True)

@@ -170,7 +170,12 @@ def _check_tree(nodes: list[tuple[int, Node]], file: str, problems: list[Problem
     roots = [n for n in by_code.values() if n.parent is None]
     if len(roots) != 1:
         where = ", ".join(n.code for n in roots) or "无 none"
-        problems.append(Problem(file, None, "parent", f"应有且仅有一个根节点(parent 为空) expected exactly one root, found: {where}"))
+        reason = f"应有且仅有一个根节点(parent 为空) expected exactly one root, found: {where}"
+        # point at every root's row so the user can find them; with no root there is no row
+        for n in roots:
+            problems.append(Problem(file, rows[n.code], "parent", reason, n.code))
+        if not roots:
+            problems.append(Problem(file, None, "parent", reason))
     children: dict[str, list[Node]] = {}
     for n in by_code.values():
         if n.parent is not None:

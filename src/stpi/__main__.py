@@ -1,0 +1,5 @@
+"""``python -m stpi`` runs the stpi command."""
+
+from stpi.cli import main
+
+main()

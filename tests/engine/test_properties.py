@@ -1,0 +1,95 @@
+"""Invariants of the official method, on random trees and data (hypothesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stpi.engine import Aggregate, Recipe, build, contributions, decompose, effective_weights, rank_regions
+from stpi.engine.tree import Tree
+
+
+@st.composite
+def trees(draw: st.DrawFn) -> Tree:
+    """A random tree of depth ≤ 4 with weights summing to 1 within every parent."""
+    n = draw(st.integers(2, 14))
+    parent = [-1] + [draw(st.integers(0, i - 1)) for i in range(1, n)]
+    raw = [draw(st.floats(0.05, 5.0)) for _ in range(n)]
+    weight = np.ones(n)
+    for p in set(parent[1:]):
+        kids = [i for i in range(n) if parent[i] == p]
+        total = sum(raw[i] for i in kids)
+        for i in kids:
+            weight[i] = raw[i] / total
+    leaves = [i for i in range(n) if i not in parent]
+    return Tree(
+        codes=tuple(f"n{i}" for i in range(n)),
+        parent=np.array(parent, dtype=np.intp),
+        weight=weight,
+        leaves=np.array(leaves, dtype=np.intp),
+        standard=np.array([draw(st.floats(0.1, 1000.0)) for _ in leaves]),
+        direction=np.array([draw(st.sampled_from([1.0, -1.0])) for _ in leaves]),
+    )
+
+
+def _values(draw: st.DrawFn, k: int, regions: int = 3, years: int = 2) -> np.ndarray:
+    flat = draw(st.lists(st.floats(0.0, 5000.0), min_size=regions * years * k, max_size=regions * years * k))
+    return np.array(flat).reshape(regions, years, k)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_root_stays_within_0_and_100(data: st.DataObject) -> None:
+    tree = data.draw(trees())
+    x = _values(data.draw, len(tree.leaves))
+    root = build(Recipe(), tree, x).scores[..., 0]
+    assert np.all(root >= -1e-9) and np.all(root <= 100 + 1e-9)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_root_never_falls_when_a_leaf_improves(data: st.DataObject) -> None:
+    tree = data.draw(trees())
+    x = _values(data.draw, len(tree.leaves), regions=1, years=1)
+    k = data.draw(st.integers(0, len(tree.leaves) - 1))
+    step = data.draw(st.floats(0.0, 1000.0))
+    better = x.copy()
+    # improving means rising where higher is better and falling (toward 0) where lower is better
+    better[0, 0, k] = x[0, 0, k] + step if tree.direction[k] > 0 else x[0, 0, k] / (1.0 + step)
+    before = build(Recipe(), tree, x).scores[0, 0, 0]
+    after = build(Recipe(), tree, better).scores[0, 0, 0]
+    assert after >= before - 1e-9
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), policy=st.sampled_from(["propagate", "zero", "reweight"]))
+def test_change_decomposition_sums_to_change(data: st.DataObject, policy: str) -> None:
+    tree = data.draw(trees())
+    x = _values(data.draw, len(tree.leaves), regions=2, years=2)
+    if policy != "propagate":  # knock out some inputs; the parts must still add up
+        mask = np.array(data.draw(st.lists(st.booleans(), min_size=x.size, max_size=x.size))).reshape(x.shape)
+        x = np.where(mask & (np.arange(x.shape[-1]) > 0), np.nan, x)
+    built = build(Recipe(aggregate=Aggregate(missing=policy)), tree, x)
+    leaf = built.scores[..., tree.leaves]
+    contrib = contributions(effective_weights(tree, leaf, missing=policy), leaf)
+    parts = decompose(contrib[:, 0], contrib[:, 1])
+    change = built.scores[:, 1, 0] - built.scores[:, 0, 0]
+    ok = ~np.isnan(change)
+    np.testing.assert_allclose(np.nansum(parts, axis=-1)[ok], change[ok], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(np.nansum(contrib, axis=-1)[:, 0][ok], built.scores[:, 0, 0][ok], rtol=0, atol=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.sampled_from([0.0, 1.0, 2.5, 50.0, np.nan]), st.floats(-100, 100)), min_size=1, max_size=40
+    ),
+    columns=st.integers(1, 3),
+)
+def test_rank_matches_scipy_min_method(values: list[float], columns: int) -> None:
+    from scipy.stats import rankdata
+
+    x = np.array(values * columns).reshape(columns, -1).T  # regions along axis 0
+    expected = rankdata(-x, method="min", axis=0, nan_policy="omit")
+    np.testing.assert_array_equal(rank_regions(x), expected)

@@ -111,6 +111,32 @@ def compute(
         console.err.print(tr("wrote", path=output))
 
 
+@app.command()
+def contributions(
+    data: Annotated[str, typer.Option("--data", "-d", help="长表数据 long table region,year,indicator,value")],
+    region: Annotated[str, typer.Option(help="地区 region")],
+    year: Annotated[int, typer.Option(help="年份 year")],
+    from_year: Annotated[Optional[int], typer.Option(help="与该年比较并分解变化 decompose the change since this year")] = None,
+    framework: FrameworkOpt = None,
+    missing: Annotated[Missing, typer.Option(help="缺失值处理 missing-value policy")] = Missing.propagate,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON output JSON")] = False,
+) -> None:
+    """各指标的有效权重、贡献、提升空间;可分解两年间的变化 Contributions, headroom, change decomposition."""
+    result = service.compute_file(framework, data, service.make_recipe(missing.value, "ratio", "arithmetic"))
+    frames = {"contributions": result.contributions(region, year)}
+    if from_year is not None:
+        frames["decomposition"] = result.decompose(region, from_year, year)
+    if as_json:
+        payload = {k: json.loads(v.to_json(orient="records", force_ascii=False)) for k, v in frames.items()}
+        payload["illustrative_parameters"] = result.framework.is_illustrative
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    console.out.print(console.illustrative_label(result.framework.is_illustrative, result.framework.parameter_rules()))
+    console.print_contributions(frames["contributions"], tr("contrib_title", region=region, year=year))
+    if from_year is not None:
+        console.print_decomposition(frames["decomposition"], tr("decomp_title", region=region, start=from_year, end=year))
+
+
 @framework_app.command("show")
 def framework_show(framework: FrameworkOpt = None) -> None:
     """以树形表格显示指标框架 Show the tree with weights, standards and provenance."""
@@ -142,6 +168,8 @@ def framework_import(
     """导入官方权重与标准值,替换示意参数 Import the official weights and standards."""
     fw, path = service.import_framework(file, source, default_plan())
     console.out.print(tr("imported", title=fw.title, k=len(fw.leaves), path=path), style="green")
+    if fw.is_illustrative:
+        console.err.print(tr("still_illustrative"), style="yellow")
 
 
 @plan_app.command("show")
@@ -162,7 +190,9 @@ def plan_export(
 def main() -> None:
     """Entry point: run the app, turning stpi errors into a clean message and exit code."""
     try:
-        app(standalone_mode=False)
+        # standalone mode, so that usage errors get Typer's usage message and exit code 2,
+        # not a traceback; our own errors are not caught by it and reach the handlers below
+        app()
     except InputError as exc:
         console.print_problems(exc.problems)
         raise SystemExit(2) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 
+import pandas as pd
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
@@ -129,3 +130,23 @@ def print_framework(fw: Framework) -> None:
         )
     out.print(illustrative_label(fw.is_illustrative, fw.parameter_rules()))
     out.print(table(fw.title_en if lang == "en" and fw.title_en else fw.title, [tr("code"), tr("name"), tr("unit"), tr("weight"), "standard", "±"], rows, numeric_from=3))
+
+
+def print_contributions(frame: pd.DataFrame, title: str) -> None:
+    """Per-indicator value, score, effective weight, contribution and headroom."""
+    rows = [
+        [r.code, r.name, fmt(r.value, 4), fmt(r.score), fmt(r.effective_weight, 4), fmt(r.contribution, 3), fmt(r.headroom, 3)]
+        for r in frame.itertuples()
+    ]
+    cols = [tr("code"), tr("name"), tr("raw"), tr("score"), tr("effective_weight"), tr("contribution"), tr("headroom")]
+    out.print(table(title, cols, rows, numeric_from=2))
+
+
+def print_decomposition(frame: pd.DataFrame, title: str) -> None:
+    """Every node's change and its part of the root's change."""
+    rows = [
+        ["  " * int(r.depth) + r.code, "  " * int(r.depth) + r.name, fmt(r.start), fmt(r.end), fmt(r.change), fmt(r.part, 3)]
+        for r in frame.itertuples()
+    ]
+    cols = [tr("code"), tr("name"), tr("start"), tr("end"), tr("change"), tr("part")]
+    out.print(table(title, cols, rows, numeric_from=2))

@@ -59,6 +59,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "已导入指标框架 {title}:{k} 个指标;此后所有计算使用该参数。保存于 {path}",
         "Imported framework {title}: {k} indicators; all computations now use it. Stored at {path}",
     ),
+    "still_illustrative": (
+        "注意:导入的参数表中仍有未标为 official 的参数,指数继续标注为示意",
+        "Note: some imported parameters are not marked official; the index stays labelled illustrative",
+    ),
     "wrote": ("已写出 {path}", "Wrote {path}"),
     "missing_inputs": ("缺失的输入(按“{policy}”处理):", "Missing inputs (policy '{policy}'):"),
     "not_official_method": (
@@ -69,6 +73,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "part": ("对总指数变化的贡献", "Part of the index change"),
     "effective_weight": ("有效权重", "Effective weight"),
     "raw": ("原始值", "Value"),
+    "start": ("起始", "Start"),
+    "end": ("结束", "End"),
+    "contrib_title": ("{region} {year}年 各指标贡献与提升空间", "{region} {year}: contributions and headroom"),
+    "decomp_title": ("{region} {start}→{end}年 指数变化分解(各部分之和等于总变化)", "{region} {start}→{end}: change decomposed (parts sum to the change)"),
 }
 
 

@@ -121,7 +121,7 @@ def plan_rows(plan: Plan, fw: Framework) -> tuple[list[str], list[dict[str, Any]
                     cols,
                     [
                         i.no, i.code, fw.node(i.group).name if i.group in fw else i.group, i.name, i.unit,
-                        "" if i.baseline is None else repr(i.baseline), repr(i.target), int(i.target_at_least),
+                        "" if i.baseline is None else i.baseline, i.target, int(i.target_at_least),
                         ";".join(plan.department(d).name for d in i.lead),
                         ";".join(plan.department(d).name for d in i.responsible),
                         i.rank_goal, i.name_en,

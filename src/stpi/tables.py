@@ -82,13 +82,21 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> Table:
         if not any(c.strip() for c in cells):
             continue
         cells = list(cells) + [""] * (len(columns) - len(cells))
-        rows.append((number, {col: cells[i].strip() for i, col in enumerate(columns) if col}))
+        rows.append((number, {col: _unguard(cells[i].strip()) for i, col in enumerate(columns) if col}))
     return Table(str(path), columns, tuple(rows))
+
+
+def _unguard(text: str) -> str:
+    """Undo :func:`safe_cell` so that guarded text reads back as it was written."""
+    return text[1:] if text[:1] == "'" and text[1:2] in _FORMULA_START else text
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any) -> Any:
     """Neutralise text that a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value[:1] and value[:1] in _FORMULA_START:
         try:
             float(value)
         except ValueError:

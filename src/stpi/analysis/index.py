@@ -121,7 +121,7 @@ class IndexResult:
     def decompose(self, region: str, year_from: int, year_to: int) -> pd.DataFrame:
         """The change of every node between two years split into leaf parts that sum to it.
 
-        Columns: code, name, depth, from, to, change, part (the node's share of the root's change).
+        Columns: code, name, depth, start, end, change, part (the node's share of the root's change).
         """
         i, a = self._at(region, year_from)
         _, b = self._at(region, year_to)
@@ -133,8 +133,8 @@ class IndexResult:
                 "code": list(tree.codes),
                 "name": [n.name for n in self.framework.nodes],
                 "depth": tree.depth,
-                "from": frm,
-                "to": to,
+                "start": frm,
+                "end": to,
                 "change": to - frm,
                 "part": parts,
             }

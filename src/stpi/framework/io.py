@@ -194,7 +194,10 @@ def _check_tree(nodes: list[tuple[int, Node]], file: str, problems: list[Problem
             problems.append(Problem(file, rows[n.code], "parent", "存在循环引用,无法到达根节点 cycle: node does not reach the root", n.parent))
     for n in by_code.values():
         _check_node(n, bool(children.get(n.code)), rows[n.code], file, problems)
+    bad_weight = {p.row for p in problems if p.field == "weight"}
     for parent, kids in children.items():
+        if any(rows[k.code] in bad_weight for k in kids):
+            continue  # a child's weight is already reported; its sum would only repeat that
         total = sum(k.weight for k in kids)
         if parent in by_code and abs(total - 1.0) > WEIGHT_TOLERANCE:
             problems.append(
@@ -226,8 +229,8 @@ def framework_rows(fw: Framework) -> list[dict[str, Any]]:
                 "parent": n.parent or "",
                 "name": n.name,
                 "unit": n.unit,
-                "weight": repr(n.weight) if n.parent is not None else "",
-                "standard": "" if n.standard is None else repr(n.standard),
+                "weight": n.weight if n.parent is not None else "",
+                "standard": "" if n.standard is None else n.standard,
                 "direction": "" if n.direction is None else n.direction,
                 "name_en": n.name_en,
                 "weight_provenance": "" if n.weight_provenance is None else str(n.weight_provenance),

@@ -86,7 +86,7 @@ def print_status(s: PlanStatus, plan: Plan, *, top: int = 8) -> None:
     _ranked(tr("top_contrib"), s.indicators, lambda i: i.contribution, tr("contribution"), plan, top)
     _ranked(tr("top_headroom"), s.indicators, lambda i: i.headroom, tr("headroom"), plan, top)
     _ranked(tr("top_gain"), s.indicators, lambda i: i.gain, tr("gain"), plan, top)
-    notes = list(s.notes) + [f"{i.no}. {i.note}" for i in s.indicators if i.note]
+    notes = [n.label(lang) for n in s.notes] + [f"{i.no}. {i.note.label(lang)}" for i in s.indicators if i.note.zh]
     out.print(tr("notes") + ":", style="bold")
     for n in notes:
         out.print(f"· {n}")
@@ -116,7 +116,10 @@ def print_plan(plan: Plan) -> None:
     cols = [tr("no"), tr("name"), tr("unit"), str(plan.baseline_year), str(plan.target_year), tr("rank"), tr("lead"), tr("responsible")]
     out.print(table(f"{plan.title} · {tr('plan_table')}", cols, rows))
     for n in plan.notes:
-        out.print(f"· {n}", style="yellow")
+        out.print(f"· {n.label(lang)}", style="yellow")
+    for i in plan.indicators:
+        if i.note:
+            out.print(f"· {i.no}. {i.note_label(lang)}", style="yellow")
 
 
 def print_framework(fw: Framework) -> None:

@@ -218,10 +218,11 @@ def test_eighteen_departments_all_named_in_the_seed(plan: Plan, seed: tuple[list
 def test_data_quality_notes(plan: Plan) -> None:
     i28 = plan.indicator("I28")
     assert "2022" in i28.note and "0.013%" in i28.note
-    assert any("28" in n and "2022" in n for n in plan.notes)
+    assert any("28" in n.zh and "2022" in n.zh and "2022" in n.en for n in plan.notes)
     assert "27.20%以上" in plan.indicator("I09").note
     assert "以上" in plan.indicator("I17").note
-    assert any("高新技术产业化效益" in n for n in plan.notes)
+    assert any("高新技术产业化效益" in n.zh for n in plan.notes)
+    assert "0.013%" in i28.note_en and i28.note_label("en") == i28.note_en and i28.note_label("zh") == i28.note
     g09 = embedded_framework().node("G09")
     assert g09.name == "高新技术产业化"
     assert "高新技术产业化效益" in g09.note

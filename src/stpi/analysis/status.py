@@ -12,7 +12,7 @@ from stpi.analysis.index import IndexResult, compute_index
 from stpi.analysis.values import Values
 from stpi.engine import Aggregate, Recipe
 from stpi.framework.model import Framework
-from stpi.framework.plan import Plan
+from stpi.framework.plan import Note, Plan
 
 __all__ = ["GroupRow", "IndicatorRow", "PlanStatus", "plan_scenarios", "plan_status"]
 
@@ -53,7 +53,7 @@ class IndicatorRow:
     lead: tuple[str, ...]
     responsible: tuple[str, ...]
     rank_goal: str
-    note: str
+    note: Note
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class PlanStatus:
     parameter_rules: tuple[str, ...]
     groups: tuple[GroupRow, ...]
     indicators: tuple[IndicatorRow, ...]
-    notes: tuple[str, ...]
+    notes: tuple[Note, ...]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN becomes None)."""
@@ -198,7 +198,7 @@ def _indicators(result: IndexResult, plan: Plan, framework: Framework) -> tuple[
                 lead=ind.lead,
                 responsible=ind.responsible,
                 rank_goal=ind.rank_goal,
-                note=ind.note,
+                note=Note(ind.note, ind.note_en),
             )
         )
     return tuple(rows)

@@ -11,7 +11,7 @@ import yaml
 from stpi.errors import InputError, NotFoundError, Problem
 from stpi.framework.model import Framework
 
-__all__ = ["Department", "SubTarget", "PlanIndicator", "Goal", "Plan", "load_plan"]
+__all__ = ["Department", "Goal", "Note", "Plan", "PlanIndicator", "SubTarget", "load_plan"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,18 @@ class Department:
     def label(self, lang: str = "zh") -> str:
         """Name in the given language."""
         return self.name_en if lang == "en" and self.name_en else self.name
+
+
+@dataclass(frozen=True)
+class Note:
+    """A remark in Chinese with its English version."""
+
+    zh: str
+    en: str = ""
+
+    def label(self, lang: str = "zh") -> str:
+        """The remark in the given language, falling back to Chinese."""
+        return self.en if lang == "en" and self.en else self.zh
 
 
 @dataclass(frozen=True)
@@ -57,7 +69,12 @@ class PlanIndicator:
     unit_en: str = ""
     decimals: int = 2
     note: str = ""
+    note_en: str = ""
     sub_targets: tuple[SubTarget, ...] = ()
+
+    def note_label(self, lang: str = "zh") -> str:
+        """The data-quality note in the given language."""
+        return Note(self.note, self.note_en).label(lang)
 
     def label(self, lang: str = "zh") -> str:
         """Name in the given language."""
@@ -95,7 +112,7 @@ class Plan:
     issued: str = ""
     source: str = ""
     provenance: str = ""
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[Note, ...] = field(default_factory=tuple)
 
     def indicator(self, code: str) -> PlanIndicator:
         """The plan entry of one indicator, by code (I13) or number (13)."""
@@ -144,7 +161,7 @@ def load_plan(path: str | Path) -> Plan:
         goal = Goal(**head.pop("goal"))
         departments = tuple(Department(**d) for d in doc["departments"])
         indicators = tuple(_indicator(dict(i)) for i in doc["indicators"])
-        head["notes"] = tuple(head.get("notes") or ())
+        head["notes"] = tuple(Note(**n) if isinstance(n, dict) else Note(str(n)) for n in head.get("notes") or ())
         head["issued"] = str(head.get("issued", ""))
         plan = Plan(goal=goal, departments=departments, indicators=indicators, **head)
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:

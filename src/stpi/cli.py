@@ -95,7 +95,8 @@ def compute(
 ) -> None:
     """计算每个地区、每年、每个节点的指数与排名 Compute every node for every region and year."""
     recipe = service.make_recipe(missing.value, normalise, aggregate)
-    result = service.compute_file(framework, data, recipe)
+    with console.err.status(tr("computing", path=data)):
+        result = service.compute_file(framework, data, recipe)
     if not recipe.is_official:
         console.err.print(tr("not_official_method", recipe=json.dumps(recipe.to_dict())), style="yellow")
     if result.framework.is_illustrative:
@@ -104,10 +105,12 @@ def compute(
     if len(gaps):
         console.err.print(tr("missing_inputs", policy=recipe.aggregate.missing), style="yellow")
         console.err.print(gaps.to_string(index=False, max_rows=50))
-    if output is None:
-        _emit(service.result_csv(result), None)
-    else:
-        service.write_result(result, data, output)
+    with console.err.status(tr("writing", n=result.built.scores.size)):
+        if output is None:
+            _emit(service.result_csv(result), None)
+        else:
+            service.write_result(result, data, output)
+    if output is not None:
         console.err.print(tr("wrote", path=output))
 
 

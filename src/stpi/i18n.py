@@ -63,6 +63,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "注意:导入的参数表中仍有未标为 official 的参数,指数继续标注为示意",
         "Note: some imported parameters are not marked official; the index stays labelled illustrative",
     ),
+    "computing": ("正在读取并计算 {path} …", "Reading and computing {path} …"),
+    "writing": ("正在写出 {n:,} 个结果 …", "Writing {n:,} results …"),
     "wrote": ("已写出 {path}", "Wrote {path}"),
     "missing_inputs": ("缺失的输入(按“{policy}”处理):", "Missing inputs (policy '{policy}'):"),
     "not_official_method": (

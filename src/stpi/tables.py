@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from stpi.errors import InputError, Problem
 
-__all__ = ["Table", "read_table", "write_table", "safe_cell"]
+__all__ = ["Table", "read_frame", "read_table", "write_table", "safe_cell"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,29 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return repr(value)
     return str(value)
+
+
+def read_frame(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
+    """Read a CSV or XLSX file into a DataFrame of stripped text cells, for large inputs.
+
+    The column ``_row`` holds each row's spreadsheet row number; blank rows are dropped.
+    """
+    table_path = Path(path)
+    if table_path.suffix.lower() in (".csv", ".txt") and table_path.exists():
+        text = _decode(table_path.read_bytes(), str(table_path))
+        try:
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise InputError([Problem(str(table_path), None, None, f"CSV 格式错误 malformed CSV: {exc}")]) from exc
+        frame.columns = [str(c).strip() for c in frame.columns]
+        frame = frame.fillna("").apply(lambda col: col.str.strip())
+        frame["_row"] = np.arange(2, len(frame) + 2)
+        cells = frame.drop(columns="_row")
+        return frame[(cells != "").any(axis=1)] if len(cells.columns) else frame
+    table = read_table(table_path, sheet=sheet)
+    frame = pd.DataFrame([cells for _, cells in table.rows], columns=[c for c in table.columns if c])
+    frame["_row"] = [number for number, _ in table.rows]
+    return frame.fillna("")
 
 
 def read_table(path: str | Path, *, sheet: str | None = None) -> Table:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pandas as pd
 from stpi.engine.tree import FloatArray
 from stpi.errors import InputError, Problem
 from stpi.framework.model import Framework
-from stpi.tables import read_table
+from stpi.tables import read_frame
 
 __all__ = ["Values", "read_values", "values_from_frame", "DATA_COLUMNS"]
 
@@ -40,77 +39,46 @@ class Values:
         )
 
 
-def _parse_number(text: str) -> float:
-    """A number as typed in a spreadsheet: thousands separators allowed."""
-    number = float(text.replace(",", "").strip())
-    if not math.isfinite(number):
-        raise ValueError(text)
-    return number
-
-
 def read_values(path: str | Path, framework: Framework) -> Values:
-    """Read a long table ``region,year,indicator,value`` (CSV or XLSX); validate every row."""
-    table = read_table(path)
-    problems = [
-        Problem(table.file, 1, c, "缺少必需的列 missing required column")
-        for c in DATA_COLUMNS
-        if c not in table.columns
-    ]
+    """Read a long table ``region,year,indicator,value`` (CSV or XLSX); validate every row.
+
+    Numbers may carry thousands separators ("1,234.5"); an empty value is a missing value.
+    Every problem is reported (file, row, column, reason) before anything is used.
+    """
+    file = str(path)
+    frame = read_frame(path)
+    problems = [Problem(file, 1, c, "缺少必需的列 missing required column") for c in DATA_COLUMNS if c not in frame.columns]
     if problems:
         raise InputError(problems)
+    if frame.empty:
+        raise InputError([Problem(file, None, None, "没有数据行 no data rows")])
     leaves = [n.code for n in framework.leaves]
-    known = set(leaves)
-    records: dict[tuple[str, int, str], float] = {}
-    first_row: dict[tuple[str, int, str], int] = {}
-    for row, cells in table.rows:
-        region, year_text, code, text = (cells.get(c, "") for c in DATA_COLUMNS)
-        ok = True
-        if not region:
-            problems.append(Problem(table.file, row, "region", "地区为空 empty region"))
-            ok = False
-        try:
-            year = int(float(year_text))
-            if str(year) != year_text.strip().removesuffix(".0") or not 1900 <= year <= 2200:
-                raise ValueError
-        except ValueError:
-            problems.append(Problem(table.file, row, "year", "年份应为四位整数 year must be a whole year", year_text))
-            ok = False
-        if code not in known:
-            problems.append(Problem(table.file, row, "indicator", "指标代码不在指标框架中 unknown indicator code", code))
-            ok = False
-        value = math.nan
-        if text:
-            try:
-                value = _parse_number(text)
-            except ValueError:
-                problems.append(Problem(table.file, row, "value", "不是数字 not a number", text))
-                ok = False
-        if not ok:
-            continue
-        key = (region, year, code)
-        if key in records:
-            problems.append(
-                Problem(table.file, row, "indicator", f"重复的数据行(首次出现于第{first_row[key]}行) duplicate row", f"{region} {year} {code}")
-            )
-            continue
-        records[key], first_row[key] = value, row
+    year_ok = frame["year"].str.fullmatch(r"\d{4}(\.0+)?")
+    years = pd.to_numeric(frame["year"].where(year_ok, ""), errors="coerce")
+    year_ok &= years.between(1900, 2200)
+    number = pd.to_numeric(frame["value"].str.replace(",", "", regex=False), errors="coerce")
+    value_ok = (frame["value"] == "") | np.isfinite(number)
+    checks = [
+        ("region", frame["region"] != "", "地区为空 empty region"),
+        ("year", year_ok, "年份应为四位整数 year must be a whole year"),
+        ("indicator", frame["indicator"].isin(leaves), "指标代码不在指标框架中 unknown indicator code"),
+        ("value", value_ok, "不是数字 not a number"),
+    ]
+    good = pd.Series(True, index=frame.index)
+    for column, ok, reason in checks:
+        good &= ok
+        problems += [Problem(file, int(r), column, reason, v) for r, v in zip(frame.loc[~ok, "_row"], frame.loc[~ok, column])]
+    clean = pd.DataFrame({"region": frame["region"], "year": years, "indicator": frame["indicator"], "value": number, "_row": frame["_row"]})[good]
+    dup = clean.duplicated(["region", "year", "indicator"], keep="first")
+    if dup.any():
+        first = clean.groupby(["region", "year", "indicator"])["_row"].transform("first")
+        problems += [
+            Problem(file, int(r), "indicator", f"重复的数据行(首次出现于第{f}行) duplicate row", f"{g} {int(y)} {c}")
+            for r, f, g, y, c in zip(clean.loc[dup, "_row"], first[dup], clean.loc[dup, "region"], clean.loc[dup, "year"], clean.loc[dup, "indicator"])
+        ]
     if problems:
-        raise InputError(problems)
-    if not records:
-        raise InputError([Problem(table.file, None, None, "没有数据行 no data rows")])
-    return _cube(records, leaves)
-
-
-def _cube(records: dict[tuple[str, int, str], float], leaves: list[str]) -> Values:
-    regions = tuple(dict.fromkeys(k[0] for k in records))
-    years = tuple(sorted({k[1] for k in records}))
-    r_of = {r: i for i, r in enumerate(regions)}
-    t_of = {t: i for i, t in enumerate(years)}
-    k_of = {c: i for i, c in enumerate(leaves)}
-    data = np.full((len(regions), len(years), len(leaves)), np.nan)
-    for (region, year, code), value in records.items():
-        data[r_of[region], t_of[year], k_of[code]] = value
-    return Values(regions, years, tuple(leaves), data)
+        raise InputError(sorted(problems, key=lambda p: (p.row or 0, DATA_COLUMNS.index(p.field) if p.field in DATA_COLUMNS else 9)))
+    return values_from_frame(clean, framework)
 
 
 def values_from_frame(frame: pd.DataFrame, framework: Framework) -> Values:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["StpiError", "Problem", "InputError", "MethodError", "NotFoundError"]
+__all__ = ["ConflictError", "ForbiddenError", "InputError", "MethodError", "NotFoundError", "Problem", "StpiError"]
 
 
 class StpiError(Exception):
@@ -50,3 +50,11 @@ class MethodError(StpiError):
 
 class NotFoundError(StpiError):
     """A code, department or region that does not exist."""
+
+
+class ConflictError(StpiError):
+    """A figure changed since it was read, or a locked figure was changed without a revision."""
+
+
+class ForbiddenError(StpiError):
+    """The acting user may not do this."""

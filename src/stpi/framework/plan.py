@@ -11,7 +11,7 @@ import yaml
 from stpi.errors import InputError, NotFoundError, Problem
 from stpi.framework.model import Framework
 
-__all__ = ["Department", "Goal", "Note", "Plan", "PlanIndicator", "SubTarget", "load_plan"]
+__all__ = ["Department", "Goal", "Note", "Plan", "PlanIndicator", "SubTarget", "load_plan", "plan_from_text"]
 
 
 @dataclass(frozen=True)
@@ -154,9 +154,18 @@ def _indicator(item: dict[str, Any]) -> PlanIndicator:
 
 def load_plan(path: str | Path) -> Plan:
     """Load a plan from YAML."""
-    path = Path(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError([Problem(str(path), None, None, f"无法读取实施方案 cannot read plan: {exc}")]) from exc
+    return plan_from_text(text, str(path))
+
+
+def plan_from_text(text: str, where: str) -> Plan:
+    """A plan from its YAML text; ``where`` names the source in error messages."""
+    path = where
+    try:
+        doc = yaml.safe_load(text)
         head = dict(doc["plan"])
         goal = Goal(**head.pop("goal"))
         departments = tuple(Department(**d) for d in doc["departments"])
@@ -164,7 +173,7 @@ def load_plan(path: str | Path) -> Plan:
         head["notes"] = tuple(Note(**n) if isinstance(n, dict) else Note(str(n)) for n in head.get("notes") or ())
         head["issued"] = str(head.get("issued", ""))
         plan = Plan(goal=goal, departments=departments, indicators=indicators, **head)
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+    except (yaml.YAMLError, KeyError, TypeError) as exc:
         raise InputError([Problem(str(path), None, None, f"实施方案文件无效 invalid plan file: {exc}")]) from exc
     known = {d.code for d in departments}
     problems = [

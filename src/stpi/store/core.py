@@ -1,0 +1,205 @@
+"""The store: the one door to the database. Returns plain records, never ORM rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from importlib import resources
+
+import yaml
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from stpi.errors import NotFoundError, StpiError
+from stpi.framework.embedded import embedded_framework
+from stpi.framework.io import export_framework, framework_from_records
+from stpi.framework.model import Framework, Provenance
+from stpi.framework.plan import Plan, plan_from_text
+from stpi.store import models as m
+from stpi.store.db import database_url, make_engine, upgrade
+from stpi.store.records import AuditEntry, Region, User
+
+__all__ = ["Store", "now"]
+
+
+def now() -> datetime:
+    """The current time in UTC, without tzinfo (stored as UTC)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Store:
+    """The database behind stpi: SQLite by default, PostgreSQL by URL.
+
+    Opening a store brings its schema up to date and, on an empty database,
+    seeds the embedded default (Longnan's framework, plan, departments, regions).
+    """
+
+    def __init__(self, url: str | None = None, *, prepare: bool = True) -> None:
+        self.url = database_url(url)
+        self.engine = make_engine(self.url)
+        if prepare:
+            self.prepare()
+
+    def close(self) -> None:
+        """Release the connections."""
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed on success, rolled back on any error."""
+        try:
+            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            raise StpiError(f"数据库错误 database error: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}") from exc
+
+    def prepare(self) -> None:
+        """Migrate to the newest schema and seed an empty database."""
+        upgrade(self.engine)
+        with self.session() as s:
+            if s.scalar(select(func.count()).select_from(m.RegionRow)) == 0:
+                _seed(s)
+
+    # ------------------------------------------------------------------ audit
+
+    @staticmethod
+    def audit_in(s: Session, actor: str, action: str, entity: str, key: str, old: object = "", new: object = "", reason: str = "") -> None:
+        """Record one change inside the caller's transaction."""
+        s.add(m.AuditRow(at=now(), actor=actor, action=action, entity=entity, key=key, old=_text(old), new=_text(new), reason=reason))
+
+    def audit(self, *, actor: str | None = None, entity: str | None = None, action: str | None = None, key: str | None = None, since: datetime | None = None, limit: int = 1000) -> list[AuditEntry]:
+        """The audit log, newest first, filtered."""
+        q = select(m.AuditRow).order_by(m.AuditRow.id.desc()).limit(limit)
+        for column, value in ((m.AuditRow.actor, actor), (m.AuditRow.entity, entity), (m.AuditRow.action, action)):
+            if value:
+                q = q.where(column == value)
+        if key:
+            q = q.where(m.AuditRow.key.contains(key))
+        if since:
+            q = q.where(m.AuditRow.at >= since)
+        with self.session() as s:
+            return [AuditEntry(r.id, r.at, r.actor, r.action, r.entity, r.key, r.old, r.new, r.reason) for r in s.scalars(q)]
+
+    # ---------------------------------------------------------------- regions
+
+    def regions(self, level: str | None = None) -> list[Region]:
+        """All regions (optionally of one level), in code order."""
+        with self.session() as s:
+            rows = list(s.scalars(select(m.RegionRow).order_by(m.RegionRow.code)))
+            codes = {r.id: r.code for r in rows}
+            return [Region(r.code, r.name, r.name_en, r.level, codes.get(r.parent_id or -1)) for r in rows if level in (None, r.level)]
+
+    def region(self, code_or_name: str) -> Region:
+        """A region by code or name (Chinese or English)."""
+        for r in self.regions():
+            if code_or_name in (r.code, r.name, r.name_en):
+                return r
+        raise NotFoundError(f"没有该地区 no region {code_or_name!r}")
+
+    # -------------------------------------------------------------- framework
+
+    def framework(self, year: int | None = None) -> Framework:
+        """The framework version valid in ``year`` (the newest one when no year is given)."""
+        with self.session() as s:
+            q = select(m.FrameworkVersionRow).order_by(m.FrameworkVersionRow.valid_from.desc(), m.FrameworkVersionRow.id.desc())
+            if year is not None:
+                q = q.where(m.FrameworkVersionRow.valid_from <= year)
+            row = s.scalars(q.limit(1)).first()
+            if row is None:
+                raise NotFoundError(f"{year} 年没有有效的指标框架 no framework valid in {year}")
+            return _framework_from_yaml(row.content, f"framework_version #{row.id}")
+
+    def framework_versions(self) -> list[tuple[int, str, str, str]]:
+        """(valid_from, title, fingerprint, created_by) of every stored version."""
+        with self.session() as s:
+            rows = s.scalars(select(m.FrameworkVersionRow).order_by(m.FrameworkVersionRow.valid_from))
+            return [(r.valid_from, r.title, r.fingerprint, r.created_by) for r in rows]
+
+    def add_framework_version(self, fw: Framework, *, valid_from: int, actor: str) -> None:
+        """Store a framework valid from a year on; a newer import for the same year wins, older ones stay."""
+        content = export_framework(fw, "yaml").decode("utf-8")
+        with self.session() as s:
+            before = self._fingerprint_in(s, valid_from)
+            s.add(m.FrameworkVersionRow(framework_id=fw.id, valid_from=valid_from, title=fw.title, content=content, fingerprint=fw.fingerprint(), created_at=now(), created_by=actor))
+            self.audit_in(s, actor, "import", "framework", f"{fw.id}@{valid_from}", before, fw.fingerprint())
+
+    @staticmethod
+    def _fingerprint_in(s: Session, year: int) -> str:
+        q = select(m.FrameworkVersionRow.fingerprint).where(m.FrameworkVersionRow.valid_from <= year)
+        q = q.order_by(m.FrameworkVersionRow.valid_from.desc(), m.FrameworkVersionRow.id.desc()).limit(1)
+        return s.scalar(q) or ""
+
+    # ------------------------------------------------------------------- plan
+
+    def plan(self) -> Plan:
+        """The plan in force (the embedded Longnan plan unless replaced)."""
+        with self.session() as s:
+            row = s.scalars(select(m.PlanRow).order_by(m.PlanRow.id.desc()).limit(1)).first()
+            if row is None:
+                raise NotFoundError("数据库中没有实施方案 no plan in the database")
+            return _plan_from_yaml(row.content)
+
+    # ------------------------------------------------------------------ users
+
+    def users(self) -> list[User]:
+        """All accounts."""
+        with self.session() as s:
+            deps = {d.id: d.code for d in s.scalars(select(m.DepartmentRow))}
+            regs = {r.id: r.code for r in s.scalars(select(m.RegionRow))}
+            rows = s.scalars(select(m.UserRow).order_by(m.UserRow.username))
+            return [User(u.username, u.display_name, u.role, deps.get(u.department_id or -1), regs.get(u.region_id or -1), u.active) for u in rows]
+
+    def user(self, username: str) -> User:
+        """One account; unknown or disabled accounts are refused."""
+        for u in self.users():
+            if u.username == username:
+                return u
+        raise NotFoundError(f"没有该用户 no user {username!r}")
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _framework_from_yaml(content: str, where: str) -> Framework:
+    doc = yaml.safe_load(content)
+    records = [(i, {k: "" if v is None else v for k, v in n.items()}) for i, n in enumerate(doc["nodes"], start=1)]
+    head = doc.get("framework") or {"id": "framework", "title": "framework"}
+    return framework_from_records(records, file=where, head=head, default_provenance=Provenance("assumed", "未注明 not stated"))
+
+
+def _plan_from_yaml(content: str) -> Plan:
+    return plan_from_text(content, "plan (database)")
+
+
+def _seed(s: Session) -> None:
+    """The embedded default: regions, framework, Longnan's plan, departments, an admin account."""
+    doc = yaml.safe_load((resources.files("stpi") / "data" / "gansu-regions.yaml").read_text(encoding="utf-8"))
+    ids: dict[str, int] = {}
+    for r in doc["regions"]:
+        row = m.RegionRow(code=r["code"], name=r["name"], name_en=r.get("name_en", ""), level=r["level"], parent_id=ids.get(r.get("parent", "")))
+        s.add(row)
+        s.flush()
+        ids[r["code"]] = row.id
+    fw = embedded_framework()
+    plan_text = (resources.files("stpi") / "data" / "longnan-plan-2024.yaml").read_text(encoding="utf-8")
+    plan = _plan_from_yaml(plan_text)
+    s.add(m.FrameworkVersionRow(framework_id=fw.id, valid_from=plan.baseline_year, title=fw.title, content=export_framework(fw, "yaml").decode("utf-8"), fingerprint=fw.fingerprint(), created_at=now(), created_by="system"))
+    region_id = next(ids[r["code"]] for r in doc["regions"] if r["name"] == plan.region)
+    plan_row = m.PlanRow(code=plan.id, title=plan.title, region_id=region_id, content=plan_text, created_at=now())
+    s.add(plan_row)
+    s.flush()
+    dep_ids = {}
+    for d in plan.departments:
+        row = m.DepartmentRow(code=d.code, name=d.name, name_en=d.name_en)
+        s.add(row)
+        s.flush()
+        dep_ids[d.code] = row.id
+    for ind in plan.indicators:
+        for role, codes in (("lead", ind.lead), ("responsible", ind.responsible)):
+            for code in codes:
+                s.add(m.AssignmentRow(plan_id=plan_row.id, department_id=dep_ids[code], code=ind.code, role=role))
+    s.add(m.UserRow(username="admin", display_name="市科技局统计员(管理员)", role="admin", created_at=now()))
+    Store.audit_in(s, "system", "seed", "store", "embedded default", "", f"{fw.id} + {plan.id}")

@@ -1,0 +1,179 @@
+"""Database tables (SQLAlchemy 2). Only the store imports this module."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class RegionRow(Base):
+    __tablename__ = "region"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    name_en: Mapped[str] = mapped_column(String(128), default="")
+    level: Mapped[str] = mapped_column(String(16))  # province / city / county
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+
+
+class FrameworkVersionRow(Base):
+    __tablename__ = "framework_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[str] = mapped_column(String(64))
+    valid_from: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(256))
+    content: Mapped[str] = mapped_column(Text)  # the framework as YAML
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class PlanRow(Base):
+    __tablename__ = "plan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(256))
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    content: Mapped[str] = mapped_column(Text)  # the plan as YAML (targets, measures, notes)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DepartmentRow(Base):
+    __tablename__ = "department"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    name_en: Mapped[str] = mapped_column(String(256), default="")
+
+
+class AssignmentRow(Base):
+    __tablename__ = "assignment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    code: Mapped[str] = mapped_column(String(64))  # indicator code
+    role: Mapped[str] = mapped_column(String(16))  # lead / responsible
+    __table_args__ = (UniqueConstraint("plan_id", "department_id", "code", "role"),)
+
+
+class UploadRow(Base):
+    __tablename__ = "upload"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(512))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ObservationRow(Base):
+    """One vintage of one figure. A change adds a vintage; no row is ever deleted."""
+
+    __tablename__ = "observation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # indicator / variable
+    period: Mapped[str] = mapped_column(String(16))  # 2023, 2023Q1, 2023M03
+    year: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(32), default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16))  # draft submitted returned approved locked
+    comment: Mapped[str] = mapped_column(Text, default="")
+    vintage: Mapped[int] = mapped_column(Integer)
+    current: Mapped[bool] = mapped_column(Boolean)
+    evaluated: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    upload_id: Mapped[int | None] = mapped_column(ForeignKey("upload.id"))
+    __table_args__ = (
+        UniqueConstraint("region_id", "code", "period", "vintage"),
+        Index("ix_observation_current", "year", "current"),
+    )
+
+
+class YearLockRow(Base):
+    __tablename__ = "year_lock"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    locked_at: Mapped[datetime] = mapped_column(DateTime)
+    locked_by: Mapped[str] = mapped_column(String(64))
+
+
+class ProgressNoteRow(Base):
+    __tablename__ = "progress_note"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    done_on: Mapped[str] = mapped_column(String(32), default="")
+    done_by: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class PublishedResultRow(Base):
+    __tablename__ = "published_result"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    index_value: Mapped[float | None] = mapped_column(Float)
+    rank: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (UniqueConstraint("region_id", "year"),)
+
+
+class UserRow(Base):
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128), default="")
+    role: Mapped[str] = mapped_column(String(16))  # admin / department / county / viewer
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+    password_hash: Mapped[str] = mapped_column(String(256), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditRow(Base):
+    __tablename__ = "audit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(256))
+    old: Mapped[str] = mapped_column(Text, default="")
+    new: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")

@@ -1,8 +1,28 @@
 #!/usr/bin/env bash
 # Install stpi with its test tools into .venv and run the whole test suite.
+# The store's tests need a PostgreSQL server: the one named by STPI_TEST_DATABASE_URL, or one
+# on 127.0.0.1:5432; where none answers, Debian's postgresql is installed and a throwaway
+# cluster is started for this run and removed afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+
+export STPI_TEST_DATABASE_URL="${STPI_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}"
+probe() { .venv/bin/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$1" 2>/dev/null; }
+if ! probe "$STPI_TEST_DATABASE_URL"; then
+  echo "No PostgreSQL at $STPI_TEST_DATABASE_URL: starting a throwaway cluster" >&2
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
+  bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
+  pgdir=$(mktemp -d /tmp/stpi-pg.XXXXXX)
+  chown postgres "$pgdir"
+  runuser -u postgres -- "$bin/initdb" -D "$pgdir/data" -A trust -U postgres >/dev/null
+  runuser -u postgres -- "$bin/pg_ctl" -D "$pgdir/data" -o "-p 55432 -k $pgdir -c listen_addresses=127.0.0.1" -l "$pgdir/log" -w start >/dev/null
+  trap 'runuser -u postgres -- "$bin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null; rm -rf "$pgdir"' EXIT
+  export STPI_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:55432/postgres"
+fi
+
 .venv/bin/python -m mypy
 .venv/bin/python -m pytest "$@"

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 from stpi.analysis import IndexResult, compute_index, read_values
 from stpi.engine import Aggregate, Normalise, Recipe
 from stpi.errors import InputError, MethodError, Problem
-from stpi.framework import Framework, Plan, Provenance, default_framework, load_framework
-from stpi.framework.embedded import imported_framework_path
-from stpi.framework.io import export_framework
+from stpi.framework import Framework, Plan, Provenance, load_framework
+from stpi.store import Store
+from stpi.store.rules import acting_user, check_admin
 from stpi.tables import write_table
 
 __all__ = [
@@ -21,6 +20,8 @@ __all__ = [
     "compute_file",
     "import_framework",
     "make_recipe",
+    "open_store",
+    "plan_and_framework",
     "parse_method",
     "plan_export",
     "plan_rows",
@@ -30,9 +31,20 @@ __all__ = [
 ]
 
 
-def resolve_framework(path: str | None) -> Framework:
-    """The framework in the given file, or the one in force."""
-    return load_framework(path) if path else default_framework()
+def open_store(database: str | None) -> Store:
+    """The store at the URL (default: the SQLite file in the data folder), created on first use."""
+    return Store(database)
+
+
+def resolve_framework(path: str | None, database: str | None = None) -> Framework:
+    """The framework in the given file, or the one in force in the store."""
+    return load_framework(path) if path else open_store(database).framework()
+
+
+def plan_and_framework(database: str | None, framework: str | None = None) -> tuple[Plan, Framework]:
+    """The plan in force and the framework to compute it with."""
+    store = open_store(database)
+    return store.plan(), load_framework(framework) if framework else store.framework()
 
 
 def parse_method(text: str) -> tuple[str, dict[str, float]]:
@@ -57,9 +69,9 @@ def make_recipe(missing: str, normalise: str, aggregate: str) -> Recipe:
     return recipe
 
 
-def compute_file(framework_path: str | None, data_path: str, recipe: Recipe) -> IndexResult:
+def compute_file(framework_path: str | None, data_path: str, recipe: Recipe, database: str | None = None) -> IndexResult:
     """Compute the index of every node for every region-year in a long data file."""
-    fw = resolve_framework(framework_path)
+    fw = resolve_framework(framework_path, database)
     return compute_index(fw, read_values(data_path, fw), recipe)
 
 
@@ -87,24 +99,25 @@ def write_result(result: IndexResult, data_path: str, output: str) -> None:
     Path(output).with_suffix(".recipe.json").write_text(recipe, encoding="utf-8")
 
 
-def import_framework(path: str, source: str | None, plan: Plan) -> tuple[Framework, Path]:
-    """Validate an official parameter table and make it the framework in force.
+def import_framework(path: str, source: str | None, *, database: str | None, actor: str, valid_from: int | None = None) -> tuple[Framework, int]:
+    """Validate an official parameter table and make it the framework in force from a year on.
 
     The table must have the same indicators as the plan. Parameters without a
     stated provenance are marked official from ``source``; without ``source``
-    they must state their provenance in the file.
+    they must state their provenance in the file. Earlier versions are kept, so
+    a past year can still be recomputed under the framework it was evaluated with.
     """
     unstated = Provenance("assumed", f"文件未注明来源 not stated in {Path(path).name}")
     fw = load_framework(path, default_provenance=Provenance("official", source) if source else unstated)
     if source is None and unstated in fw.parameter_provenances():
         raise InputError([Problem(path, None, "weight_provenance", "未注明参数来源:请在表中填写 weight_provenance/standard_provenance,或用 --source 指明官方来源 parameters state no provenance: fill the provenance columns or give --source")])
+    store = open_store(database)
+    check_admin(acting_user(store, actor), "导入指标框架 import a framework")
+    plan = store.plan()
     plan.check_against(fw)
-    target = imported_framework_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
-    export_framework(fw, "yaml", tmp)
-    shutil.move(tmp, target)  # atomic on one file system: never a half-written framework
-    return fw, target
+    year = plan.baseline_year if valid_from is None else valid_from
+    store.add_framework_version(fw, valid_from=year, actor=actor)
+    return fw, year
 
 
 PLAN_COLUMNS = ["no", "code", "group", "name", "unit", "baseline_{b}", "target_{t}", "target_at_least", "lead", "responsible", "rank_goal", "name_en", "sub_targets", "measures", "note", "source"]

@@ -23,6 +23,7 @@ from stpi.cli import app, main
 from stpi.framework import embedded_framework, load_framework
 from stpi.framework.io import REQUIRED, framework_rows
 from stpi.i18n import set_lang
+from stpi.store import Store
 from stpi.tables import write_table
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -456,6 +457,15 @@ def official_table(tmp_path: Path, *, factor: float = 2.0, name: str = "official
     return path
 
 
+def stored_versions(tmp_path: Path) -> list[tuple[int, str, str, str]]:
+    """The framework versions in the test's store."""
+    store = Store(f"sqlite:///{tmp_path / 'home' / 'stpi.db'}")
+    try:
+        return store.framework_versions()
+    finally:
+        store.close()
+
+
 def status_json() -> dict[str, object]:
     return json.loads(invoke("status", "--json").stdout)  # type: ignore[no-any-return]
 
@@ -464,9 +474,11 @@ def test_import_with_source_replaces_the_illustrative_parameters(tmp_path: Path)
     before = status_json()
     table = official_table(tmp_path)
     result = invoke("framework", "import", str(table), "--source", "甘肃省科技厅 2025")
-    stored = tmp_path / "home" / "framework.yaml"
-    assert "已导入指标框架" in plain(result.stdout) and stored.exists()
-    fw = load_framework(stored)
+    assert "已导入指标框架" in plain(result.stdout)
+    store = Store(f"sqlite:///{tmp_path / 'home' / 'stpi.db'}")
+    assert [v[0] for v in store.framework_versions()] == [2022, 2022]  # the embedded version is kept
+    fw = store.framework()
+    store.close()
     assert not fw.is_illustrative and fw.parameter_rules() == ("official: 甘肃省科技厅 2025",)
     after = status_json()
     assert after["illustrative"] is False
@@ -494,17 +506,15 @@ def test_import_without_provenance_or_source_fails_and_changes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     table = official_table(tmp_path)
-    stored = tmp_path / "home" / "framework.yaml"
     code, _, err = run_main(monkeypatch, capsys, "framework", "import", str(table))
     assert code == 2
     assert "--source" in err and "weight_provenance" in err
-    assert not stored.exists()
+    assert len(stored_versions(tmp_path)) == 1  # only the embedded one
     # with an earlier import in force, a failed one leaves it untouched
     invoke("framework", "import", str(official_table(tmp_path, factor=3.0, name="first.csv")), "--source", "省厅")
-    kept = stored.read_bytes()
+    kept = stored_versions(tmp_path)
     code, _, _ = run_main(monkeypatch, capsys, "framework", "import", str(table))
-    assert code == 2 and stored.read_bytes() == kept
-    assert sorted(p.name for p in stored.parent.iterdir()) == ["framework.yaml"]
+    assert code == 2 and stored_versions(tmp_path) == kept and len(kept) == 2
 
 
 def test_import_of_a_framework_that_does_not_match_the_plan(
@@ -514,7 +524,7 @@ def test_import_of_a_framework_that_does_not_match_the_plan(
     assert code == 2
     assert "plan indicator not in framework" in err and "I01" in err
     assert "framework indicator not in plan" in err and "X1" in err
-    assert not (tmp_path / "home").exists()
+    assert len(stored_versions(tmp_path)) == 1
     assert status_json()["illustrative"] is True
 
 
@@ -523,7 +533,7 @@ def test_import_of_an_invalid_file(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     table.write_text(table.read_text(encoding="utf-8").replace("I05,G02", "I05,G99"), encoding="utf-8")
     code, _, err = run_main(monkeypatch, capsys, "framework", "import", str(table), "--source", "省厅")
     assert code == 2 and "unknown parent" in err
-    assert not (tmp_path / "home" / "framework.yaml").exists()
+    assert len(stored_versions(tmp_path)) == 1
 
 
 # ---------------------------------------------------------------- plan

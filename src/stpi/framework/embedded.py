@@ -1,7 +1,8 @@
 """The embedded default: Gansu's city framework (illustrative parameters) and Longnan's plan.
 
-``stpi framework import`` stores an official parameter table in the user's data
-folder; from then on it replaces the embedded parameters everywhere.
+The framework *in force* lives in the store (``Store().framework()``), where
+``stpi framework import`` adds official versions; these functions give the
+embedded defaults for use without a database.
 """
 
 from __future__ import annotations
@@ -16,17 +17,12 @@ from stpi.framework.io import load_framework
 from stpi.framework.model import Framework
 from stpi.framework.plan import Plan, load_plan
 
-__all__ = ["data_dir", "default_framework", "default_plan", "embedded_framework", "imported_framework_path"]
+__all__ = ["data_dir", "default_framework", "default_plan", "embedded_framework"]
 
 
 def data_dir() -> Path:
     """The user's stpi data folder (``STPI_HOME`` overrides it)."""
     return Path(os.environ.get("STPI_HOME") or user_data_dir("stpi", appauthor=False))
-
-
-def imported_framework_path() -> Path:
-    """Where ``stpi framework import`` keeps the imported framework."""
-    return data_dir() / "framework.yaml"
 
 
 def _data(name: str) -> Path:
@@ -39,9 +35,8 @@ def embedded_framework() -> Framework:
 
 
 def default_framework() -> Framework:
-    """The framework in force: the imported one if any, else the embedded one."""
-    path = imported_framework_path()
-    return load_framework(path) if path.exists() else embedded_framework()
+    """The embedded framework (the store's framework in force may be an imported official one)."""
+    return embedded_framework()
 
 
 def default_plan() -> Plan:

@@ -1,71 +1,17 @@
-"""The ``stpi`` command: parses options, calls one service function, renders."""
+"""Commands on the index: status, compute, contributions, framework, plan."""
 
 from __future__ import annotations
 
 import json
-import sys
-from enum import Enum
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from stpi import console, service
 from stpi.analysis import plan_status
-from stpi.errors import InputError, StpiError
-from stpi.framework import default_framework, default_plan, export_framework, load_framework
-from stpi.i18n import set_lang, tr
-
-app = typer.Typer(
-    help="科技进步水平指数监测评估系统 stpi — S&T progress index monitoring and evaluation.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-)
-framework_app = typer.Typer(help="指标框架:查看、导出、校验、导入官方参数 Indicator framework.", no_args_is_help=True)
-plan_app = typer.Typer(help="实施方案:指标、目标、责任单位 The plan.", no_args_is_help=True)
-app.add_typer(framework_app, name="framework")
-app.add_typer(plan_app, name="plan")
-
-
-class Lang(str, Enum):
-    zh = "zh"
-    en = "en"
-
-
-class Missing(str, Enum):
-    propagate = "propagate"
-    zero = "zero"
-    reweight = "reweight"
-
-
-class TableFormat(str, Enum):
-    csv = "csv"
-    xlsx = "xlsx"
-    yaml = "yaml"
-
-
-class PlanFormat(str, Enum):
-    csv = "csv"
-    xlsx = "xlsx"
-
-
-FrameworkOpt = Annotated[Optional[str], typer.Option("--framework", "-f", help="指标框架文件 framework file (YAML/CSV/XLSX); 默认为内置 default: the one in force")]
-OutputOpt = Annotated[Optional[str], typer.Option("--output", "-o", help="输出文件 output file; 默认标准输出 default: standard output")]
-
-
-@app.callback()
-def _root(lang: Annotated[Optional[Lang], typer.Option("--lang", help="界面语言 output language (zh/en); 或 or STPI_LANG")] = None) -> None:
-    set_lang(lang.value if lang else None)
-
-
-def _emit(data: bytes, output: str | None) -> None:
-    if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        Path(output).write_bytes(data)
-        console.err.print(tr("wrote", path=output))
+from stpi.cli.root import DatabaseOpt, FrameworkOpt, Missing, OutputOpt, PlanFormat, TableFormat, UserOpt, app, emit, framework_app, plan_app
+from stpi.framework import export_framework, load_framework
+from stpi.i18n import tr
 
 
 @app.command()
@@ -74,10 +20,11 @@ def status(
     framework: FrameworkOpt = None,
     top: Annotated[int, typer.Option(help="每张排行表的行数 rows per ranking")] = 8,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON output JSON")] = False,
+    database: DatabaseOpt = None,
 ) -> None:
     """实施方案基期与目标的综合指数、一二级指标、贡献与提升空间、责任单位 The plan's index at baseline and targets."""
-    plan = default_plan()
-    s = plan_status(plan, service.resolve_framework(framework), missing=missing.value)
+    plan, fw = service.plan_and_framework(database, framework)
+    s = plan_status(plan, fw, missing=missing.value)
     if as_json:
         typer.echo(json.dumps(s.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -92,11 +39,12 @@ def compute(
     missing: Annotated[Missing, typer.Option(help="缺失值处理 missing-value policy")] = Missing.propagate,
     normalise: Annotated[str, typer.Option(help="标准化方法 normalisation method (official: ratio)")] = "ratio",
     aggregate: Annotated[str, typer.Option(help="加权方法 aggregation method (official: arithmetic)")] = "arithmetic",
+    database: DatabaseOpt = None,
 ) -> None:
     """计算每个地区、每年、每个节点的指数与排名 Compute every node for every region and year."""
     recipe = service.make_recipe(missing.value, normalise, aggregate)
     with console.err.status(tr("computing", path=data)):
-        result = service.compute_file(framework, data, recipe)
+        result = service.compute_file(framework, data, recipe, database)
     if not recipe.is_official:
         console.err.print(tr("not_official_method", recipe=json.dumps(recipe.to_dict())), style="yellow")
     if result.framework.is_illustrative:
@@ -107,7 +55,7 @@ def compute(
         console.err.print(gaps.to_string(index=False, max_rows=50))
     with console.err.status(tr("writing", n=result.built.scores.size)):
         if output is None:
-            _emit(service.result_csv(result), None)
+            emit(service.result_csv(result), None)
         else:
             service.write_result(result, data, output)
     if output is not None:
@@ -123,9 +71,10 @@ def contributions(
     framework: FrameworkOpt = None,
     missing: Annotated[Missing, typer.Option(help="缺失值处理 missing-value policy")] = Missing.propagate,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON output JSON")] = False,
+    database: DatabaseOpt = None,
 ) -> None:
     """各指标的有效权重、贡献、提升空间;可分解两年间的变化 Contributions, headroom, change decomposition."""
-    result = service.compute_file(framework, data, service.make_recipe(missing.value, "ratio", "arithmetic"))
+    result = service.compute_file(framework, data, service.make_recipe(missing.value, "ratio", "arithmetic"), database)
     frames = {"contributions": result.contributions(region, year)}
     if from_year is not None:
         frames["decomposition"] = result.decompose(region, from_year, year)
@@ -141,9 +90,9 @@ def contributions(
 
 
 @framework_app.command("show")
-def framework_show(framework: FrameworkOpt = None) -> None:
+def framework_show(framework: FrameworkOpt = None, database: DatabaseOpt = None) -> None:
     """以树形表格显示指标框架 Show the tree with weights, standards and provenance."""
-    console.print_framework(service.resolve_framework(framework))
+    console.print_framework(service.resolve_framework(framework, database))
 
 
 @framework_app.command("export")
@@ -151,9 +100,10 @@ def framework_export(
     format: Annotated[TableFormat, typer.Option("--format", help="csv / yaml / xlsx")] = TableFormat.yaml,
     output: OutputOpt = None,
     framework: FrameworkOpt = None,
+    database: DatabaseOpt = None,
 ) -> None:
     """导出指标框架 Export the framework (the one in force unless --framework)."""
-    _emit(export_framework(service.resolve_framework(framework), format.value), output)
+    emit(export_framework(service.resolve_framework(framework, database), format.value), output)
 
 
 @framework_app.command("validate")
@@ -167,38 +117,31 @@ def framework_validate(file: Annotated[str, typer.Argument(help="框架文件 fr
 def framework_import(
     file: Annotated[str, typer.Argument(help="官方参数表 official parameter table (YAML/CSV/XLSX)")],
     source: Annotated[Optional[str], typer.Option(help="官方来源(文件未注明时必填) official source, when the file states none")] = None,
+    valid_from: Annotated[Optional[int], typer.Option(help="自该年起适用 valid from this year (default: the plan's baseline year)")] = None,
+    database: DatabaseOpt = None,
+    user: UserOpt = "admin",
 ) -> None:
     """导入官方权重与标准值,替换示意参数 Import the official weights and standards."""
-    fw, path = service.import_framework(file, source, default_plan())
-    console.out.print(tr("imported", title=fw.title, k=len(fw.leaves), path=path), style="green")
+    fw, year = service.import_framework(file, source, database=database, actor=user, valid_from=valid_from)
+    console.out.print(tr("imported", title=fw.title, k=len(fw.leaves), year=year), style="green")
     if fw.is_illustrative:
         console.err.print(tr("still_illustrative"), style="yellow")
 
 
 @plan_app.command("show")
-def plan_show() -> None:
+def plan_show(database: DatabaseOpt = None) -> None:
     """显示实施方案的32项指标 Show the plan's indicators."""
-    console.print_plan(default_plan())
+    console.print_plan(service.open_store(database).plan())
 
 
 @plan_app.command("export")
 def plan_export(
     format: Annotated[PlanFormat, typer.Option("--format", help="csv / xlsx")] = PlanFormat.csv,
     output: OutputOpt = None,
+    database: DatabaseOpt = None,
 ) -> None:
     """导出实施方案指标表 Export the plan table."""
-    _emit(service.plan_export(default_plan(), default_framework(), format.value, output), output)
+    plan, fw = service.plan_and_framework(database)
+    emit(service.plan_export(plan, fw, format.value, output), output)
 
 
-def main() -> None:
-    """Entry point: run the app, turning stpi errors into a clean message and exit code."""
-    try:
-        # standalone mode, so that usage errors get Typer's usage message and exit code 2,
-        # not a traceback; our own errors are not caught by it and reach the handlers below
-        app()
-    except InputError as exc:
-        console.print_problems(exc.problems)
-        raise SystemExit(2) from None
-    except StpiError as exc:
-        console.err.print(f"错误 error: {exc}", style="red")
-        raise SystemExit(1) from None

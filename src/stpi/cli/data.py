@@ -1,0 +1,175 @@
+"""Commands on the store: database, workflow, audit, accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from stpi import console
+from stpi.cli.root import DatabaseOpt, UserOpt, app
+from stpi.i18n import tr
+from stpi.store import accounts, backup as backups, observations as ob
+from stpi.store.core import Store
+from stpi.store.db import current_revision, head_revision
+from stpi.store.rules import acting_user, check_admin
+
+db_app = typer.Typer(help="数据库:升级、备份、恢复 Database.", no_args_is_help=True)
+user_app = typer.Typer(help="账号:添加、列出、停用 Accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+
+YearOpt = Annotated[Optional[int], typer.Option("--year", help="年份 year")]
+RegionOpt = Annotated[Optional[list[str]], typer.Option("--region", help="地区(可多次) region code or name (repeatable)")]
+CodeOpt = Annotated[Optional[list[str]], typer.Option("--code", help="指标代码(可多次) indicator code (repeatable)")]
+
+
+def _admin(database: str | None, user: str, action: str) -> Store:
+    store = Store(database)
+    check_admin(acting_user(store, user), action)
+    return store
+
+
+@db_app.command("upgrade")
+def db_upgrade(database: DatabaseOpt = None) -> None:
+    """升级数据库结构到最新版本(首次使用时创建并写入内置实施方案) Migrate the schema."""
+    store = Store(database)
+    console.out.print(tr("db_at", url=store.engine.url.render_as_string(hide_password=True), rev=current_revision(store.engine)), style="green")
+
+
+@db_app.command("info")
+def db_info(database: DatabaseOpt = None) -> None:
+    """数据库位置、版本与内容概况 Where the database is and what it holds."""
+    store = Store(database)
+    rows = [
+        [tr("db_url"), store.engine.url.render_as_string(hide_password=True)],
+        [tr("db_revision"), f"{current_revision(store.engine)} (head {head_revision()})"],
+        [tr("db_regions"), str(len(store.regions()))],
+        [tr("db_frameworks"), "; ".join(f"{y}: {t}" for y, t, _, _ in store.framework_versions())],
+        [tr("db_figures"), str(len(ob.observations(store)))],
+        [tr("db_locked"), ", ".join(map(str, ob.locked_years(store))) or "—"],
+    ]
+    console.out.print(console.table("stpi", ["", ""], rows))
+
+
+@db_app.command("backup")
+def db_backup(file: Annotated[str, typer.Argument(help="备份文件 backup file (.zip)")], database: DatabaseOpt = None) -> None:
+    """备份整个数据库到一个文件(SQLite 与 PostgreSQL 通用) Back up the whole store."""
+    counts = backups.backup(Store(database), file)
+    console.out.print(tr("backed_up", path=file, n=sum(counts.values())), style="green")
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Annotated[str, typer.Argument(help="备份文件 backup file (.zip)")],
+    database: DatabaseOpt = None,
+    yes: Annotated[bool, typer.Option("--yes", help="确认用备份替换当前全部数据 confirm replacing all current data")] = False,
+) -> None:
+    """用备份替换数据库内容(全部成功或全部不变) Restore the store from a backup."""
+    if not yes:
+        typer.confirm(tr("confirm_restore"), abort=True)
+    counts = backups.restore(Store(database), file)
+    console.out.print(tr("restored", path=file, n=sum(counts.values())), style="green")
+
+
+def _transition(action: str, database: str | None, user: str, year: int | None, region: list[str] | None, code: list[str] | None, comment: str = "") -> None:
+    store = Store(database)
+    actor = acting_user(store, user)
+    if action != "submit":
+        check_admin(actor, tr(f"action.{action}"))
+    n = ob.transition(store, action, actor=user, year=year, regions=region, codes=code, comment=comment)
+    console.out.print(tr("transitioned", n=n, action=tr(f"action.{action}")), style="green")
+
+
+@app.command()
+def submit(year: YearOpt = None, region: RegionOpt = None, code: CodeOpt = None, database: DatabaseOpt = None, user: UserOpt = "admin") -> None:
+    """把草稿或退回的数据报送审核 Submit draft or returned figures."""
+    _transition("submit", database, user, year, region, code)
+
+
+@app.command()
+def approve(year: YearOpt = None, region: RegionOpt = None, code: CodeOpt = None, database: DatabaseOpt = None, user: UserOpt = "admin") -> None:
+    """审核通过已报送的数据(市科技局) Approve submitted figures."""
+    _transition("approve", database, user, year, region, code)
+
+
+@app.command("return")
+def return_(
+    comment: Annotated[str, typer.Option("--comment", help="退回意见(必填) why the figures go back")],
+    year: YearOpt = None,
+    region: RegionOpt = None,
+    code: CodeOpt = None,
+    database: DatabaseOpt = None,
+    user: UserOpt = "admin",
+) -> None:
+    """退回已报送的数据并附意见 Return submitted figures with a comment."""
+    _transition("return", database, user, year, region, code, comment)
+
+
+@app.command()
+def lock(year: Annotated[int, typer.Option("--year", help="年份 year")], database: DatabaseOpt = None, user: UserOpt = "admin") -> None:
+    """锁定某年评价:此后修改只能作为修订并保留原值 Freeze a year's evaluation."""
+    n = ob.lock_year(_admin(database, user, tr("action.lock")), year, actor=user)
+    console.out.print(tr("locked", year=year, n=n), style="green")
+
+
+@app.command()
+def audit(
+    actor: Annotated[Optional[str], typer.Option("--actor", help="操作人 who")] = None,
+    entity: Annotated[Optional[str], typer.Option("--entity", help="对象 observation/framework/user/year/upload")] = None,
+    action: Annotated[Optional[str], typer.Option("--action", help="操作 create/update/revise/approve/…")] = None,
+    key: Annotated[Optional[str], typer.Option("--key", help="包含该文字的对象键 key containing this text")] = None,
+    limit: Annotated[int, typer.Option(help="最多显示条数 rows at most")] = 100,
+    database: DatabaseOpt = None,
+) -> None:
+    """查看审计日志(谁、何时、改了什么、原值、新值、原因) The audit log."""
+    entries = Store(database).audit(actor=actor, entity=entity, action=action, key=key, limit=limit)
+    rows = [[e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action, e.entity, e.key, e.old[:40], e.new[:40], e.reason] for e in entries]
+    cols = [tr("audit.at"), tr("audit.actor"), tr("audit.action"), tr("audit.entity"), tr("audit.key"), tr("audit.old"), tr("audit.new"), tr("audit.reason")]
+    console.out.print(console.table(tr("audit.title", n=len(rows)), cols, rows))
+
+
+@app.command("values")
+def values_(
+    year: YearOpt = None,
+    region: Annotated[Optional[str], typer.Option("--region", help="地区 region")] = None,
+    code: Annotated[Optional[str], typer.Option("--code", help="指标代码 indicator code")] = None,
+    history: Annotated[bool, typer.Option("--history", help="显示全部版本 every vintage")] = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """查看已填报的数据及其状态、版本与来源 Reported figures with status, vintage and source."""
+    items = ob.observations(Store(database), year=year, region=region, code=code, history=history)
+    rows = [[o.region, o.period, o.code, console.fmt(o.value, 4), tr(f"status.{o.status}"), str(o.vintage), "✓" if o.current else "", o.source, o.note, o.created_by] for o in items]
+    cols = [tr("region"), tr("period"), tr("code"), tr("value"), tr("status"), tr("vintage"), tr("current"), tr("source"), tr("note"), tr("audit.actor")]
+    console.out.print(console.table(tr("values.title", n=len(rows)), cols, rows, numeric_from=99))
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="用户名 username")],
+    role: Annotated[str, typer.Option("--role", help="admin / department / county / viewer")],
+    name: Annotated[str, typer.Option("--name", help="显示名称 display name")] = "",
+    department: Annotated[Optional[str], typer.Option("--department", help="部门代码或名称 department (for role department)")] = None,
+    region: Annotated[Optional[str], typer.Option("--region", help="县区代码或名称 county (for role county)")] = None,
+    password: Annotated[Optional[str], typer.Option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="密码 password (asked when not given)")] = None,
+    database: DatabaseOpt = None,
+    user: UserOpt = "admin",
+) -> None:
+    """添加账号(密码以 argon2 散列保存) Add an account."""
+    store = _admin(database, user, tr("action.user"))
+    added = accounts.add_user(store, username, role=role, actor=user, display_name=name, department=department, region=region, password=password)
+    console.out.print(tr("user_added", user=added.username, role=added.role), style="green")
+
+
+@user_app.command("list")
+def user_list(database: DatabaseOpt = None) -> None:
+    """列出账号 List accounts."""
+    rows = [[u.username, u.display_name, u.role, u.department or "", u.region or "", "✓" if u.active else "✗"] for u in Store(database).users()]
+    console.out.print(console.table(tr("users"), [tr("audit.actor"), tr("name"), tr("role"), tr("department"), tr("region"), tr("active")], rows))
+
+
+@user_app.command("disable")
+def user_disable(username: Annotated[str, typer.Argument(help="用户名 username")], database: DatabaseOpt = None, user: UserOpt = "admin") -> None:
+    """停用账号(账号不会被删除) Disable an account."""
+    accounts.set_active(_admin(database, user, tr("action.user")), username, False, actor=user)
+    console.out.print(tr("user_disabled", user=username), style="green")

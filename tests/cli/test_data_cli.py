@@ -1,0 +1,129 @@
+"""The store's commands: db, submit/approve/return/lock, audit, values, user."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from stpi.cli import app, main
+from stpi.i18n import set_lang
+from stpi.store import Entry, Store
+from stpi.store import observations as ob
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("STPI_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("STPI_DATABASE_URL", raising=False)
+    monkeypatch.delenv("STPI_USER", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    yield
+    set_lang(None)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    st = Store(f"sqlite:///{tmp_path / 'home' / 'stpi.db'}")
+    yield st
+    st.close()
+
+
+def run(*args: str, ok: bool = True) -> Result:
+    result = runner.invoke(app, list(args))
+    if ok:
+        assert result.exit_code == 0, (result.output, result.exception)
+    return result
+
+
+def plain(text: str) -> str:
+    return ANSI.sub("", text)
+
+
+def run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    monkeypatch.setattr(sys, "argv", ["stpi", *args])
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, plain(captured.out + captured.err)
+
+
+def test_db_upgrade_and_info(tmp_path: Path) -> None:
+    out = plain(run("db", "upgrade").stdout)
+    assert "0001" in out and (tmp_path / "home" / "stpi.db").exists()
+    info = plain(run("db", "info").stdout)
+    assert "24" in info and "2022" in info
+
+
+def test_database_option_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    other = tmp_path / "other.db"
+    run("db", "upgrade", "--database", f"sqlite:///{other}")
+    assert other.exists()
+    third = tmp_path / "third.db"
+    monkeypatch.setenv("STPI_DATABASE_URL", f"sqlite:///{third}")
+    run("status", "--json")
+    assert third.exists()
+
+
+def test_workflow_from_the_command_line(store: Store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    ob.write(store, [Entry("621200", "I01", "2023", 200.0), Entry("621200", "I02", "2023", 40.0)], actor="admin")
+    code, out = run_main(monkeypatch, capsys, "return", "--year", "2023", "--code", "I02")
+    assert code == 2 and "--comment" in out
+    assert "退回:1 条数据" in plain(run("return", "--year", "2023", "--code", "I02", "--comment", "口径不对").stdout)
+    assert "审核通过:1 条数据" in plain(run("approve", "--year", "2023").stdout)
+    code, out = run_main(monkeypatch, capsys, "lock", "--year", "2023")
+    assert code == 1 and "returned" in out
+    assert "报送:1 条数据" in plain(run("submit", "--year", "2023", "--region", "陇南市").stdout)
+    run("approve", "--year", "2023")
+    assert "2023年评价已锁定:2 条数据" in plain(run("lock", "--year", "2023").stdout)
+    values = plain(run("values", "--year", "2023").stdout)
+    assert "已锁定" in values and "I01" in values and "200.0000" in values
+    audit = plain(run("audit", "--action", "return").stdout)
+    assert "口径不对" in audit and "621200/I02/2023" in audit
+
+
+def test_only_the_admin_approves(store: Store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    run("user", "add", "hr", "--role", "department", "--department", "市人社局", "--password", "secret-123")
+    ob.write(store, [Entry("621200", "I01", "2023", 200.0)], actor="hr")
+    code, out = run_main(monkeypatch, capsys, "approve", "--year", "2023", "--user", "hr")
+    assert code == 1 and "管理员" in out
+    monkeypatch.setenv("STPI_USER", "hr")
+    code, out = run_main(monkeypatch, capsys, "lock", "--year", "2023")
+    assert code == 1 and "管理员" in out
+    assert [o.status for o in ob.observations(store)] == ["submitted"]
+
+
+def test_user_add_list_disable(store: Store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    run("user", "add", "wd", "--role", "county", "--region", "武都区", "--name", "武都区科技局", "--password", "secret-123")
+    listing = plain(run("user", "list").stdout)
+    assert "wd" in listing and "621202" in listing and "武都区科技局" in listing
+    from stpi.store.accounts import verify_password
+
+    assert verify_password(store, "wd", "secret-123") and not verify_password(store, "wd", "wrong-pass")
+    run("user", "disable", "wd")
+    assert not verify_password(store, "wd", "secret-123")
+    code, out = run_main(monkeypatch, capsys, "user", "add", "x", "--role", "boss", "--password", "secret-123")
+    assert code == 2 and "role" in out
+    code, out = run_main(monkeypatch, capsys, "user", "add", "wd", "--role", "viewer", "--password", "secret-123")
+    assert code == 1 and "已存在" in out
+
+
+def test_backup_and_restore(store: Store, tmp_path: Path) -> None:
+    ob.write(store, [Entry("621200", "I01", "2023", 200.0)], actor="admin")
+    assert "已备份" in plain(run("db", "backup", str(tmp_path / "b.zip")).stdout)
+    ob.write(store, [Entry("621200", "I01", "2023", 300.0)], actor="admin")
+    assert "恢复(" in plain(run("db", "restore", str(tmp_path / "b.zip"), "--yes").stdout)
+    assert [o.value for o in ob.observations(store)] == [200.0]
+    ob.write(store, [Entry("621200", "I01", "2023", 400.0)], actor="admin")
+    declined = runner.invoke(app, ["db", "restore", str(tmp_path / "b.zip")], input="n\n")
+    assert declined.exit_code == 1 and [o.value for o in ob.observations(store)] == [400.0]

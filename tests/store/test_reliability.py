@@ -17,6 +17,7 @@ import pytest
 from stpi.errors import ConflictError, ForbiddenError, InputError, StpiError
 from stpi.store import Entry, Store
 from stpi.store import backup as bk
+from stpi.store import bulk
 from stpi.store import observations as ob
 from stpi.store import rules
 
@@ -28,7 +29,7 @@ def test_concurrent_writers_of_the_same_figure_cannot_both_win(pg_url: str) -> N
     st = Store(pg_url)
     ob.write(st, [Entry(LONGNAN, "I01", "2023", 1.0)], actor="admin")
     barrier = threading.Barrier(2)
-    original = ob._apply
+    original = bulk.apply_write
     outcomes: list[str] = []
 
     def slow_apply(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -42,7 +43,7 @@ def test_concurrent_writers_of_the_same_figure_cannot_both_win(pg_url: str) -> N
         except ConflictError:
             outcomes.append("conflict")
 
-    ob._apply = slow_apply  # type: ignore[assignment]
+    bulk.apply_write = slow_apply  # type: ignore[assignment]
     try:
         threads = [threading.Thread(target=writer, args=(v,)) for v in (2.0, 3.0)]
         for t in threads:
@@ -50,7 +51,7 @@ def test_concurrent_writers_of_the_same_figure_cannot_both_win(pg_url: str) -> N
         for t in threads:
             t.join(timeout=30)
     finally:
-        ob._apply = original  # type: ignore[assignment]
+        bulk.apply_write = original  # type: ignore[assignment]
     assert sorted(outcomes) == ["conflict", "ok"]
     history = ob.observations(st, code="I01", history=True)
     assert [o.vintage for o in history] == [1, 2] and sum(o.current for o in history) == 1
@@ -61,13 +62,13 @@ CHILD = textwrap.dedent(
     """
     import sys, time
     from stpi.store import Entry, Store
-    from stpi.store import observations as ob
-    original = ob._apply
+    from stpi.store import bulk, observations as ob
+    original = bulk.apply_write
     def apply_then_hang(*args, **kwargs):
         original(*args, **kwargs)
         print("inserted", flush=True)
         time.sleep(60)  # killed here: rows are written but the transaction never commits
-    ob._apply = apply_then_hang
+    bulk.apply_write = apply_then_hang
     store = Store(sys.argv[1])
     entries = [Entry("621200", f"I{k:02d}", str(year), float(year + k)) for year in range(1900, 2100) for k in range(1, 33)]
     ob.write(store, entries, actor="admin", upload=("big.csv", b"x" * 1000))

@@ -49,7 +49,10 @@ def test_change_adds_a_vintage_and_keeps_the_old(store: Store) -> None:
     history = ob.observations(store, code="I01", history=True)
     assert [(o.vintage, o.value, o.current) for o in history] == [(1, 200.0, False), (2, 201.5, True)]
     audit = store.audit(entity="observation")
-    assert [(a.action, a.old, a.new) for a in audit[:2]] == [("update", "200.0", "201.5"), ("create", "", "200.0")]
+    assert [(a.action, a.key, a.old, a.new) for a in audit] == [("update", f"{LONGNAN}/I01/2023", "200.0", "201.5")]
+    batches = store.audit(entity="batch")  # each write: who, when, how many new and changed
+    assert [b.new for b in batches] == ["0 new, 0 changed, 1 unchanged", "0 new, 1 changed, 0 unchanged", "1 new, 0 changed, 0 unchanged"]
+    assert [(o.created_by, o.vintage) for o in history] == [("admin", 1), ("admin", 2)]
 
 
 def test_stale_edit_is_a_conflict(store: Store) -> None:

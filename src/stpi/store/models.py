@@ -93,28 +93,37 @@ class UploadRow(Base):
     rows: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class BatchRow(Base):
+    """One write: who, when, why, from which file. Each figure it adds points to it."""
+
+    __tablename__ = "batch"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    upload_id: Mapped[int | None] = mapped_column(ForeignKey("upload.id"))
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ObservationRow(Base):
     """One vintage of one figure. A change adds a vintage; no row is ever deleted."""
 
     __tablename__ = "observation"
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
-    code: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))  # indicator / variable
+    code: Mapped[str] = mapped_column(String(64))  # an indicator or a raw variable
     period: Mapped[str] = mapped_column(String(16))  # 2023, 2023Q1, 2023M03
     year: Mapped[int] = mapped_column(Integer)
     value: Mapped[float | None] = mapped_column(Float)
-    unit: Mapped[str] = mapped_column(String(32), default="")
-    source: Mapped[str] = mapped_column(Text, default="")
-    note: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))  # draft submitted returned approved locked
-    comment: Mapped[str] = mapped_column(Text, default="")
+    comment: Mapped[str | None] = mapped_column(Text)
     vintage: Mapped[int] = mapped_column(Integer)
     current: Mapped[bool] = mapped_column(Boolean)
-    evaluated: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    created_by: Mapped[str] = mapped_column(String(64))
-    upload_id: Mapped[int | None] = mapped_column(ForeignKey("upload.id"))
+    evaluated: Mapped[bool] = mapped_column(Boolean)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"))
     __table_args__ = (
         UniqueConstraint("region_id", "code", "period", "vintage"),
         Index("ix_observation_current", "year", "current"),

@@ -9,22 +9,22 @@ kept and computable.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import and_, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from stpi.errors import ConflictError, InputError, NotFoundError, Problem
+from stpi.store import bulk
 from stpi.store import models as m
 from stpi.store.core import Store, now
 from stpi.store.records import Observation, Upload, WriteResult
 
-__all__ = ["Entry", "parse_period", "write", "transition", "lock_year", "locked_years", "observations", "frame", "uploads", "upload_content"]
+__all__ = ["Entry", "parse_period", "write", "write_frame", "transition", "lock_year", "locked_years", "observations", "frame", "uploads", "upload_content"]
 
 PERIOD = re.compile(r"^(\d{4})(?:(Q[1-4])|(M(?:0[1-9]|1[0-2])))?$")
 
@@ -46,8 +46,6 @@ class Entry:
     value: float | None
     source: str = ""
     note: str = ""
-    unit: str = ""
-    kind: str = "indicator"
     expected_vintage: int | None = None
 
 
@@ -74,87 +72,45 @@ def write(
     upload: tuple[str, bytes] | None = None,
 ) -> WriteResult:
     """Write figures in one transaction: all are written, or none (the error lists every problem)."""
+    frame = pd.DataFrame(
+        [(e.region, e.code, e.period, np.nan if e.value is None else e.value, e.source, e.note, e.expected_vintage) for e in entries],
+        columns=["region", "code", "period", "value", "source", "note", "expected_vintage"],
+    )
+    frame["_file"], frame["_row"] = "<entries>", np.arange(1, len(frame) + 1)
+    return write_frame(store, frame, actor=actor, status=status, reason=reason, revise=revise, upload=upload)
+
+
+def write_frame(
+    store: Store,
+    frame: pd.DataFrame,
+    *,
+    actor: str,
+    status: str = "submitted",
+    reason: str = "",
+    revise: bool = False,
+    upload: tuple[str, bytes] | None = None,
+) -> WriteResult:
+    """Write a frame of figures in one transaction, all or nothing.
+
+    Columns: region, code, period, value, source, note, expected_vintage (may be
+    NaN), and _file, _row to locate problems. New figures are recorded by their
+    batch (who, when, why, which file); changed ones also get an audit row each
+    with the old and the new value.
+    """
     if status not in ("draft", "submitted"):
         raise ValueError(status)
+    stamp = now()
     with store.session() as s:
-        region_ids = {r.code: r.id for r in s.scalars(select(m.RegionRow))}
-        locked = {y for (y,) in s.execute(select(m.YearLockRow.year))}
-        current = _current_rows(s, entries, region_ids)
-        problems, inserts, retire, audits = [], [], [], []
-        stamp = now()
-        for i, e in enumerate(entries, start=1):
-            key = (e.region, e.code, e.period)
-            prev = current.get(key)
-            try:
-                year = parse_period(e.period)
-            except ValueError as exc:
-                problems.append(Problem("<entries>", i, "period", str(exc), e.period))
-                continue
-            if e.region not in region_ids:
-                problems.append(Problem("<entries>", i, "region", "未知地区 unknown region", e.region))
-                continue
-            if e.expected_vintage is not None and (prev.vintage if prev else 0) != e.expected_vintage:
-                problems.append(Problem("<entries>", i, "value", f"该数据已被他人修改(当前版本 {prev.vintage if prev else 0}) changed by someone else since read", _key(*key)))
-                continue
-            if prev is not None and _same(prev, e):
-                continue
-            frozen = year in locked or (prev is not None and prev.status == "locked")
-            if frozen and not (revise and reason.strip()):
-                problems.append(Problem("<entries>", i, "value", f"{year}年评价已锁定,修改须作为修订并说明原因 year locked: change only as a revision with a reason", _key(*key)))
-                continue
-            vintage = (prev.vintage if prev else 0) + 1
-            inserts.append(dict(region_id=region_ids[e.region], code=e.code, kind=e.kind, period=e.period, year=year, value=e.value, unit=e.unit, source=e.source, note=e.note, status=status, comment="", vintage=vintage, current=True, evaluated=False, created_at=stamp, created_by=actor))
-            if prev is not None:
-                retire.append(prev.id)
-            action = "revise" if frozen else ("update" if prev else "create")
-            audits.append(dict(at=stamp, actor=actor, action=action, entity="observation", key=_key(*key), old="" if prev is None else _fmt(prev.value), new=_fmt(e.value), reason=reason))
-        if problems:
-            raise _conflict_or_input(problems)
-        upload_id = _archive(s, upload, actor, len(inserts)) if upload else None
-        for row in inserts:
-            row["upload_id"] = upload_id
-        _apply(s, inserts, retire, audits)
-    return WriteResult(len(inserts), len(entries) - len(inserts), upload_id)
-
-
-def _conflict_or_input(problems: list[Problem]) -> Exception:
-    if all("他人修改" in p.reason for p in problems):
-        return ConflictError("\n".join(str(p) for p in problems))
-    return InputError(problems)
-
-
-def _same(prev: m.ObservationRow, e: Entry) -> bool:
-    same_value = (prev.value is None and e.value is None) or (prev.value is not None and e.value is not None and prev.value == e.value)
-    return same_value and prev.source == e.source and prev.note == e.note and prev.status not in ("returned",)
-
-
-def _fmt(value: float | None) -> str:
-    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else repr(value)
-
-
-def _current_rows(s: Session, entries: Sequence[Entry], region_ids: dict[str, int]) -> dict[tuple[str, str, str], m.ObservationRow]:
-    """The current vintage of every figure the entries touch, in one query per period."""
-    names = {v: k for k, v in region_ids.items()}
-    out: dict[tuple[str, str, str], m.ObservationRow] = {}
-    for period in {e.period for e in entries}:
-        q = select(m.ObservationRow).where(m.ObservationRow.period == period, m.ObservationRow.current.is_(True))
-        for row in s.scalars(q):
-            out[(names[row.region_id], row.code, row.period)] = row
-    return out
-
-
-def _apply(s: Session, inserts: list[dict[str, object]], retire: list[int], audits: list[dict[str, object]]) -> None:
-    """Retire previous vintages, add the new ones and their audit rows."""
-    try:
-        for chunk in range(0, len(retire), 5000):
-            s.execute(update(m.ObservationRow).where(m.ObservationRow.id.in_(retire[chunk : chunk + 5000])).values(current=False))
-        if inserts:
-            s.execute(insert(m.ObservationRow), inserts)
-        if audits:
-            s.execute(insert(m.AuditRow), audits)
+        rows, retire, audits = bulk.plan_write(s, frame, actor=actor, status=status, reason=reason, revise=revise, stamp=stamp)
+        upload_id = _archive(s, upload, actor, len(rows)) if upload else None
+        changed = len(retire)
+        batch = m.BatchRow(at=stamp, actor=actor, reason=reason, upload_id=upload_id, created=len(rows) - changed, changed=changed)
+        s.add(batch)
         s.flush()
-    except IntegrityError as exc:  # another writer added the same vintage first
-        raise ConflictError(f"数据已被同时修改,请重新读取后再提交 concurrent change of the same figure: {exc.orig}") from exc
+        rows["batch_id"] = batch.id
+        Store.audit_in(s, actor, "write", "batch", f"#{batch.id}" + (f" upload #{upload_id}" if upload_id else ""), "", f"{batch.created} new, {changed} changed, {len(frame) - len(rows)} unchanged", reason)
+        bulk.apply_write(s, rows, retire, audits)
+    return WriteResult(len(rows), len(frame) - len(rows), upload_id)
 
 
 def _archive(s: Session, upload: tuple[str, bytes], actor: str, rows: int) -> int:
@@ -239,10 +195,11 @@ def observations(store: Store, *, year: int | None = None, region: str | None = 
         cond = _where(year, ids, [code] if code else None)
         if history:
             cond = cond[1:]
-        q = select(m.ObservationRow).where(and_(*cond) if cond else True).order_by(m.ObservationRow.region_id, m.ObservationRow.code, m.ObservationRow.period, m.ObservationRow.vintage)
+        q = select(m.ObservationRow, m.BatchRow).join(m.BatchRow, m.BatchRow.id == m.ObservationRow.batch_id)
+        q = q.where(and_(*cond) if cond else True).order_by(m.ObservationRow.region_id, m.ObservationRow.code, m.ObservationRow.period, m.ObservationRow.vintage)
         return [
-            Observation(r.id, names[r.region_id], r.code, r.kind, r.period, r.year, r.value, r.unit, r.source, r.note, r.status, r.comment, r.vintage, r.current, r.evaluated, r.created_at, r.created_by, r.upload_id)
-            for r in s.scalars(q)
+            Observation(r.id, names[r.region_id], r.code, r.period, r.year, r.value, r.source or "", r.note or "", r.status, r.comment or "", r.vintage, r.current, r.evaluated, b.at, b.actor, b.upload_id)
+            for r, b in s.execute(q)
         ]
 
 
@@ -259,12 +216,12 @@ def frame(store: Store, *, basis: str = "latest", years: Sequence[int] | None = 
         if years is not None:
             cond.append(m.ObservationRow.year.in_(list(years)))
         q = (
-            select(m.RegionRow.name, m.ObservationRow.year, m.ObservationRow.code, m.ObservationRow.value, m.ObservationRow.kind)
+            select(m.RegionRow.name, m.ObservationRow.year, m.ObservationRow.code, m.ObservationRow.value)
             .join(m.RegionRow, m.RegionRow.id == m.ObservationRow.region_id)
             .where(and_(*cond), or_(m.ObservationRow.period == m.ObservationRow.year.cast(m.String)))
         )
         rows = s.execute(q).all()
-    return pd.DataFrame(rows, columns=["region", "year", "indicator", "value", "kind"])
+    return pd.DataFrame(rows, columns=["region", "year", "indicator", "value"])
 
 
 def uploads(store: Store) -> list[Upload]:

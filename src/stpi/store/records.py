@@ -38,11 +38,9 @@ class Observation:
     id: int
     region: str
     code: str
-    kind: str
     period: str
     year: int
     value: float | None
-    unit: str
     source: str
     note: str
     status: str

@@ -110,6 +110,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "active": ("启用", "Active"),
     "user_added": ("已添加账号 {user}(角色 {role})", "Added account {user} (role {role})"),
     "user_disabled": ("已停用账号 {user}", "Disabled account {user}"),
+    "derived": ("{n} 个指标值由原始变量按公式计算:{codes}", "{n} indicator values derived from raw statistics: {codes}"),
     "wrote": ("已写出 {path}", "Wrote {path}"),
     "missing_inputs": ("缺失的输入(按“{policy}”处理):", "Missing inputs (policy '{policy}'):"),
     "not_official_method": (

@@ -7,9 +7,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from stpi.analysis import IndexResult, compute_index, read_values
+import pandas as pd
+
+from stpi.analysis import IndexResult, compute_index, read_values, values_from_frame
+from stpi.analysis.derived import derive_indicators
+from stpi.framework.embedded import embedded_variables
+from stpi.store import observations as ob
 from stpi.engine import Aggregate, Normalise, Recipe
-from stpi.errors import InputError, MethodError, Problem
+from stpi.errors import InputError, MethodError, NotFoundError, Problem
 from stpi.framework import Framework, Plan, Provenance, load_framework
 from stpi.store import Store
 from stpi.store.rules import acting_user, check_admin
@@ -18,6 +23,7 @@ from stpi.tables import write_table
 __all__ = [
     "PLAN_COLUMNS",
     "compute_file",
+    "compute_store",
     "import_framework",
     "make_recipe",
     "open_store",
@@ -75,23 +81,39 @@ def compute_file(framework_path: str | None, data_path: str, recipe: Recipe, dat
     return compute_index(fw, read_values(data_path, fw), recipe)
 
 
+def compute_store(database: str | None, recipe: Recipe, *, basis: str = "latest") -> tuple[IndexResult, pd.DataFrame]:
+    """Compute from the store's approved figures; also return which indicators were derived."""
+    store = open_store(database)
+    fw = store.framework()
+    _, formulas = embedded_variables()
+    figures = derive_indicators(ob.frame(store, basis=basis), formulas)
+    figures = figures[figures["indicator"].isin([n.code for n in fw.leaves])]
+    if figures.empty:
+        raise NotFoundError("数据库中还没有审核通过的数据 no approved figures in the store yet")
+    return compute_index(fw, values_from_frame(figures, fw), recipe), figures[figures["origin"] == "derived"]
+
+
 def result_csv(result: IndexResult) -> bytes:
     """The long result table region,year,code,value,rank as CSV bytes."""
     frame = result.long()
     return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")  # shortest round-trip floats
 
 
-def recipe_record(result: IndexResult, data_path: str) -> dict[str, Any]:
+def recipe_record(result: IndexResult, data_path: str | None, basis: str = "latest") -> dict[str, Any]:
     """What is saved beside a result so it can be rebuilt: recipe, framework, data checksum."""
+    if data_path is None:
+        data = {"store": "stpi", "basis": basis, "sha256": hashlib.sha256(result.values.data.tobytes()).hexdigest()}
+    else:
+        data = {"file": Path(data_path).name, "sha256": hashlib.sha256(Path(data_path).read_bytes()).hexdigest()}
     return {
         "recipe": result.recipe.to_dict(),
         "framework": {"id": result.framework.id, "sha256": result.framework.fingerprint()},
-        "data": {"file": Path(data_path).name, "sha256": hashlib.sha256(Path(data_path).read_bytes()).hexdigest()},
+        "data": data,
         "illustrative_parameters": result.framework.is_illustrative,
     }
 
 
-def write_result(result: IndexResult, data_path: str, output: str) -> None:
+def write_result(result: IndexResult, data_path: str | None, output: str) -> None:
     """Write the result and its recipe beside it (``OUT.recipe.json``)."""
     payload = result_csv(result)
     recipe = json.dumps(recipe_record(result, data_path), ensure_ascii=False, indent=2)

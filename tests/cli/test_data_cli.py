@@ -127,3 +127,29 @@ def test_backup_and_restore(store: Store, tmp_path: Path) -> None:
     ob.write(store, [Entry("621200", "I01", "2023", 400.0)], actor="admin")
     declined = runner.invoke(app, ["db", "restore", str(tmp_path / "b.zip")], input="n\n")
     assert declined.exit_code == 1 and [o.value for o in ob.observations(store)] == [400.0]
+
+
+def test_compute_from_the_store_with_derived_indicators(store: Store, tmp_path: Path) -> None:
+    plan = store.plan()
+    entries = [Entry("621200", i.code, "2023", i.target) for i in plan.indicators if i.code not in ("I10", "I12")]
+    entries += [
+        Entry("621200", "rd_personnel", "2023", 4.54 * 240),  # I10 = R&D personnel / population (万人) = 4.54
+        Entry("621200", "resident_population", "2023", 240.0),
+        Entry("621200", "rd_expenditure", "2023", 0.65 * 600 * 100),  # I12 = 0.65 %: 万元 / (亿元 × 10000) × 100
+        Entry("621200", "gdp", "2023", 600.0),
+    ]
+    ob.write(store, entries, actor="admin")
+    ob.transition(store, "approve", actor="admin", year=2023)
+    result = run("compute", "--output", str(tmp_path / "out.csv"))
+    assert "2 个指标值由原始变量按公式计算:I10, I12" in plain(result.stderr)
+    import pandas as pd
+
+    out = pd.read_csv(tmp_path / "out.csv")
+    root = out[(out["code"] == "INDEX") & (out["region"] == "陇南市")]
+    assert root["value"].iloc[0] == pytest.approx(43.26, abs=1e-9)  # every target met, two of them derived
+    assert '"store": "stpi"' in (tmp_path / "out.recipe.json").read_text(encoding="utf-8")
+
+
+def test_compute_from_an_empty_store_says_so(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run_main(monkeypatch, capsys, "compute")
+    assert code == 1 and "还没有审核通过的数据" in out

@@ -33,9 +33,10 @@ def status(
 
 @app.command()
 def compute(
-    data: Annotated[str, typer.Option("--data", "-d", help="长表数据 long table region,year,indicator,value (CSV/XLSX)")],
+    data: Annotated[Optional[str], typer.Option("--data", "-d", help="长表数据 long table region,year,indicator,value (CSV/XLSX); 省略则用数据库中审核通过的数据 omitted: the store's approved figures")] = None,
     framework: FrameworkOpt = None,
     output: OutputOpt = None,
+    basis: Annotated[str, typer.Option(help="数据库口径 store basis: latest(最新修订) / evaluated(评价时)")] = "latest",
     missing: Annotated[Missing, typer.Option(help="缺失值处理 missing-value policy")] = Missing.propagate,
     normalise: Annotated[str, typer.Option(help="标准化方法 normalisation method (official: ratio)")] = "ratio",
     aggregate: Annotated[str, typer.Option(help="加权方法 aggregation method (official: arithmetic)")] = "arithmetic",
@@ -43,8 +44,13 @@ def compute(
 ) -> None:
     """计算每个地区、每年、每个节点的指数与排名 Compute every node for every region and year."""
     recipe = service.make_recipe(missing.value, normalise, aggregate)
-    with console.err.status(tr("computing", path=data)):
-        result = service.compute_file(framework, data, recipe, database)
+    with console.err.status(tr("computing", path=data or database or "stpi.db")):
+        if data is None:
+            result, derived = service.compute_store(database, recipe, basis=basis)
+            if len(derived):
+                console.err.print(tr("derived", n=len(derived), codes=", ".join(sorted(set(derived["indicator"])))), style="cyan")
+        else:
+            result = service.compute_file(framework, data, recipe, database)
     if not recipe.is_official:
         console.err.print(tr("not_official_method", recipe=json.dumps(recipe.to_dict())), style="yellow")
     if result.framework.is_illustrative:

@@ -13,11 +13,12 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from stpi.framework.formula import Formula, Variable, load_variables
 from stpi.framework.io import load_framework
 from stpi.framework.model import Framework
 from stpi.framework.plan import Plan, load_plan
 
-__all__ = ["data_dir", "default_framework", "default_plan", "embedded_framework"]
+__all__ = ["data_dir", "default_framework", "default_plan", "embedded_framework", "embedded_variables"]
 
 
 def data_dir() -> Path:
@@ -37,6 +38,11 @@ def embedded_framework() -> Framework:
 def default_framework() -> Framework:
     """The embedded framework (the store's framework in force may be an imported official one)."""
     return embedded_framework()
+
+
+def embedded_variables() -> tuple[dict[str, Variable], dict[str, Formula]]:
+    """The raw statistics behind the embedded framework and the formulas deriving its indicators."""
+    return load_variables(_data("gansu-city-variables.yaml"))
 
 
 def default_plan() -> Plan:

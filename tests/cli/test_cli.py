@@ -361,7 +361,7 @@ def test_non_official_method_is_flagged(fw_csv: Path, data_csv: Path) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["bogus"], ["compute"], ["status", "--missing", "nope"], ["framework", "export", "--format", "docx"]],
+    [["bogus"], ["compute", "--missing", "nope"], ["status", "--missing", "nope"], ["framework", "export", "--format", "docx"]],
 )
 def test_usage_errors_exit_cleanly(args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_main(monkeypatch, capsys, *args)

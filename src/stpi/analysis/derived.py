@@ -38,7 +38,7 @@ def derive_indicators(figures: pd.DataFrame, formulas: Mapping[str, Formula]) ->
         frame = pd.DataFrame({"region": wide.index.get_level_values(0), "year": wide.index.get_level_values(1), "indicator": code, "value": values})
         derived.append(frame[np.isfinite(frame["value"])])
     if not derived:
-        return reported.reset_index(drop=True)
+        return pd.DataFrame(reported.reset_index(drop=True))
     made = pd.concat(derived).assign(origin="derived")
     have = pd.MultiIndex.from_frame(reported[["region", "year", "indicator"]])
     made = made[~pd.MultiIndex.from_frame(made[["region", "year", "indicator"]]).isin(have)]

@@ -42,7 +42,8 @@ def derive_indicators(figures: pd.DataFrame, formulas: Mapping[str, Formula]) ->
     made = pd.concat(derived).assign(origin="derived")
     have = pd.MultiIndex.from_frame(reported[["region", "year", "indicator"]])
     made = made[~pd.MultiIndex.from_frame(made[["region", "year", "indicator"]]).isin(have)]
-    return pd.concat([reported, made], ignore_index=True)
+    out: pd.DataFrame = pd.concat([reported, made], ignore_index=True)
+    return out
 
 
 def _variable_codes(formulas: Mapping[str, Formula], figures: pd.DataFrame) -> set[str]:

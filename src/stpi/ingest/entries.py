@@ -1,0 +1,155 @@
+"""Checks on read rows that need no file: codes, regions, duplicates, bounds, year-over-year notes."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from stpi.errors import Problem
+from stpi.ingest.layout import HUGE
+from stpi.ingest.numbers import is_count_unit
+
+__all__ = ["Bounds", "Checks", "Entry", "check_entries", "check_entry", "duplicate_reason"]
+
+Bounds = tuple[float | None, float | None]
+
+
+@dataclass
+class Entry:
+    """One data row as read from a file, before the cross-row checks.
+
+    ``fields`` maps a key (region, year, code, value, source, note) to the column label used
+    in problems; ``bounds`` and ``previous`` come from the template's ``_meta`` when known.
+    ``bad`` is set once any problem is found in the row.
+    """
+
+    file: str
+    sheet: str | None
+    line: int
+    region: str
+    year: int | None
+    code: str
+    text: str
+    value: float | None
+    source: str = ""
+    note: str = ""
+    unit: str = ""
+    bounds: Bounds = (None, None)
+    previous: float | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)
+    bad: bool = False
+
+    def problem(self, key: str, reason: str, value: str | None) -> Problem:
+        """A problem located at this row and the column of ``key``; marks the row bad."""
+        self.bad = True
+        return Problem(self.file, self.line, self.fields.get(key, key), reason, value)
+
+
+@dataclass(frozen=True)
+class Checks:
+    """What the caller knows without the file: valid codes and regions, bounds, last year.
+
+    ``None`` switches a check off. ``rules`` maps a code to (lower, upper) bounds and takes
+    precedence over a template's own bounds; ``previous`` maps (region, code) to last year's
+    value and takes precedence over the template's 上年值.
+    """
+
+    known_codes: frozenset[str] | None = None
+    known_regions: frozenset[str] | None = None
+    rules: Mapping[str, Bounds] | None = None
+    units: Mapping[str, str] | None = None
+    previous: Mapping[tuple[str, str], float] | None = None
+    change_threshold: float = 0.5
+    expect_year: int | None = None
+
+    def unit(self, entry: Entry) -> str:
+        """The unit of an entry's code: the caller's if given, else the file's."""
+        return (self.units or {}).get(entry.code, entry.unit)
+
+
+def check_entries(entries: list[Entry], checks: Checks) -> list[Problem]:
+    """Every problem found across the rows; rows with a problem are marked ``bad``."""
+    problems: list[Problem] = []
+    first: dict[tuple[str, int, str], int] = {}
+    for e in entries:
+        problems += _identity(e, checks)
+        if e.region and e.code and e.year is not None:
+            key = (e.region, e.year, e.code)
+            if key in first:
+                problems.append(e.problem("code", duplicate_reason(first[key]), f"{e.region} {e.year} {e.code}"))
+            else:
+                first[key] = e.line
+        if e.value is not None:
+            found = _value(e, e.value, checks)
+            problems += found or _change(e, e.value, checks)
+    return problems
+
+
+def check_entry(e: Entry, checks: Checks) -> list[Problem]:
+    """The checks of one row on its own (everything but duplicates)."""
+    problems = _identity(e, checks)
+    if e.value is not None:
+        problems += _value(e, e.value, checks) or _change(e, e.value, checks)
+    return problems
+
+
+def duplicate_reason(first: int) -> str:
+    """The message for a row repeating an earlier one."""
+    return f"重复的数据行(首次出现于第{first}行) duplicate row (first at row {first})"
+
+
+def _identity(e: Entry, checks: Checks) -> list[Problem]:
+    out = []
+    if not e.region:
+        out.append(e.problem("region", "地区为空 empty region", None))
+    elif checks.known_regions is not None and e.region not in checks.known_regions:
+        out.append(e.problem("region", "未知地区 unknown region", e.region))
+    if not e.code:
+        out.append(e.problem("code", "代码为空 empty code", None))
+    elif checks.known_codes is not None and e.code not in checks.known_codes:
+        out.append(e.problem("code", "未知指标代码 unknown indicator or variable code", e.code))
+    if checks.expect_year is not None and e.year is not None and e.year != checks.expect_year:
+        reason = f"年份应为 {checks.expect_year} the year must be {checks.expect_year}"
+        out.append(e.problem("year", reason, str(e.year)))
+    return out
+
+
+def _value(e: Entry, value: float, checks: Checks) -> list[Problem]:
+    if abs(value) > HUGE:
+        reason = "数值过大(绝对值超过 1e15),疑为输入错误 number too large (above 1e15), likely a typing error"
+        return [e.problem("value", reason, e.text)]
+    unit = checks.unit(e)
+    if value < 0 and is_count_unit(unit):
+        return [e.problem("value", f"单位为“{unit}”的计数不能为负数 a count ({unit}) cannot be negative", e.text)]
+    lower, upper = (checks.rules or {}).get(e.code, e.bounds)
+    if lower is not None and value < lower:
+        return [e.problem("value", f"低于合理范围下限 {_num(lower)} below the lower bound {_num(lower)}", e.text)]
+    if upper is not None and value > upper:
+        return [e.problem("value", f"高于合理范围上限 {_num(upper)} above the upper bound {_num(upper)}", e.text)]
+    return []
+
+
+def _num(x: float) -> str:
+    text = repr(float(x))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _change(e: Entry, value: float, checks: Checks) -> list[Problem]:
+    """A note is required when the value moved more than the threshold from last year's."""
+    if checks.previous is not None:
+        previous = checks.previous.get((e.region, e.code))
+    else:
+        previous = e.previous
+    if previous is None or e.note:
+        return []
+    change = abs(value - previous) / abs(previous) if previous else (math.inf if value else 0.0)
+    if change <= checks.change_threshold:
+        return []
+    limit = f"{checks.change_threshold:.0%}"
+    shown = "∞" if math.isinf(change) else f"{change:.0%}"
+    reason = (
+        f"与上年值 {_num(previous)} 相比变化 {shown},超过 {limit},须在备注中说明原因 "
+        f"change of {shown} from last year's {_num(previous)} exceeds {limit}: a note is required"
+    )
+    return [e.problem("note", reason, e.text)]

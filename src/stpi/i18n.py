@@ -111,6 +111,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "user_added": ("已添加账号 {user}(角色 {role})", "Added account {user} (role {role})"),
     "user_disabled": ("已停用账号 {user}", "Disabled account {user}"),
     "derived": ("{n} 个指标值由原始变量按公式计算:{codes}", "{n} indicator values derived from raw statistics: {codes}"),
+    "template_written": ("已生成填报模板 {path}({who},{n} 行)", "Wrote the reporting workbook {path} ({who}, {n} rows)"),
+    "importing": ("正在校验并导入 {path} …", "Checking and importing {path} …"),
+    "imported_figures": ("已导入 {n} 条数据({same} 条与原值相同未改动;原文件已存档 #{upload})", "Imported {n} figures ({same} unchanged; file archived as #{upload})"),
     "wrote": ("已写出 {path}", "Wrote {path}"),
     "missing_inputs": ("缺失的输入(按“{policy}”处理):", "Missing inputs (policy '{policy}'):"),
     "not_official_method": (

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from stpi import console
+from stpi import console, submissions
 from stpi.cli.root import DatabaseOpt, UserOpt, app
 from stpi.i18n import tr
 from stpi.store import accounts, backup as backups, observations as ob
@@ -173,3 +173,31 @@ def user_disable(username: Annotated[str, typer.Argument(help="用户名 usernam
     """停用账号(账号不会被删除) Disable an account."""
     accounts.set_active(_admin(database, user, tr("action.user")), username, False, actor=user)
     console.out.print(tr("user_disabled", user=username), style="green")
+
+
+@app.command()
+def template(
+    year: Annotated[int, typer.Option("--year", help="填报年度 year")],
+    output: Annotated[str, typer.Option("--output", "-o", help="输出的 Excel 文件 output .xlsx")],
+    department: Annotated[Optional[str], typer.Option("--department", help="部门代码或名称 department code or name")] = None,
+    county: Annotated[Optional[str], typer.Option("--county", help="县区代码或名称 county code or name")] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """生成部门或县区的 Excel 填报模板 Write a department's or county's reporting workbook."""
+    spec = submissions.make_template(database, output, year=year, department=department, county=county)
+    console.out.print(tr("template_written", path=output, who=spec.reporter, n=len(spec.rows)), style="green")
+
+
+@app.command("import")
+def import_(
+    file: Annotated[str, typer.Argument(help="填好的模板或长表 filled template (.xlsx) or long table (.csv/.xlsx)")],
+    draft: Annotated[bool, typer.Option("--draft", help="存为草稿,暂不报送 keep as draft")] = False,
+    revise: Annotated[bool, typer.Option("--revise", help="修订已锁定年度的数据(须 --reason) revise figures of a locked year")] = False,
+    reason: Annotated[str, typer.Option("--reason", help="修订原因 why")] = "",
+    database: DatabaseOpt = None,
+    user: UserOpt = "admin",
+) -> None:
+    """校验并导入数据:先列出全部问题,无误才一次性全部写入 Validate, then import all or nothing."""
+    with console.err.status(tr("importing", path=file)):
+        result = submissions.import_submission(database, file, actor=user, status="draft" if draft else "submitted", revise=revise, reason=reason)
+    console.out.print(tr("imported_figures", n=result.written, same=result.unchanged, upload=result.upload_id), style="green")

@@ -35,3 +35,10 @@ def unbalanced() -> Tree:
             ("a2", "A", 0.5, 10.0, -1),
         ]
     )
+
+
+# Property tests must not fail because a shared CI machine is busy: no per-example deadline.
+from hypothesis import settings as _settings  # noqa: E402
+
+_settings.register_profile("stpi", deadline=None)
+_settings.load_profile("stpi")

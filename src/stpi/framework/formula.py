@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import yaml
 
+from stpi.tables import load_yaml
 from stpi.errors import InputError, Problem
 from stpi.framework.expression import evaluate_node, names_in, parse_expression
 from stpi.framework.formula_check import Checker
@@ -277,7 +278,7 @@ def load_variables(path: str | Path) -> tuple[dict[str, Variable], dict[str, For
     """
     file = str(path)
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        doc = load_yaml(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise InputError([Problem(file, None, None, f"无法读取变量文件 cannot read variables file: {exc}")]) from exc
     if not isinstance(doc, dict):

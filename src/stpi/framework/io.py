@@ -13,7 +13,7 @@ import yaml
 
 from stpi.errors import InputError, Problem
 from stpi.framework.model import Framework, Node, Provenance
-from stpi.tables import read_table, write_table
+from stpi.tables import read_table, write_table, load_yaml
 
 __all__ = ["load_framework", "framework_from_records", "export_framework", "COLUMNS", "WEIGHT_TOLERANCE"]
 
@@ -53,7 +53,7 @@ def load_framework(path: str | Path, *, default_provenance: Provenance | None = 
 
 def _yaml_records(path: Path) -> tuple[dict[str, Any], list[tuple[int, dict[str, Any]]]]:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = load_yaml(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise InputError([Problem(str(path), None, None, f"YAML 格式错误 invalid YAML: {exc}")]) from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("nodes"), list):

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from stpi.tables import load_yaml
 from stpi.errors import InputError, NotFoundError, Problem
 from stpi.framework.model import Framework
 
@@ -165,7 +166,7 @@ def plan_from_text(text: str, where: str) -> Plan:
     """A plan from its YAML text; ``where`` names the source in error messages."""
     path = where
     try:
-        doc = yaml.safe_load(text)
+        doc = load_yaml(text)
         head = dict(doc["plan"])
         goal = Goal(**head.pop("goal"))
         departments = tuple(Department(**d) for d in doc["departments"])

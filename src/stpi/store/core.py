@@ -7,11 +7,11 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import resources
 
-import yaml
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from stpi.tables import load_yaml
 from stpi.errors import NotFoundError, StpiError
 from stpi.framework.embedded import embedded_framework
 from stpi.framework.io import export_framework, framework_from_records
@@ -98,6 +98,17 @@ class Store:
                 return r
         raise NotFoundError(f"没有该地区 no region {code_or_name!r}")
 
+    def add_regions(self, regions: list[Region], *, actor: str) -> None:
+        """Add regions (a parent must exist already or come earlier in the list)."""
+        with self.session() as s:
+            ids = {r.code: r.id for r in s.scalars(select(m.RegionRow))}
+            for r in regions:
+                row = m.RegionRow(code=r.code, name=r.name, name_en=r.name_en, level=r.level, parent_id=ids.get(r.parent or ""))
+                s.add(row)
+                s.flush()
+                ids[r.code] = row.id
+            self.audit_in(s, actor, "create", "region", f"{len(regions)} regions", "", ", ".join(r.code for r in regions[:5]))
+
     # -------------------------------------------------------------- framework
 
     def framework(self, year: int | None = None) -> Framework:
@@ -164,7 +175,7 @@ def _text(value: object) -> str:
 
 
 def _framework_from_yaml(content: str, where: str) -> Framework:
-    doc = yaml.safe_load(content)
+    doc = load_yaml(content)
     records = [(i, {k: "" if v is None else v for k, v in n.items()}) for i, n in enumerate(doc["nodes"], start=1)]
     head = doc.get("framework") or {"id": "framework", "title": "framework"}
     return framework_from_records(records, file=where, head=head, default_provenance=Provenance("assumed", "未注明 not stated"))
@@ -176,7 +187,7 @@ def _plan_from_yaml(content: str) -> Plan:
 
 def _seed(s: Session) -> None:
     """The embedded default: regions, framework, Longnan's plan, departments, an admin account."""
-    doc = yaml.safe_load((resources.files("stpi") / "data" / "gansu-regions.yaml").read_text(encoding="utf-8"))
+    doc = load_yaml((resources.files("stpi") / "data" / "gansu-regions.yaml").read_text(encoding="utf-8"))
     ids: dict[str, int] = {}
     for r in doc["regions"]:
         row = m.RegionRow(code=r["code"], name=r["name"], name_en=r.get("name_en", ""), level=r["level"], parent_id=ids.get(r.get("parent", "")))

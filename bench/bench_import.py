@@ -1,0 +1,116 @@
+"""Benchmark: importing ~1,000,000 observations (3,000 regions × 32 indicators × 10 years) from CSV.
+
+Runs the real import (`stpi import`: read, validate every row, write all or nothing with
+vintages and audit) into SQLite and into PostgreSQL, each in its own process so that peak
+memory is its own, and compares with a plain pandas ``DataFrame.to_sql`` of the same rows
+(no validation, no vintages) as the simple baseline. The data are synthetic (演示数据).
+
+Run: python bench/bench_import.py [--regions 3000] [--years 10] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+PG = os.environ.get("STPI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def make_csv(path: Path, regions: int, years: int) -> int:
+    """Synthetic demo data: region D0000…, years 2014…, I01…I32."""
+    r, t, k = np.meshgrid(np.arange(regions), np.arange(years), np.arange(32), indexing="ij")
+    frame = pd.DataFrame({
+        "region": np.char.add("演示地区", np.char.zfill(r.ravel().astype(str), 4)),
+        "year": 2014 + t.ravel(),
+        "indicator": np.char.add("I", np.char.zfill((k.ravel() + 1).astype(str), 2)),
+        "value": np.round(np.random.default_rng(2026).uniform(0, 100, r.size), 4),
+    })
+    frame.to_csv(path, index=False)
+    return len(frame)
+
+
+def child(url: str, csv: str, regions: int, mode: str) -> None:
+    """One measured run in this process: prints a JSON line."""
+    import resource
+
+    from stpi import submissions
+    from stpi.store import Region, Store
+
+    store = Store(url)
+    store.add_regions([Region(f"D{i:04d}", f"演示地区{i:04d}", "", "demo", None) for i in range(regions)], actor="bench")
+    start = time.perf_counter()
+    if mode == "stpi":
+        written = submissions.import_submission(url, csv, actor="admin").written
+    else:
+        frame = pd.read_csv(csv)
+        frame.to_sql("baseline_observation", store.engine, if_exists="replace", index=False, chunksize=50_000)
+        written = len(frame)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "rows": written, "peak_mb": peak}))
+
+
+def run(url: str, csv: Path, regions: int, mode: str) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, "--child", url, str(csv), str(regions), mode], check=True, capture_output=True, text=True)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def pg_schema_url(base: str) -> tuple[str, str]:
+    import psycopg
+
+    schema = f"stpi_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}", schema
+
+
+def drop_schema(base: str, schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--regions", type=int, default=3000)
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--postgres", default=PG)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "observations.csv"
+        n = make_csv(csv, args.regions, args.years)
+        print(f"演示数据 synthetic data: {args.regions} regions × 32 indicators × {args.years} years = {n:,} rows, {csv.stat().st_size / 1e6:.1f} MB CSV")
+        print(f"{'backend':<11} {'import (stpi)':>14} {'rows/s':>10} {'peak MB':>8}   {'to_sql baseline':>16} {'ratio':>6}")
+        for backend in ("sqlite", "postgresql"):
+            results = {}
+            for mode in ("stpi", "baseline"):
+                if backend == "sqlite":
+                    url, schema = f"sqlite:///{tmp}/{mode}.db", None
+                else:
+                    url, schema = pg_schema_url(args.postgres)
+                try:
+                    results[mode] = run(url, csv, args.regions, mode)
+                finally:
+                    if schema:
+                        drop_schema(args.postgres, schema)
+            ours, base = results["stpi"], results["baseline"]
+            print(f"{backend:<11} {ours['seconds']:>12.1f} s {ours['rows'] / ours['seconds']:>10,.0f} {ours['peak_mb']:>8.0f}   {base['seconds']:>14.1f} s {ours['seconds'] / base['seconds']:>5.2f}×")
+        print("stpi: every row validated, one transaction, vintages and audit; baseline: raw insert without checks.")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
+    else:
+        main()

@@ -81,42 +81,57 @@ def compute_file(framework_path: str | None, data_path: str, recipe: Recipe, dat
     return compute_index(fw, read_values(data_path, fw), recipe)
 
 
-def compute_store(database: str | None, recipe: Recipe, *, basis: str = "latest") -> tuple[IndexResult, pd.DataFrame]:
-    """Compute from the store's approved figures; also return which indicators were derived."""
+def compute_store(database: str | None, recipe: Recipe, *, basis: str = "latest", framework: str | None = None) -> tuple[list[IndexResult], pd.DataFrame]:
+    """Compute from the store's approved figures, each year under the framework valid in it.
+
+    Returns one result per framework version used, and the indicator values that were
+    derived from raw statistics. ``framework`` (a file) overrides the versions, to
+    recompute past years under other parameters.
+    """
     store = open_store(database)
-    fw = store.framework()
     _, formulas = embedded_variables()
     figures = derive_indicators(ob.frame(store, basis=basis), formulas)
-    figures = figures[figures["indicator"].isin([n.code for n in fw.leaves])]
     if figures.empty:
         raise NotFoundError("数据库中还没有审核通过的数据 no approved figures in the store yet")
-    return compute_index(fw, values_from_frame(figures, fw), recipe), figures[figures["origin"] == "derived"]
+    forced = load_framework(framework) if framework else None
+    by_version: dict[str, tuple[Framework, list[int]]] = {}
+    for year in sorted(figures["year"].unique()):
+        fw = forced or store.framework(int(year))
+        by_version.setdefault(fw.fingerprint(), (fw, []))[1].append(int(year))
+    results = []
+    for fw, years in by_version.values():
+        part = figures[figures["year"].isin(years) & figures["indicator"].isin([n.code for n in fw.leaves])]
+        results.append(compute_index(fw, values_from_frame(part, fw), recipe))
+    return results, figures[figures["origin"] == "derived"]
 
 
-def result_csv(result: IndexResult) -> bytes:
+def result_csv(result: IndexResult | list[IndexResult]) -> bytes:
     """The long result table region,year,code,value,rank as CSV bytes."""
-    frame = result.long()
+    parts = result if isinstance(result, list) else [result]
+    frame = pd.concat([r.long() for r in parts], ignore_index=True)
     return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")  # shortest round-trip floats
 
 
-def recipe_record(result: IndexResult, data_path: str | None, basis: str = "latest") -> dict[str, Any]:
-    """What is saved beside a result so it can be rebuilt: recipe, framework, data checksum."""
+def recipe_record(results: list[IndexResult], data_path: str | None, basis: str = "latest") -> dict[str, Any]:
+    """What is saved beside a result so it can be rebuilt: recipe, frameworks, data checksum."""
     if data_path is None:
-        data = {"store": "stpi", "basis": basis, "sha256": hashlib.sha256(result.values.data.tobytes()).hexdigest()}
+        digest = hashlib.sha256(b"".join(r.values.data.tobytes() for r in results)).hexdigest()
+        data = {"store": "stpi", "basis": basis, "sha256": digest}
     else:
         data = {"file": Path(data_path).name, "sha256": hashlib.sha256(Path(data_path).read_bytes()).hexdigest()}
     return {
-        "recipe": result.recipe.to_dict(),
-        "framework": {"id": result.framework.id, "sha256": result.framework.fingerprint()},
+        "recipe": results[0].recipe.to_dict(),
+        "framework": [{"id": r.framework.id, "sha256": r.framework.fingerprint(), "years": list(r.values.years)} for r in results],
         "data": data,
-        "illustrative_parameters": result.framework.is_illustrative,
+        "illustrative_parameters": any(r.framework.is_illustrative for r in results),
     }
 
 
-def write_result(result: IndexResult, data_path: str | None, output: str) -> None:
+def write_result(result: IndexResult | list[IndexResult], data_path: str | None, output: str) -> None:
     """Write the result and its recipe beside it (``OUT.recipe.json``)."""
-    payload = result_csv(result)
-    recipe = json.dumps(recipe_record(result, data_path), ensure_ascii=False, indent=2)
+    results = result if isinstance(result, list) else [result]
+    payload = result_csv(results)
+    recipe = json.dumps(recipe_record(results, data_path), ensure_ascii=False, indent=2)
     Path(output).write_bytes(payload)
     Path(output).with_suffix(".recipe.json").write_text(recipe, encoding="utf-8")
 

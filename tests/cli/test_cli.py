@@ -247,7 +247,7 @@ def test_compute_to_file_writes_recipe_beside(tmp_path: Path, fw_csv: Path, data
         "normalise": {"method": "ratio", "params": {}},
         "aggregate": {"method": "arithmetic", "missing": "propagate"},
     }
-    assert recipe["framework"] == {"id": "fw", "sha256": load_framework(fw_csv).fingerprint()}
+    assert recipe["framework"] == [{"id": "fw", "sha256": load_framework(fw_csv).fingerprint(), "years": [2023, 2024]}]
     assert recipe["data"] == {"file": "data.csv", "sha256": hashlib.sha256(data_csv.read_bytes()).hexdigest()}
     assert recipe["illustrative_parameters"] is True
     assert sorted(p.name for p in out.parent.iterdir()) == ["result.csv", "result.recipe.json"]

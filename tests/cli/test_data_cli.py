@@ -153,3 +153,48 @@ def test_compute_from_the_store_with_derived_indicators(store: Store, tmp_path: 
 def test_compute_from_an_empty_store_says_so(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = run_main(monkeypatch, capsys, "compute")
     assert code == 1 and "还没有审核通过的数据" in out
+
+
+def test_progress_notes_and_published_results(store: Store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    run("progress", "add", "--department", "市科技局", "--code", "12", "--period", "2024Q2", "--text", "落实研发费用加计扣除政策宣讲 6 场", "--date", "2024-06-30", "--by", "成果科")
+    listing = plain(run("progress", "list", "--department", "sci").stdout)
+    assert "加计扣除" in listing and "I12" in listing and "2024Q2" in listing
+    from stpi.store import notes
+
+    assert [n.code for n in notes.progress_notes(store, code="I12")] == ["I12"]
+    code, out = run_main(monkeypatch, capsys, "progress", "add", "--department", "火星局", "--code", "I12", "--period", "2024", "--text", "x")
+    assert code == 1 and "火星局" in out
+    run("published", "add", "--region", "嘉峪关市", "--year", "2022", "--index", "65.61", "--source", "省科技厅公布(2023)", "--note", "较上年提高 13.13")
+    run("published", "add", "--region", "嘉峪关市", "--year", "2022", "--index", "65.61", "--rank", "2", "--source", "省科技厅公布(2023)")
+    assert [(r.region, r.index_value, r.rank) for r in notes.published_results(store)] == [("620200", 65.61, 2)]
+    assert "嘉峪关市" in plain(run("published", "list").stdout)
+    code, out = run_main(monkeypatch, capsys, "published", "add", "--region", "嘉峪关市", "--year", "2022", "--source", " ")
+    assert code == 2 and "出处" in out
+    assert len(store.audit(entity="published_result")) == 2
+
+
+def test_each_year_is_computed_under_the_framework_valid_in_it(store: Store, tmp_path: Path) -> None:
+    plan = store.plan()
+    entries = [Entry("621200", i.code, str(y), i.target) for y in (2023, 2024) for i in plan.indicators]
+    ob.write(store, entries, actor="admin")
+    ob.transition(store, "approve", actor="admin")
+    from stpi.framework.io import export_framework, framework_rows
+    from stpi.tables import write_table
+
+    rows = framework_rows(store.framework())
+    for r in rows:  # official standards twice as high from 2024 on: every score halves
+        if r["standard"] != "":
+            r["standard"] = float(r["standard"]) * 2
+    write_table(rows, list(rows[0]), tmp_path / "official.csv", fmt="csv")
+    run("framework", "import", str(tmp_path / "official.csv"), "--source", "省厅 2024", "--valid-from", "2024")
+    run("compute", "-o", str(tmp_path / "out.csv"))
+    import pandas as pd
+
+    out = pd.read_csv(tmp_path / "out.csv")
+    root = out[out["code"] == "INDEX"].set_index("year")["value"]
+    assert root[2023] == pytest.approx(43.26) and root[2024] == pytest.approx(43.26 / 2)
+    # a past year recomputed under another version
+    export_framework(store.framework(2024), "yaml", tmp_path / "v2024.yaml")
+    run("compute", "-f", str(tmp_path / "v2024.yaml"), "-o", str(tmp_path / "again.csv"))
+    again = pd.read_csv(tmp_path / "again.csv")
+    assert again[again["code"] == "INDEX"].set_index("year")["value"][2023] == pytest.approx(43.26 / 2)

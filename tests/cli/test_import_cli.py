@@ -142,3 +142,16 @@ def test_locked_year_needs_a_revision_with_reason(store: Store, tmp_path: Path, 
     ok("import", str(tmp_path / "b.csv"), "--revise", "--reason", "统计局年报修订")
     history = ob.observations(store, code="I01", history=True)
     assert [(o.value, o.status, o.evaluated) for o in history] == [(196.0, "locked", True), (197.0, "submitted", False)]
+
+
+def test_formula_like_text_is_stored_as_text(store: Store, tmp_path: Path) -> None:
+    evil = "=cmd|' /C calc'!A0"
+    (tmp_path / "e.csv").write_text(f'region,year,indicator,value,source,note\n陇南市,2023,I01,196,"{evil}","+SUM(A1:A2)"\n陇南市,2023,rd_personnel,900,@x,\n', encoding="utf-8")
+    ok("import", str(tmp_path / "e.csv"))
+    got = {o.code: (o.source, o.note) for o in ob.observations(store)}
+    assert got["I01"] == (evil, "+SUM(A1:A2)") and got["rd_personnel"] == ("@x", "")
+    out = ok("values")
+    assert "原始数据" in out and "指标" in out and "陇南市" in out
+    from stpi.tables import safe_cell
+
+    assert safe_cell(evil) == "'" + evil and safe_cell("@x") == "'@x" and safe_cell("-5") == "-5"

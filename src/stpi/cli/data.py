@@ -9,7 +9,7 @@ import typer
 from stpi import console, submissions
 from stpi.cli.root import DatabaseOpt, UserOpt, app
 from stpi.i18n import tr
-from stpi.store import accounts, backup as backups, observations as ob
+from stpi.store import accounts, notes, backup as backups, observations as ob
 from stpi.store.core import Store
 from stpi.store.db import current_revision, head_revision
 from stpi.store.rules import acting_user, check_admin
@@ -138,9 +138,15 @@ def values_(
     database: DatabaseOpt = None,
 ) -> None:
     """查看已填报的数据及其状态、版本与来源 Reported figures with status, vintage and source."""
-    items = ob.observations(Store(database), year=year, region=region, code=code, history=history)
-    rows = [[o.region, o.period, o.code, console.fmt(o.value, 4), tr(f"status.{o.status}"), str(o.vintage), "✓" if o.current else "", o.source, o.note, o.created_by] for o in items]
-    cols = [tr("region"), tr("period"), tr("code"), tr("value"), tr("status"), tr("vintage"), tr("current"), tr("source"), tr("note"), tr("audit.actor")]
+    store = Store(database)
+    items = ob.observations(store, year=year, region=region, code=code, history=history)
+    leaves = {n.code for n in store.framework().leaves}
+    names = {r.code: r.name for r in store.regions()}
+    rows = [
+        [names.get(o.region, o.region), o.period, o.code, tr("kind.indicator") if o.code in leaves else tr("kind.variable"), console.fmt(o.value, 4), tr(f"status.{o.status}"), str(o.vintage), "✓" if o.current else "", o.source, o.note, o.created_by]
+        for o in items
+    ]
+    cols = [tr("region"), tr("period"), tr("code"), tr("kind"), tr("value"), tr("status"), tr("vintage"), tr("current"), tr("source"), tr("note"), tr("audit.actor")]
     console.out.print(console.table(tr("values.title", n=len(rows)), cols, rows, numeric_from=99))
 
 
@@ -201,3 +207,62 @@ def import_(
     with console.err.status(tr("importing", path=file)):
         result = submissions.import_submission(database, file, actor=user, status="draft" if draft else "submitted", revise=revise, reason=reason)
     console.out.print(tr("imported_figures", n=result.written, same=result.unchanged, upload=result.upload_id), style="green")
+
+
+progress_app = typer.Typer(help="部门工作进展(调度):记录与查看 Departments' progress notes.", no_args_is_help=True)
+published_app = typer.Typer(help="省里公布的各地区指数与排名 Published official results.", no_args_is_help=True)
+app.add_typer(progress_app, name="progress")
+app.add_typer(published_app, name="published")
+
+
+@progress_app.command("add")
+def progress_add(
+    department: Annotated[str, typer.Option("--department", help="部门代码或名称 department")],
+    code: Annotated[str, typer.Option("--code", help="指标代码或序号 indicator")],
+    period: Annotated[str, typer.Option("--period", help="期间 period, e.g. 2024Q2")],
+    text: Annotated[str, typer.Option("--text", help="做了什么 what was done")],
+    done_on: Annotated[str, typer.Option("--date", help="完成时间 when")] = "",
+    done_by: Annotated[str, typer.Option("--by", help="由谁完成 by whom")] = "",
+    database: DatabaseOpt = None,
+    user: UserOpt = "admin",
+) -> None:
+    """记录部门围绕某指标举措的工作进展 Record a department's progress on an indicator's measures."""
+    note = notes.add_progress_note(Store(database), department=department, code=code, period=period, text=text, actor=user, done_on=done_on, done_by=done_by)
+    console.out.print(tr("progress_added", dep=note.department, code=note.code, period=note.period), style="green")
+
+
+@progress_app.command("list")
+def progress_list(
+    department: Annotated[Optional[str], typer.Option("--department", help="部门 department")] = None,
+    code: Annotated[Optional[str], typer.Option("--code", help="指标代码 indicator")] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """查看工作进展 List progress notes."""
+    rows = [[n.period, n.department, n.code, n.text, n.done_on, n.done_by, n.created_by] for n in notes.progress_notes(Store(database), department=department, code=code)]
+    console.out.print(console.table(tr("progress_title", n=len(rows)), [tr("period"), tr("department"), tr("code"), tr("progress_text"), tr("progress_on"), tr("progress_by"), tr("audit.actor")], rows))
+
+
+@published_app.command("add")
+def published_add(
+    region: Annotated[str, typer.Option("--region", help="地区 region")],
+    year: Annotated[int, typer.Option("--year", help="评价年度 evaluation year")],
+    source: Annotated[str, typer.Option("--source", help="出处(必填) where it was published")],
+    index_value: Annotated[Optional[float], typer.Option("--index", help="综合指数(%) index")] = None,
+    rank: Annotated[Optional[int], typer.Option("--rank", help="全省排名 rank")] = None,
+    note: Annotated[str, typer.Option("--note", help="备注 note")] = "",
+    database: DatabaseOpt = None,
+    user: UserOpt = "admin",
+) -> None:
+    """录入省里公布的某地区某年指数与排名 Record a published result."""
+    store = _admin(database, user, tr("action.published"))
+    r = notes.add_published_result(store, region=region, year=year, index_value=index_value, rank=rank, source=source, actor=user, note=note)
+    console.out.print(tr("published_added", region=r.region, year=r.year), style="green")
+
+
+@published_app.command("list")
+def published_list(year: YearOpt = None, database: DatabaseOpt = None) -> None:
+    """查看已录入的公布结果 List published results."""
+    store = Store(database)
+    names = {r.code: r.name for r in store.regions()}
+    rows = [[str(r.year), names.get(r.region, r.region), console.fmt(r.index_value), "" if r.rank is None else str(r.rank), r.source, r.note] for r in notes.published_results(store, year=year)]
+    console.out.print(console.table(tr("published_title", n=len(rows)), [tr("year"), tr("region"), tr("index"), tr("rank_published"), tr("source"), tr("note")], rows))

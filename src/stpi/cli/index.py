@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Optional
 
+import pandas as pd
 import typer
 
 from stpi import console, service
@@ -46,24 +47,24 @@ def compute(
     recipe = service.make_recipe(missing.value, normalise, aggregate)
     with console.err.status(tr("computing", path=data or database or "stpi.db")):
         if data is None:
-            result, derived = service.compute_store(database, recipe, basis=basis)
+            results, derived = service.compute_store(database, recipe, basis=basis, framework=framework)
             if len(derived):
                 console.err.print(tr("derived", n=len(derived), codes=", ".join(sorted(set(derived["indicator"])))), style="cyan")
         else:
-            result = service.compute_file(framework, data, recipe, database)
+            results = [service.compute_file(framework, data, recipe, database)]
     if not recipe.is_official:
         console.err.print(tr("not_official_method", recipe=json.dumps(recipe.to_dict())), style="yellow")
-    if result.framework.is_illustrative:
+    if any(r.framework.is_illustrative for r in results):
         console.err.print(tr("illustrative"), style="yellow")
-    gaps = result.values.missing()
+    gaps = pd.concat([r.values.missing() for r in results])
     if len(gaps):
         console.err.print(tr("missing_inputs", policy=recipe.aggregate.missing), style="yellow")
         console.err.print(gaps.to_string(index=False, max_rows=50))
-    with console.err.status(tr("writing", n=result.built.scores.size)):
+    with console.err.status(tr("writing", n=sum(r.built.scores.size for r in results))):
         if output is None:
-            emit(service.result_csv(result), None)
+            emit(service.result_csv(results), None)
         else:
-            service.write_result(result, data, output)
+            service.write_result(results, data, output)
     if output is not None:
         console.err.print(tr("wrote", path=output))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["LANGS", "get_lang", "set_lang", "tr"]
+__all__ = ["LANGS", "add_messages", "get_lang", "set_lang", "tr"]
 
 LANGS = ("zh", "en")
 _state = {"lang": ""}
@@ -142,6 +142,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "contrib_title": ("{region} {year}年 各指标贡献与提升空间", "{region} {year}: contributions and headroom"),
     "decomp_title": ("{region} {start}→{end}年 指数变化分解(各部分之和等于总变化)", "{region} {start}→{end}: change decomposed (parts sum to the change)"),
 }
+
+
+def add_messages(messages: dict[str, tuple[str, str]]) -> None:
+    """Register a module's own (Chinese, English) messages; a key may be defined once only."""
+    clash = sorted(set(messages) & set(MESSAGES))
+    if clash:
+        raise ValueError(f"message keys defined twice: {clash}")
+    MESSAGES.update(messages)
 
 
 def get_lang() -> str:

@@ -33,6 +33,7 @@ __all__ = [
     "plan_rows",
     "resolve_framework",
     "result_csv",
+    "store_figures",
     "write_result",
 ]
 
@@ -79,6 +80,15 @@ def compute_file(framework_path: str | None, data_path: str, recipe: Recipe, dat
     """Compute the index of every node for every region-year in a long data file."""
     fw = resolve_framework(framework_path, database)
     return compute_index(fw, read_values(data_path, fw), recipe)
+
+
+def store_figures(database: str | None, *, basis: str = "latest") -> pd.DataFrame:
+    """Approved annual indicator values in the store (derived from raw statistics where needed).
+
+    Columns region (name), year, indicator, value, origin.
+    """
+    _, formulas = embedded_variables()
+    return derive_indicators(ob.frame(open_store(database), basis=basis), formulas)
 
 
 def compute_store(database: str | None, recipe: Recipe, *, basis: str = "latest", framework: str | None = None) -> tuple[list[IndexResult], pd.DataFrame]:

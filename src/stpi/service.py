@@ -63,7 +63,7 @@ def parse_method(text: str) -> tuple[str, dict[str, float]]:
         numbers = [float(x) for x in rest.split(",")]
     except ValueError:
         raise MethodError(f"方法参数应为数字 method parameters must be numbers: {text!r}") from None
-    keys = {"minmax": ("low", "high"), "zscore": ("mean", "sd")}.get(name.strip(), tuple(f"p{i}" for i in range(len(numbers))))
+    keys = {"minmax": ("low", "high"), "zscore": ("mean", "sd"), "goalposts": ("lower", "upper", "scale", "trunc"), "dist2targ": ("cap",)}.get(name.strip(), tuple(f"p{i}" for i in range(len(numbers))))
     return name.strip(), dict(zip(keys, numbers))
 
 

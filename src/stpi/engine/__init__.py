@@ -7,7 +7,8 @@ from stpi.engine.aggregate import AGGREGATORS, MISSING_POLICIES, aggregate
 from stpi.engine.contrib import contributions, decompose, effective_weights, headroom, roll_up
 from stpi.engine.normalise import NORMALISERS, normalise
 from stpi.engine.rank import rank_regions
-from stpi.engine.recipe import Aggregate, Built, Normalise, Recipe, build
+from stpi.engine.recipe import Aggregate, Built, Impute, Normalise, Recipe, Treat, build
+from stpi.engine.treat import impute, treat
 from stpi.engine.tree import Tree
 
 __all__ = [
@@ -16,8 +17,10 @@ __all__ = [
     "NORMALISERS",
     "Aggregate",
     "Built",
+    "Impute",
     "Normalise",
     "Recipe",
+    "Treat",
     "Tree",
     "aggregate",
     "build",
@@ -25,7 +28,9 @@ __all__ = [
     "decompose",
     "effective_weights",
     "headroom",
+    "impute",
     "normalise",
     "rank_regions",
     "roll_up",
+    "treat",
 ]

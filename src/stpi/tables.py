@@ -52,11 +52,11 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[list[str]]:
         raise InputError([Problem(str(path), None, None, f"不是有效的 XLSX 文件 not a valid XLSX file ({exc})")]) from exc
     try:
         ws = book[sheet] if sheet else book.worksheets[0]
+        return [["" if v is None else _cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
     except KeyError:
         raise InputError([Problem(str(path), None, None, f"没有工作表 no sheet named {sheet!r}")]) from None
-    rows = [["" if v is None else _cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
-    book.close()
-    return rows
+    finally:
+        book.close()  # read-only workbooks keep the file open until closed
 
 
 def _cell_text(value: Any) -> str:

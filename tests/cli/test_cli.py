@@ -382,8 +382,9 @@ def test_framework_export_to_stdout_and_file(fmt: str, tmp_path: Path) -> None:
     assert f"已写出 {out}" in plain(result.stderr)
     if fmt == "xlsx":  # zip timestamps may differ between the two runs
         assert stdout[:2] == out.read_bytes()[:2] == b"PK"
-        ws = load_workbook(io.BytesIO(stdout), read_only=True)["framework"]
-        rows = list(ws.iter_rows(values_only=True))
+        book = load_workbook(io.BytesIO(stdout), read_only=True)
+        rows = list(book["framework"].iter_rows(values_only=True))
+        book.close()
         assert rows[0][:7] == REQUIRED and len(rows) == 51
     else:
         assert stdout == out.read_bytes()

@@ -498,8 +498,9 @@ def test_xlsx_numbers_are_numeric_cells(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     export_framework(embedded_framework(), "xlsx", tmp_path / "fw.xlsx")
-    ws = load_workbook(tmp_path / "fw.xlsx", read_only=True)["framework"]
-    rows = list(ws.iter_rows(min_row=3, max_row=3, values_only=True))
+    book = load_workbook(tmp_path / "fw.xlsx", read_only=True)
+    rows = list(book["framework"].iter_rows(min_row=3, max_row=3, values_only=True))
+    book.close()
     assert isinstance(rows[0][4], float) and rows[0][4] == 0.2  # A1's weight, no "number stored as text"
 
 

@@ -22,7 +22,6 @@ from typer.testing import CliRunner, Result
 from stpi.cli import app, main
 from stpi.framework import embedded_framework, load_framework
 from stpi.framework.io import REQUIRED, framework_rows
-from stpi.i18n import set_lang
 from stpi.store import Store
 from stpi.tables import write_table
 
@@ -82,16 +81,6 @@ BY_POLICY = {
 }
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test has its own data folder, Chinese by default, and a wide console."""
-    monkeypatch.setenv("STPI_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("COLUMNS", "400")
-    monkeypatch.delenv("STPI_LANG", raising=False)
-    yield
-    set_lang(None)
 
 
 @pytest.fixture

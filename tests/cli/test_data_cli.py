@@ -4,36 +4,17 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from stpi.cli import app, main
-from stpi.i18n import set_lang
 from stpi.store import Entry, Store
 from stpi.store import observations as ob
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("STPI_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("STPI_DATABASE_URL", raising=False)
-    monkeypatch.delenv("STPI_USER", raising=False)
-    monkeypatch.setenv("COLUMNS", "200")
-    yield
-    set_lang(None)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    st = Store(f"sqlite:///{tmp_path / 'home' / 'stpi.db'}")
-    yield st
-    st.close()
 
 
 def run(*args: str, ok: bool = True) -> Result:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,30 +17,12 @@ from stpi.analysis import compute_index, values_from_frame
 from stpi.cli import app, main
 from stpi.framework import load_framework
 from stpi.framework.model import Framework
-from stpi.i18n import set_lang
 from stpi.store import Entry, Store, notes
 from stpi.store import observations as ob
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 runner = CliRunner()
 TRUE_AREAS = {"A1": 0.1, "A2": 0.15, "A3": 0.2, "A4": 0.25, "A5": 0.3}
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("STPI_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("STPI_DATABASE_URL", raising=False)
-    monkeypatch.delenv("STPI_USER", raising=False)
-    monkeypatch.setenv("COLUMNS", "200")
-    yield
-    set_lang(None)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    st = Store(f"sqlite:///{tmp_path / 'home' / 'stpi.db'}")
-    yield st
-    st.close()
 
 
 def run(*args: str) -> Result:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,30 +19,12 @@ from stpi.cli.goalseek import history_bounds, upper_bounds
 from stpi.errors import InputError, MethodError
 from stpi.framework.model import Framework, Node
 from stpi.framework.plan import Department, Goal, Plan, PlanIndicator
-from stpi.i18n import set_lang
 from stpi.store import Entry, Store
 from stpi.store import observations as ob
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 LONGNAN = "621200"
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("STPI_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("STPI_DATABASE_URL", raising=False)
-    monkeypatch.delenv("STPI_LANG", raising=False)
-    monkeypatch.setenv("COLUMNS", "300")
-    yield
-    set_lang(None)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    st = Store(f"sqlite:///{tmp_path / 'home' / 'stpi.db'}")
-    yield st
-    st.close()
 
 
 @pytest.fixture

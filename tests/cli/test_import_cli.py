@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,29 +11,11 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from stpi.cli import app, main
-from stpi.i18n import set_lang
 from stpi.store import Store
 from stpi.store import observations as ob
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("STPI_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("STPI_DATABASE_URL", raising=False)
-    monkeypatch.delenv("STPI_USER", raising=False)
-    monkeypatch.setenv("COLUMNS", "200")
-    yield
-    set_lang(None)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    st = Store(f"sqlite:///{tmp_path / 'home' / 'stpi.db'}")
-    yield st
-    st.close()
 
 
 def ok(*args: str) -> str:

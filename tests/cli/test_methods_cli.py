@@ -7,14 +7,12 @@ import io
 import json
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from stpi.cli import app, main
-from stpi.i18n import set_lang
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -51,15 +49,6 @@ R3,2024,X3,50
 
 runner = CliRunner()
 Table = dict[tuple[str, int, str], tuple[float | None, int | None]]
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("STPI_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("COLUMNS", "400")
-    monkeypatch.delenv("STPI_LANG", raising=False)
-    yield
-    set_lang(None)
 
 
 @pytest.fixture

@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from stpi.cli import app
-from stpi.i18n import set_lang
 from stpi.store import Entry, Store
 from stpi.store import observations as ob
 
 runner = CliRunner()
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("STPI_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("STPI_DATABASE_URL", raising=False)
-    monkeypatch.setenv("COLUMNS", "220")
-    yield
-    set_lang(None)
 
 
 def out(*args: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,6 @@ from stpi.cli import app
 from stpi.cli.uncertainty import parse_normalisations
 from stpi.engine import Normalise
 from stpi.errors import MethodError, NotFoundError
-from stpi.i18n import set_lang
 from stpi.store import Entry, Store
 from stpi.store import observations as ob
 
@@ -47,16 +45,6 @@ R4,2023,X3,150
 R1,2022,X1,1
 """
 FAST = ["-n", "400", "--sobol-samples", "16"]
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("STPI_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("STPI_DATABASE_URL", raising=False)
-    monkeypatch.setenv("COLUMNS", "300")
-    monkeypatch.delenv("STPI_LANG", raising=False)
-    yield
-    set_lang(None)
 
 
 @pytest.fixture

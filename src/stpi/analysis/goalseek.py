@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
+from stpi.analysis.jsonable import jsonable
 from stpi.analysis.index import compute_index
 from stpi.analysis.values import Values
 from stpi.engine import Aggregate, Recipe, build
@@ -319,20 +320,10 @@ class GoalSeekResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN becomes None), with the targets ranked by dependence."""
-        out: dict[str, Any] = _clean(asdict(self))
-        out["dependence"] = _clean(self.dependence())
+        out: dict[str, Any] = jsonable(asdict(self))
+        out["dependence"] = jsonable(self.dependence())
         out["program"] = PROGRAM_TEXT
         return out
-
-
-def _clean(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return None if not math.isfinite(obj) else obj
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    return obj
 
 
 def _num(x: float) -> float | None:

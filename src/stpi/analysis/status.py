@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
+from stpi.analysis.jsonable import jsonable
 from stpi.analysis.index import IndexResult, compute_index
 from stpi.analysis.values import Values
 from stpi.engine import Aggregate, Recipe
@@ -84,18 +84,8 @@ class PlanStatus:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN becomes None)."""
-        out: dict[str, Any] = _clean(asdict(self))
+        out: dict[str, Any] = jsonable(asdict(self))
         return out
-
-
-def _clean(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return None if math.isnan(obj) else obj
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    return obj
 
 
 def _num(x: float) -> float | None:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from stpi.errors import InputError, Problem
-from stpi.ingest.entries import Checks, Entry, check_entry, duplicate_reason
+from stpi.ingest.entries import Checks, check_entry, duplicate_reason
 from stpi.ingest.layout import HUGE
 from stpi.ingest.longform import HEADERS, entries_from_records, match_columns
 from stpi.ingest.numbers import is_count_unit

@@ -95,3 +95,17 @@ def test_feasibility_verdicts() -> None:
     only_baseline = feasibility(plan, pd.DataFrame(columns=["region", "year", "indicator", "value"])).set_index("code")
     assert set(only_baseline["verdict"]) == {"no_history"}
     assert only_baseline.at["I12", "required_rate"] == pytest.approx((0.65 / 0.33) ** (1 / 4) - 1)
+
+
+def test_the_plan_chooses_the_path() -> None:
+    from dataclasses import replace
+
+    plan, fw = default_plan(), embedded_framework()
+    assert plan.milestone_path == "linear"
+    i05 = plan.indicator("I05")
+    data = pd.DataFrame([("陇南市", 2024, "I05", 1.4)], columns=["region", "year", "indicator", "value"])
+    compound = track(replace(plan, milestone_path="compound"), fw, data)
+    linear = track(plan, fw, data)
+    pick = lambda t: t[(t["code"] == "I05") & (t["year"] == 2024)].iloc[0]["milestone"]  # noqa: E731
+    assert pick(compound) == pytest.approx((i05.baseline * i05.target) ** 0.5)  # halfway, geometrically
+    assert pick(linear) == pytest.approx((i05.baseline + i05.target) / 2)

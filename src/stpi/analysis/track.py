@@ -97,7 +97,7 @@ def _plan_vectors(plan: Plan, fw: Framework) -> _Plan:
     )
 
 
-def track(plan: Plan, fw: Framework, values: pd.DataFrame, *, region: str | None = None, path: str = "linear", missing: str = "reweight") -> pd.DataFrame:
+def track(plan: Plan, fw: Framework, values: pd.DataFrame, *, region: str | None = None, path: str | None = None, missing: str = "reweight") -> pd.DataFrame:
     """Milestone, value and status of every indicator, group and the index for every year with data.
 
     Parameters
@@ -107,7 +107,7 @@ def track(plan: Plan, fw: Framework, values: pd.DataFrame, *, region: str | None
         Annual figures: region, year, indicator, value (the plan's baseline values fill
         the baseline year where the data have none).
     region : the region tracked (default: the plan's)
-    path : "linear" or "compound" milestone path
+    path : "linear" or "compound" milestone path (default: the plan's ``milestone_path``)
     missing : missing-value policy for group and index values (named in the output)
 
     Returns
@@ -117,6 +117,7 @@ def track(plan: Plan, fw: Framework, values: pd.DataFrame, *, region: str | None
         ratio, status, light, lead.
     """
     region = region or plan.region
+    path = path or plan.milestone_path
     pv = _plan_vectors(plan, fw)
     leaves = [n.code for n in fw.leaves]
     mine = values[values["region"] == region]

@@ -60,15 +60,16 @@ def _pct(x: float | None) -> str:
 @app.command()
 def track(
     year: Annotated[Optional[int], typer.Option("--year", help="显示的年度(默认最新) year shown (default: latest)")] = None,
-    path: Annotated[str, typer.Option("--path", help="里程碑路径 milestone path: linear / compound")] = "linear",
+    path: Annotated[Optional[str], typer.Option("--path", help="里程碑路径 milestone path: linear / compound (默认按实施方案 default: the plan's)")] = None,
     missing: Annotated[Missing, typer.Option(help="缺失值处理 missing-value policy for groups and the index")] = Missing.reweight,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON output JSON")] = False,
     database: DatabaseOpt = None,
 ) -> None:
     """各指标、一二级指标与综合指数相对里程碑的进度与状态(红黄绿灯) Progress against milestones."""
+    plan, fw = service.plan_and_framework(database)
+    path = path or plan.milestone_path
     if path not in PATHS:
         raise typer.BadParameter(f"{path!r}: {', '.join(PATHS)}", param_hint="--path")
-    plan, fw = service.plan_and_framework(database)
     table = track_table(plan, fw, service.store_figures(database), path=path, missing=missing.value)
     shown = year or int(table["year"].max())
     rows = table[table["year"] == shown]

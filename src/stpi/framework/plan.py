@@ -114,6 +114,7 @@ class Plan:
     source: str = ""
     provenance: str = ""
     notes: tuple[Note, ...] = field(default_factory=tuple)
+    milestone_path: str = "linear"  # how milestones run from baseline to target: linear or compound
 
     def indicator(self, code: str) -> PlanIndicator:
         """The plan entry of one indicator, by code (I13) or number (13)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,12 +18,22 @@ from stpi.store import Store, WriteResult
 from stpi.store import observations as ob
 from stpi.store.rules import acting_user, check_write
 
-__all__ = ["make_template", "import_submission", "template_spec"]
+__all__ = ["import_submission", "make_template", "readable_formula", "template_spec"]
 
 
 def _last_values(store: Store, year: int) -> dict[tuple[str, str], float]:
     """Approved (or locked) figures of one year by (region code, code)."""
     return {(o.region, o.code): o.value for o in ob.observations(store, year=year) if o.period == str(year) and o.status in ("approved", "locked") and o.value is not None}
+
+
+def readable_formula(formula: Formula, variables: dict[str, Variable]) -> str:
+    """A formula in the words a clerk uses: variable names, × and ÷ (e.g. R&D人员 ÷ 年末常住人口)."""
+    def name(match: re.Match[str]) -> str:
+        v = variables.get(match.group(0))
+        return f"{v.name}({v.unit})" if v else match.group(0)
+
+    text = re.sub(r"[A-Za-z_][A-Za-z0-9_]*", name, formula.text)
+    return text.replace("*", " × ").replace("/", " ÷ ").replace("  ", " ")
 
 
 def _rows_for(plan: Plan, fw: Framework, codes: list[tuple[str, str]], variables: dict[str, Variable], formulas: dict[str, Formula], last: dict[str, float | dict[str, float]], regions: list[tuple[str, str]]) -> list[TemplateRow]:
@@ -32,7 +43,8 @@ def _rows_for(plan: Plan, fw: Framework, codes: list[tuple[str, str]], variables
         target: float | dict[str, float] = ind.target
         if ind.sub_targets and any(r for r, _ in regions if r != regions[0][0]):
             target = {r: ind.target for r, _ in regions}
-        rows.append(TemplateRow(code, ind.name, ind.unit, node.definition or (f"可由公式计算 formula: {formulas[code].text}" if code in formulas else ""), last.get(code), target, role))
+        derived = f"可由原始数据计算:{readable_formula(formulas[code], variables)}" if code in formulas else ""
+        rows.append(TemplateRow(code, ind.name, ind.unit, node.definition or derived, last.get(code), target, role))
     for code, _ in codes:  # then the raw statistics behind them, once each
         for name in formulas[code].variables if code in formulas else ():
             if name not in seen:
@@ -65,7 +77,7 @@ def template_spec(store: Store, *, year: int, department: str | None = None, cou
     if year - 1 == plan.baseline_year and region_code == city.code:
         last.update({i.code: i.baseline for i in plan.indicators if i.baseline is not None and i.code not in last})
     rows = _rows_for(plan, fw, codes, variables, formulas, last, regions)
-    title = f"{plan.region_label()}{year}年科技进步监测指标数据填报表({reporter})"
+    title = f"{plan.region_label()}{year}年科技进步监测指标数据填报表"
     return TemplateSpec(title, reporter, reporter_code, year, tuple(regions), tuple(rows), reporter_kind=kind)  # type: ignore[arg-type]
 
 

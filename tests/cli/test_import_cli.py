@@ -136,3 +136,12 @@ def test_formula_like_text_is_stored_as_text(store: Store, tmp_path: Path) -> No
     from stpi.tables import safe_cell
 
     assert safe_cell(evil) == "'" + evil and safe_cell("@x") == "'@x" and safe_cell("-5") == "-5"
+
+
+def test_template_states_formulas_in_words() -> None:
+    from stpi.framework.embedded import embedded_variables
+    from stpi.submissions import readable_formula
+
+    variables, formulas = embedded_variables()
+    assert readable_formula(formulas["I10"], variables) == "R&D人员(人) ÷ 年末常住人口(万人)"
+    assert readable_formula(formulas["I12"], variables) == "R&D经费内部支出(万元) ÷ (地区生产总值(亿元) × 10000) × 100"

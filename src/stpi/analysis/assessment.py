@@ -1,0 +1,344 @@
+"""Departments' annual assessment (年度考核): a score per department from configurable rules.
+
+The plan (三、保障措施 (三) 强化督考评估) makes the yearly evaluation of every task a basis of
+each department's annual performance assessment. The rules are a YAML file (the embedded
+``assessment-rules.yaml`` is an illustrative default, 示意规则). For every department and every
+indicator it leads or shares, with role weight w (lead / responsible):
+
+=====  ==========================================================================
+part   points earned (and the most it could earn)
+=====  ==========================================================================
+A      w × achievement.points × share of the indicator's track status in the year
+T      w × timeliness.points × share of on_time / late / missing (first batch time
+       of the year's figure against the deadline)
+Q      w × max(0, quality.points − returns × quality.per_return); 0 when missing
+B      w × bonus.early_target when the target is reached before the target year
+=====  ==========================================================================
+
+A department's score is 100 × earned / possible (``total.method: percent``) or the
+points earned (``sum``); bonuses (capped at ``bonus.cap``) are added; the total is capped
+at ``total.cap``. Ranks: 1 = highest, ties share the best rank.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from stpi.errors import InputError, Problem
+from stpi.framework.plan import Plan
+
+__all__ = ["STATUSES", "TIMELINESS", "Assessment", "Rules", "assess", "load_rules", "rules_from_text", "timeliness_status"]
+
+STATUSES = ("reached", "on_track", "moderate", "limited", "deterioration", "baseline_only", "no_data")
+TIMELINESS = ("on_time", "late", "missing")
+METHODS = ("percent", "sum")
+
+# expected layout: section -> key -> kind; "shares:<names>" is a mapping of those names to shares in [0, 1]
+SCHEMA: dict[str, dict[str, str]] = {
+    "meta": {"title": "text", "illustrative": "bool", "issuer": "text", "note": "text"},
+    "roles": {"lead": "share", "responsible": "share"},
+    "achievement": {"points": "points", "shares": "shares:" + ",".join(STATUSES)},
+    "timeliness": {"points": "points", "deadline": "deadline", "shares": "shares:" + ",".join(TIMELINESS)},
+    "quality": {"points": "points", "per_return": "points"},
+    "bonus": {"early_target": "points", "cap": "points"},
+    "total": {"method": "method", "cap": "points"},
+}
+OPTIONAL = {("meta", "note")}
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A validated set of assessment rules (see the module docstring for their meaning)."""
+
+    title: str
+    illustrative: bool
+    issuer: str
+    roles: dict[str, float]
+    achievement_points: float
+    achievement: dict[str, float]
+    timeliness_points: float
+    deadline: str
+    timeliness: dict[str, float]
+    quality_points: float
+    per_return: float
+    early_target: float
+    bonus_cap: float
+    method: str
+    total_cap: float
+    note: str = ""
+    source: str = ""
+
+    def deadline_for(self, year: int) -> date:
+        """The submission deadline of ``year``'s figures: 'MM-DD' falls in the following year."""
+        if len(self.deadline) == 5:
+            return date.fromisoformat(f"{year + 1}-{self.deadline}")
+        return date.fromisoformat(self.deadline)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The result: ``summary`` one row per department, ``detail`` one row per point-giving rule."""
+
+    year: int
+    rules: Rules
+    summary: pd.DataFrame
+    detail: pd.DataFrame
+
+
+# ---------------------------------------------------------------- rules file
+
+
+def load_rules(path: str | Path) -> Rules:
+    """Load and validate a rules file; every problem is reported at once (file, line, key, reason)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError([Problem(str(path), None, None, f"无法读取考核规则 cannot read the rules: {exc}")]) from exc
+    return rules_from_text(text, str(path))
+
+
+def _lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
+    """1-based line of every key path ('a.b') in a YAML document."""
+    found: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            path = f"{prefix}.{key.value}" if prefix else str(key.value)
+            found[path] = key.start_mark.line + 1
+            found.update(_lines(value, path))
+    return found
+
+
+def rules_from_text(text: str, where: str) -> Rules:
+    """Rules from YAML text; ``where`` names the source in problems.
+
+    Raises
+    ------
+    InputError
+        Listing every unknown key, missing section or key, non-numeric value, share
+        outside [0, 1], negative points, bad deadline or method.
+    """
+    try:
+        doc = yaml.safe_load(text)
+        lines = _lines(yaml.compose(text))
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(where, None, None, f"YAML 格式错误 malformed YAML: {exc}")]) from exc
+    if not isinstance(doc, dict):
+        raise InputError([Problem(where, None, None, "考核规则应为键值映射 the rules must be a mapping")])
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    for key in doc:
+        if key not in SCHEMA:
+            problems.append(Problem(where, lines.get(str(key)), str(key), f"未知的部分 unknown section; 可选 valid: {', '.join(SCHEMA)}"))
+    for section, keys in SCHEMA.items():
+        body = doc.get(section)
+        if not isinstance(body, dict):
+            problems.append(Problem(where, lines.get(section), section, "缺少该部分或不是映射 missing section, or not a mapping"))
+            continue
+        for key in body:
+            if key not in keys:
+                problems.append(Problem(where, lines.get(f"{section}.{key}"), f"{section}.{key}", f"未知的键 unknown key; 可选 valid: {', '.join(keys)}"))
+        for key, kind in keys.items():
+            path = f"{section}.{key}"
+            if key not in body:
+                if (section, key) not in OPTIONAL:
+                    problems.append(Problem(where, lines.get(section), path, "缺少该键 missing key"))
+                continue
+            values[path] = _check(body[key], kind, path, where, lines, problems)
+    if problems:
+        raise InputError(problems)
+    return _rules(values, where)
+
+
+def _check(value: Any, kind: str, path: str, where: str, lines: dict[str, int], problems: list[Problem]) -> Any:
+    def bad(reason: str, shown: Any = value) -> None:
+        problems.append(Problem(where, lines.get(path), path, reason, repr(shown)))
+
+    if kind.startswith("shares:"):
+        names = kind.split(":", 1)[1].split(",")
+        if not isinstance(value, dict):
+            bad(f"应为映射 should map {', '.join(names)} to shares")
+            return None
+        shares = {}
+        for name in value:
+            if name not in names:
+                problems.append(Problem(where, lines.get(f"{path}.{name}"), f"{path}.{name}", f"未知的键 unknown key; 可选 valid: {', '.join(names)}"))
+        for name in names:
+            if name not in value:
+                problems.append(Problem(where, lines.get(path), f"{path}.{name}", "缺少该键 missing key"))
+            else:
+                shares[name] = _check(value[name], "share", f"{path}.{name}", where, lines, problems)
+        return shares
+    if kind in ("share", "points"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+            bad("应为数字 not a number")
+        elif kind == "share" and not 0 <= value <= 1:
+            bad("权重/比例应在 [0, 1] 之间 weight or share outside [0, 1]")
+        elif value < 0:
+            bad("分值不能为负 points cannot be negative")
+        else:
+            return float(value)
+        return None
+    if kind == "bool" and not isinstance(value, bool):
+        bad("应为 true 或 false should be true or false")
+    if kind == "method" and value not in METHODS:
+        bad(f"未知的计分方式 unknown method; 可选 valid: {', '.join(METHODS)}")
+    if kind == "deadline" and not _deadline_ok(value):
+        bad("截止日期应为 MM-DD(次年)或 YYYY-MM-DD deadline should be MM-DD (of the following year) or YYYY-MM-DD")
+    if kind == "text" and not isinstance(value, str):
+        bad("应为文字 should be text")
+    return value
+
+
+def _deadline_ok(value: Any) -> bool:
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    try:
+        date.fromisoformat(f"2001-{text}" if len(text) == 5 else text)
+    except ValueError:
+        return False
+    return True
+
+
+def _rules(v: dict[str, Any], where: str) -> Rules:
+    deadline = v["timeliness.deadline"]
+    return Rules(
+        title=v["meta.title"], illustrative=v["meta.illustrative"], issuer=v["meta.issuer"], note=v.get("meta.note") or "",
+        roles=dict(lead=v["roles.lead"], responsible=v["roles.responsible"]),
+        achievement_points=v["achievement.points"], achievement=v["achievement.shares"],
+        timeliness_points=v["timeliness.points"], timeliness=v["timeliness.shares"],
+        deadline=deadline.isoformat() if isinstance(deadline, date) else str(deadline),
+        quality_points=v["quality.points"], per_return=v["quality.per_return"],
+        early_target=v["bonus.early_target"], bonus_cap=v["bonus.cap"],
+        method=v["total.method"], total_cap=v["total.cap"], source=where,
+    )
+
+
+# ------------------------------------------------------------------- scoring
+
+
+def timeliness_status(submitted_at: datetime | None, deadline: date) -> str:
+    """'on_time' when the first batch is on or before the deadline day, 'late' after it, else 'missing'."""
+    if submitted_at is None or pd.isna(submitted_at):
+        return "missing"
+    return "on_time" if submitted_at.date() <= deadline else "late"
+
+
+_STATUS_ZH = {"reached": "已达标", "on_track": "按进度推进", "moderate": "进展一般", "limited": "进展有限", "deterioration": "倒退", "baseline_only": "仅有基期", "no_data": "无数据"}
+_TIMELY_ZH = {"on_time": "按时报送", "late": "逾期报送", "missing": "未报送"}
+
+
+def _rule_text(rule: str, r: Rules, year: int) -> tuple[str, str]:
+    """Chinese and English text of a rule id, with the numbers in force."""
+    part, _, key = rule.partition("-")
+    if part == "A":
+        share = r.achievement[key]
+        return (f"{year}年进度状态“{_STATUS_ZH[key]}”:得达成分 {r.achievement_points:g} 分的 {share:.0%}", f"status '{key}' in {year}: {share:.0%} of {r.achievement_points:g} achievement points")
+    if part == "T":
+        share, day = r.timeliness[key], r.deadline_for(year).isoformat()
+        return (f"{_TIMELY_ZH[key]}(截止 {day}):得报送分 {r.timeliness_points:g} 分的 {share:.0%}", f"{key.replace('_', ' ')} (deadline {day}): {share:.0%} of {r.timeliness_points:g} timeliness points")
+    if rule == "Q-clean":
+        return (f"数据未被退回:得质量分 {r.quality_points:g} 分", f"no figure returned: all {r.quality_points:g} quality points")
+    if rule == "Q-returned":
+        return (f"数据被退回:每次扣 {r.per_return:g} 分,最低 0 分(满分 {r.quality_points:g})", f"figures returned: {r.per_return:g} points off per return, down to 0 (of {r.quality_points:g})")
+    if rule == "Q-missing":
+        return ("未报送数据:质量分 0 分", "no figure submitted: no quality points")
+    if rule == "B-early":
+        return (f"提前达到目标值:加 {r.early_target:g} 分", f"target reached early: {r.early_target:g} bonus points")
+    if rule == "B-cap":
+        return (f"加分封顶 {r.bonus_cap:g} 分", f"bonus capped at {r.bonus_cap:g}")
+    if rule == "C-total":
+        return (f"总分封顶 {r.total_cap:g} 分", f"total capped at {r.total_cap:g}")
+    return ("", "")
+
+
+_DETAIL = ["department", "code", "indicator", "role", "role_weight", "part", "rule", "rule_text", "rule_text_en", "basis", "points", "max_points"]
+_SUMMARY = ["rank", "department", "name", "indicators", "lead", "responsible", "earned", "possible", "score", "bonus", "total", "capped"]
+
+
+def assess(plan: Plan, status: pd.DataFrame, submissions: pd.DataFrame, rules: Rules, *, year: int) -> Assessment:
+    """Score every department owning an indicator of the plan.
+
+    Parameters
+    ----------
+    plan : the plan (indicators with their lead and responsible departments)
+    status : DataFrame, one row per indicator: code, status (a track status of ``year``);
+        missing indicators count as ``no_data``
+    submissions : DataFrame, one row per indicator: code, submitted_at (first batch time
+        of the year's figure, NaT when none), returns (times a figure was returned)
+    rules : the rules
+    year : the assessed year
+
+    Returns
+    -------
+    Assessment
+        ``summary`` (n_departments rows): rank, department, name, indicators, lead,
+        responsible, earned, possible, score, bonus, total, capped;
+        ``detail``: one row per department × indicator × part with the rule id and text.
+    """
+    by_status = dict(zip(status["code"], status["status"])) if len(status) else {}
+    subs = {str(c): (at, int(n)) for c, at, n in zip(submissions["code"], submissions["submitted_at"], submissions["returns"])}
+    rows: list[dict[str, Any]] = []
+    for ind in plan.indicators:
+        for dep in dict.fromkeys(ind.lead + ind.responsible):
+            role = "lead" if dep in ind.lead else "responsible"
+            at, returns = subs.get(ind.code, (None, 0))
+            base = dict(department=dep, code=ind.code, indicator=ind.name, role=role, role_weight=rules.roles[role])
+            rows += _items(base, by_status.get(ind.code, "no_data"), at, returns, rules, year, plan.target_year)
+    detail = pd.DataFrame(rows, columns=_DETAIL)
+    summary, caps = _summary(plan, detail, rules, year)
+    detail = pd.concat([detail, pd.DataFrame(caps, columns=_DETAIL)], ignore_index=True) if caps else detail
+    order = {d: k for k, d in enumerate(summary["department"])}
+    detail = detail.sort_values("department", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    return Assessment(year, rules, summary, detail)
+
+
+def _items(base: dict[str, Any], status: str, at: Any, returns: int, r: Rules, year: int, target_year: int) -> list[dict[str, Any]]:
+    w = float(base["role_weight"])
+    timely = timeliness_status(None if at is None or pd.isna(at) else pd.Timestamp(at).to_pydatetime(), r.deadline_for(year))
+    when = "—" if timely == "missing" else pd.Timestamp(at).strftime("%Y-%m-%d %H:%M")
+    quality = "Q-missing" if timely == "missing" else ("Q-returned" if returns else "Q-clean")
+    q_points = 0.0 if timely == "missing" else max(0.0, r.quality_points - returns * r.per_return)
+    parts = [
+        ("A", f"A-{status}", _STATUS_ZH[status], r.achievement_points * r.achievement[status], r.achievement_points),
+        ("T", f"T-{timely}", when, r.timeliness_points * r.timeliness[timely], r.timeliness_points),
+        ("Q", quality, f"退回 {returns} 次 returned {returns}×", q_points, r.quality_points),
+    ]
+    if status == "reached" and year < target_year and r.early_target > 0:
+        parts.append(("B", "B-early", f"{year} < {target_year}", r.early_target, 0.0))
+    out = []
+    for part, rule, basis, points, most in parts:
+        zh, en = _rule_text(rule, r, year)
+        out.append({**base, "part": part, "rule": rule, "rule_text": zh, "rule_text_en": en, "basis": basis, "points": w * points, "max_points": w * most})
+    return out
+
+
+def _summary(plan: Plan, detail: pd.DataFrame, r: Rules, year: int) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    rows, caps = [], []
+    for dep in plan.departments:
+        mine = detail[detail["department"] == dep.code]
+        if mine.empty:
+            continue  # owns no indicator: nothing to assess
+        regular = mine[mine["part"] != "B"]
+        earned, possible = float(regular["points"].sum()), float(regular["max_points"].sum())
+        score = (100 * earned / possible if possible else 0.0) if r.method == "percent" else earned
+        raw_bonus = float(mine.loc[mine["part"] == "B", "points"].sum())
+        bonus = min(raw_bonus, r.bonus_cap)
+        total = min(score + bonus, r.total_cap)
+        capped = []
+        for rule, before, after in (("B-cap", raw_bonus, bonus), ("C-total", score + bonus, total)):
+            if after < before:
+                zh, en = _rule_text(rule, r, year)
+                capped.append(rule)
+                caps.append(dict(department=dep.code, code="", indicator="", role="", role_weight=float("nan"), part="C", rule=rule, rule_text=zh, rule_text_en=en, basis=f"{before:.2f} → {after:.2f}", points=after - before, max_points=0.0))
+        codes = mine.drop_duplicates("code")
+        rows.append(dict(department=dep.code, name=dep.name, indicators=len(codes), lead=int((codes["role"] == "lead").sum()), responsible=int((codes["role"] == "responsible").sum()), earned=earned, possible=possible, score=score, bonus=bonus, total=total, capped=",".join(capped)))
+    summary = pd.DataFrame(rows, columns=[c for c in _SUMMARY if c != "rank"])
+    summary = summary.sort_values(["total", "department"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    summary.insert(0, "rank", summary["total"].round(9).rank(method="min", ascending=False).astype(int))
+    return summary, caps

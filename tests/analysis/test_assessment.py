@@ -1,0 +1,128 @@
+"""Department assessment: hand-computed scores on a two-indicator plan, and rules validation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from importlib import resources
+
+import pandas as pd
+import pytest
+
+from stpi.analysis.assessment import (
+    Rules,
+    assess,
+    load_rules,
+    rules_from_text,
+    timeliness_status,
+)
+from stpi.errors import InputError
+from stpi.framework.plan import Department, Goal, Plan, PlanIndicator
+
+DEFAULT = str(resources.files("stpi") / "data" / "assessment-rules.yaml")
+
+
+def _ind(no: int, lead: tuple[str, ...], responsible: tuple[str, ...]) -> PlanIndicator:
+    return PlanIndicator(no, f"I0{no}", "G1", f"指标{no}", "%", 1.0, 2.0, False, "", lead, responsible)
+
+
+PLAN = Plan(
+    "t", "测试方案", "测试市", "fw", 2022, 2026, Goal(40.0, True, 9, True, 14),
+    (Department("a", "甲局"), Department("b", "乙局"), Department("c", "丙局")),
+    (_ind(1, ("a",), ("b",)), _ind(2, ("b",), ())),
+)
+STATUS = pd.DataFrame({"code": ["I01", "I02"], "status": ["reached", "moderate"]})
+SUBS = pd.DataFrame({"code": ["I01", "I02"], "submitted_at": [datetime(2024, 3, 1, 9), datetime(2024, 4, 15)], "returns": [1, 0]})
+
+
+def _rules(**changes: object) -> Rules:
+    base = load_rules(DEFAULT)
+    return Rules(**{**base.__dict__, **changes})
+
+
+def test_default_rules_are_marked_illustrative() -> None:
+    r = load_rules(DEFAULT)
+    assert r.illustrative and "示意规则" in r.title
+    assert r.roles == {"lead": 1.0, "responsible": 0.3}
+    assert r.deadline_for(2023) == date(2024, 3, 31)
+
+
+def test_scores_by_hand() -> None:
+    a = assess(PLAN, STATUS, SUBS, load_rules(DEFAULT), year=2023)
+    s = a.summary.set_index("department")
+    # a leads I01: A 10 (reached) + T 2 (on time) + Q 2-1 (one return) = 13 of 14; bonus 2 (reached before 2026)
+    assert s.loc["a", "earned"] == pytest.approx(13) and s.loc["a", "possible"] == pytest.approx(14)
+    assert s.loc["a", "total"] == pytest.approx(100 * 13 / 14 + 2)
+    # b: I01 at 0.3 (3 + 0.6 + 0.3, bonus 0.6) and leads I02: A 6 (moderate) + T 1 (late) + Q 2
+    assert s.loc["b", "earned"] == pytest.approx(12.9) and s.loc["b", "possible"] == pytest.approx(18.2)
+    assert s.loc["b", "total"] == pytest.approx(100 * 12.9 / 18.2 + 0.6)
+    assert list(a.summary["department"]) == ["a", "b"] and list(a.summary["rank"]) == [1, 2]  # c owns nothing
+    d = a.detail.set_index(["department", "code", "part"])
+    assert d.loc[("b", "I02", "T"), "rule"] == "T-late" and d.loc[("b", "I02", "T"), "points"] == pytest.approx(1)
+    assert d.loc[("a", "I01", "Q"), "rule"] == "Q-returned" and "每次扣 1 分" in d.loc[("a", "I01", "Q"), "rule_text"]
+    assert d.loc[("b", "I01", "B"), "points"] == pytest.approx(0.6) and d.loc[("b", "I02", "A"), "rule"] == "A-moderate"
+    assert a.detail["rule_text"].str.len().min() > 0
+
+
+def test_caps_and_sum_method() -> None:
+    a = assess(PLAN, STATUS, SUBS, _rules(bonus_cap=1.0, total_cap=93.0), year=2023)
+    s = a.summary.set_index("department")
+    assert s.loc["a", "bonus"] == pytest.approx(1.0) and s.loc["a", "total"] == pytest.approx(93.0)
+    assert s.loc["a", "capped"] == "B-cap,C-total"
+    caps = a.detail[a.detail["part"] == "C"].set_index("rule")
+    assert caps.loc["B-cap", "points"] == pytest.approx(-1.0)
+    assert caps.loc["C-total", "points"] == pytest.approx(93 - (100 * 13 / 14 + 1))
+    summed = assess(PLAN, STATUS, SUBS, _rules(method="sum"), year=2023).summary.set_index("department")
+    assert summed.loc["b", "total"] == pytest.approx(12.9 + 0.6)
+
+
+def test_missing_figures_and_ties() -> None:
+    empty = pd.DataFrame({"code": [], "submitted_at": [], "returns": []})
+    a = assess(PLAN, STATUS.iloc[:0], empty, load_rules(DEFAULT), year=2023)
+    assert list(a.summary["total"]) == [0.0, 0.0] and list(a.summary["rank"]) == [1, 1]
+    assert set(a.detail["rule"]) == {"A-no_data", "T-missing", "Q-missing"}
+
+
+def test_timeliness_boundary() -> None:
+    assert timeliness_status(datetime(2024, 3, 31, 23, 59), date(2024, 3, 31)) == "on_time"
+    assert timeliness_status(datetime(2024, 4, 1), date(2024, 3, 31)) == "late"
+    assert timeliness_status(None, date(2024, 3, 31)) == "missing"
+
+
+BAD = """\
+meta:
+  title: x
+  illustrative: maybe
+  issuer: y
+  colour: red
+roles:
+  lead: 1.5
+  responsible: "三成"
+achievement:
+  points: 10
+  shares: {reached: 1, on_track: 1, moderate: 0.6, limited: 0.3, deterioration: 0, baseline_only: 0}
+timeliness:
+  points: -2
+  deadline: "02-30"
+  shares: {on_time: 1, late: 0.5, missing: 0, early: 1}
+bonus:
+  early_target: 2
+  cap: 5
+total:
+  method: median
+  cap: 100
+extra: 1
+"""
+
+
+def test_every_problem_is_reported() -> None:
+    with pytest.raises(InputError) as info:
+        rules_from_text(BAD, "bad.yaml")
+    found = {(p.row, p.field) for p in info.value.problems}
+    assert found == {
+        (3, "meta.illustrative"), (5, "meta.colour"), (7, "roles.lead"), (8, "roles.responsible"),
+        (11, "achievement.shares.no_data"), (13, "timeliness.points"), (14, "timeliness.deadline"),
+        (15, "timeliness.shares.early"), (None, "quality"), (20, "total.method"), (22, "extra"),
+    }
+    reasons = {p.field: p.reason for p in info.value.problems}
+    assert "[0, 1]" in reasons["roles.lead"] and "不是数字" not in reasons["roles.responsible"] and "数字" in reasons["roles.responsible"]
+    assert all(p.file == "bad.yaml" for p in info.value.problems)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import json
 from pathlib import Path
 
@@ -82,7 +83,7 @@ def test_xlsx_and_docx_read_back(store: Store, tmp_path: Path) -> None:
         load_workbook(xlsx)["说明"]
     doc = docx.Document(str(docx_path))
     text = [p.text for p in doc.paragraphs]
-    assert "部门考核结果" in text[0] and "综合考核领导小组办公室" in text[1] and text[2].startswith("日期:")
+    assert "部门考核结果" in text[0] and "综合考核领导小组办公室" in text[1] and re.fullmatch(r"[〇一二三四五六七八九]{4}年[一二三四五六七八九十]+月[一二三四五六七八九十]+日", text[2])
     assert doc.paragraphs[0].runs[0].font.name == "黑体" and doc.styles["Normal"].font.name == "仿宋_GB2312"
     assert len(doc.tables) == 1 + len(summary) - 2  # the summary, then one table per department
     assert doc.tables[0].rows[1].cells[1].text == "市人社局" and doc.tables[0].rows[1].cells[9].text == f"{100 * 12 / 58.8:.2f}"
@@ -100,3 +101,13 @@ def test_terminal_table_and_bad_inputs(tmp_path: Path) -> None:
     assert isinstance(failed.exception, InputError) and not (tmp_path / "y.xlsx").exists()
     fields = {p.field for p in failed.exception.problems}
     assert {"roles.lead", "roles.responsible", "meta", "total"} <= fields
+
+
+def test_chinese_official_dates() -> None:
+    from datetime import date
+
+    from stpi.reports.assessment_doc import chinese_date
+
+    assert chinese_date(date(2026, 11, 27)) == "二〇二六年十一月二十七日"
+    assert chinese_date(date(2024, 1, 3)) == "二〇二四年一月三日"
+    assert chinese_date(date(2025, 10, 20)) == "二〇二五年十月二十日"

@@ -202,27 +202,61 @@ def _para(doc: Any, text: str, font: str, size: float, *, bold: bool = False, ce
 
 
 def _table(doc: Any, keys: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    from docx.shared import Mm
+
     table = doc.add_table(rows=1, cols=len(keys))
     table.style = "Table Grid"
+    table.autofit = False
+    # numbers get narrow columns, names and rule texts the rest of the line
+    narrow, page = 17.0, 297.0 - 28 - 26  # A4 landscape minus GB/T 9704 side margins, in mm
+    wide = [k for k in keys if k not in NUMBERS]
+    widths = {k: narrow if k in NUMBERS else max(narrow, (page - narrow * (len(keys) - len(wide))) / max(1, len(wide))) for k in keys}
     for cell, key in zip(table.rows[0].cells, keys):
         cell.text = ""
-        _font(cell.paragraphs[0].add_run(tr(f"col.{'department' if key == 'name' else key}")), HEITI, 10.5)
+        cell.width = Mm(widths[key])
+        _font(cell.paragraphs[0].add_run(tr(f"col.{'department' if key == 'name' else key}")), HEITI, 9)
     for row in rows:
         cells = table.add_row().cells
         for cell, key, value in zip(cells, keys, row):
+            cell.width = Mm(widths[key])
             text = "" if value is None else (f"{value:.2f}" if key in NUMBERS and isinstance(value, float) else str(value))
-            _font(cell.paragraphs[0].add_run(text), SONG, 10.5)
+            _font(cell.paragraphs[0].add_run(text), SONG, 9)
+
+
+def chinese_date(day: date) -> str:
+    """A date as Chinese official documents write it: 二〇二六年十一月二十七日."""
+    digits = "〇一二三四五六七八九"
+
+    def number(n: int) -> str:
+        if n < 10:
+            return digits[n]
+        tens, ones = divmod(n, 10)
+        return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
+
+    return "".join(digits[int(c)] for c in str(day.year)) + f"年{number(day.month)}月{number(day.day)}日"
+
+
+def _page(doc: Any) -> None:
+    """A4 landscape with the GB/T 9704 margins (wide tables need the width)."""
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Mm
+
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    section.top_margin, section.bottom_margin, section.left_margin, section.right_margin = Mm(37), Mm(35), Mm(28), Mm(26)
 
 
 def _docx(a: Assessment, plan: Plan, path: Path, today: date) -> None:
     import docx
 
     doc = docx.Document()
+    _page(doc)
     _font(doc.styles["Normal"], FANGSONG, 12)
     names = {d.code: d.label(get_lang()) for d in plan.departments}
     _para(doc, tr("assess.title", region=plan.region_label(get_lang()), year=a.year), HEITI, 18, bold=True, center=True)
     _para(doc, a.rules.issuer, FANGSONG, 14, center=True)
-    _para(doc, tr("assess.date", date=today.isoformat()), FANGSONG, 14, center=True)
+    _para(doc, chinese_date(today), FANGSONG, 14, center=True)
     _para(doc, tr("assess.rules", title=a.rules.title, source=Path(a.rules.source).name), FANGSONG, 12)
     if a.rules.illustrative:
         _para(doc, tr("assess.illustrative"), HEITI, 12, bold=True)

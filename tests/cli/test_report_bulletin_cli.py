@@ -1,0 +1,110 @@
+"""stpi report bulletin on a real store: DOCX and HTML read back and checked against track()."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import docx
+import pytest
+from typer.testing import CliRunner
+
+import stpi.cli.report_bulletin  # noqa: F401  (registers the command)
+from stpi.analysis.track import track
+from stpi.cli import app
+from stpi.reports.bulletin import chinese_date
+from stpi.store import Entry, Store
+from stpi.store import observations as ob
+
+runner = CliRunner()
+PACE = (1.0, 0.8, 0.3, -0.5)  # share of the 2023 milestone step achieved: green, yellow, red, red
+
+
+def _seed(store: Store) -> None:
+    """2023 figures for every indicator with a baseline, at four paces in turn; all approved."""
+    plan = store.plan()
+    share = (2023 - plan.baseline_year) / (plan.target_year - plan.baseline_year)
+    entries = [Entry("621200", i.code, "2023", round(i.baseline + (i.target - i.baseline) * share * PACE[k % 4], 6))
+               for k, i in enumerate(x for x in plan.indicators if x.baseline is not None and x.baseline > 0)]
+    ob.write(store, entries, actor="admin")
+    ob.transition(store, "approve", actor="admin")
+
+
+def _run(*args: str) -> None:
+    result = runner.invoke(app, ["report", "bulletin", *args])
+    assert result.exit_code == 0, (result.output, result.exception)
+
+
+def _expected(store: Store) -> tuple[float, dict[str, int], dict[str, str]]:
+    from stpi import service
+
+    plan, fw = store.plan(), store.framework()
+    tracked = track(plan, fw, service.store_figures(None))
+    now = tracked[tracked["year"] == 2023]
+    leaves = now[now["code"].isin([n.code for n in fw.leaves])]
+    counts = leaves["light"].value_counts().to_dict()
+    owners = {f"{plan.indicator(r.code).no}. {r.name}": "、".join(plan.department(d).name for d in r.lead.split(";") if d) for r in leaves.itertuples()}
+    return float(now[now["depth"] == 0]["value"].iloc[0]), counts, owners
+
+
+def _docx_text(path: Path) -> tuple[str, list[list[str]]]:
+    d = docx.Document(str(path))
+    rows = [[c.text for c in row.cells] for t in d.tables for row in t.rows]
+    return "\n".join(p.text for p in d.paragraphs), rows
+
+
+def test_docx_matches_track(store: Store, tmp_path: Path) -> None:
+    _seed(store)
+    out = tmp_path / "通报.docx"
+    _run("--year", "2023", "--output", str(out), "--date", "2026-11-27")
+    index, counts, owners = _expected(store)
+    text, rows = _docx_text(out)
+    assert f"综合科技进步水平指数为{index:.2f}%" in text
+    assert f"绿灯{counts.get('green', 0)}项、黄灯{counts.get('yellow', 0)}项、红灯{counts.get('red', 0)}项" in text
+    assert counts.get("red", 0) and counts.get("yellow", 0) and counts.get("green", 0)
+    for light, intro in (("red", "红灯指标"), ("yellow", "黄灯指标"), ("green", "绿灯指标")):
+        assert re.search(f"{intro}[^0-9]*{counts.get(light, 0)}项", text)
+    # every light row names the indicator's lead departments as track() has them
+    listed = {r[0]: r[-1] for r in rows if r[0] in owners}
+    assert len(listed) == counts["red"] + counts["yellow"] + counts["green"]
+    assert all(listed[k] == owners[k] for k in listed)
+    assert "示意参数" in text and "陇南市科技领导小组办公室" in text and "陇科领办〔2026〕X号" in text
+    assert "二〇二六年十一月二十七日" in text and "与2022年相比" in text
+    assert "一、总体情况" in text and "七、下一步工作重点" in text and "尚无审核通过的县区数据" in text
+    d = docx.Document(str(out))
+    s = d.sections[0]
+    assert [round(x.mm, 1) for x in (s.top_margin, s.bottom_margin, s.left_margin, s.right_margin, s.page_width, s.page_height)] == [37, 35, 28, 26, 210, 297]  # stored in twips
+    assert len(d.inline_shapes) == 2  # the groups' chart and the index path
+    fonts = {r._element.rPr.rFonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") for p in d.paragraphs for r in p.runs if r._element.rPr is not None}
+    assert {"方正小标宋简体", "仿宋_GB2312", "黑体"} <= fonts
+
+
+def test_html_is_self_contained(store: Store, tmp_path: Path) -> None:
+    _seed(store)
+    out = tmp_path / "通报.html"
+    _run("--year", "2023", "--format", "html", "--output", str(out))
+    index, counts, owners = _expected(store)
+    page = out.read_text(encoding="utf-8")
+    assert f"{index:.2f}%" in page and f"红灯{counts['red']}项" in page and f"黄灯{counts['yellow']}项" in page
+    assert len(re.findall(r'src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"', page)) == 2
+    assert not re.search(r"https?://", page) and "示意参数" in page
+    some = next(k for k in owners if owners[k])
+    assert f"<td>{some}</td>" in page and owners[some] in page
+
+
+def test_baseline_only_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "b.docx"
+    _run("--output", str(out))
+    text, _ = _docx_text(out)
+    assert "目前只有基期(2022年)数据" in text and "2022年" in text and "示意参数" in text
+
+
+def test_bad_format(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["report", "bulletin", "--output", str(tmp_path / "x.txt")])
+    assert result.exit_code == 2
+
+
+@pytest.mark.parametrize(("day", "text"), [(date(2026, 11, 27), "二〇二六年十一月二十七日"), (date(2024, 1, 3), "二〇二四年一月三日"), (date(2030, 10, 10), "二〇三〇年十月十日"), (date(2025, 12, 31), "二〇二五年十二月三十一日")])
+def test_chinese_date(day: date, text: str) -> None:
+    assert chinese_date(day) == text

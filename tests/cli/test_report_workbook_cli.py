@@ -102,3 +102,28 @@ def test_demo_label_and_bad_output(tmp_path: Path) -> None:
     assert all("演示数据" in rows[0][0] for rows in sheets.values())
     bad = runner.invoke(app, ["report", "workbook", "--output", str(tmp_path / "wb.csv")])
     assert bad.exit_code == 2 and not (tmp_path / "wb.csv").exists()
+
+
+def test_assessment_sheet_matches_the_assessment_report(store: Store, tmp_path: Path) -> None:
+    import json as _json
+
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from stpi.cli import app
+    from stpi.store import Entry
+    from stpi.store import observations as _ob
+
+    plan = store.plan()
+    _ob.write(store, [Entry("621200", i.code, "2023", i.target) for i in plan.indicators], actor="admin")
+    _ob.transition(store, "approve", actor="admin")
+    runner = CliRunner()
+    assert runner.invoke(app, ["report", "workbook", "--output", str(tmp_path / "w.xlsx")]).exit_code == 0
+    report = _json.loads(runner.invoke(app, ["report", "assessment", "--year", "2023", "--json"]).stdout)
+    book = load_workbook(tmp_path / "w.xlsx", read_only=True)
+    rows = list(book["考核"].iter_rows(min_row=3, values_only=True))
+    book.close()
+    totals = {r[2]: r[10] for r in rows}
+    expected = {d["name"]: d["total"] for d in report["summary"]}
+    assert totals == pytest.approx(expected) and len(rows) == len(expected) > 0
+    assert all("示意规则" in r[-1] for r in rows)

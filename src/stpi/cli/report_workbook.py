@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -9,16 +10,19 @@ import pandas as pd
 import typer
 
 from stpi import console, service
+from stpi.analysis.assessment import load_rules
 from stpi.analysis.index import compute_index
 from stpi.analysis.status import plan_scenarios
 from stpi.analysis.track import track
 from stpi.cli.report import report_app
+from stpi.cli.report_assessment import DEFAULT_RULES
 from stpi.cli.root import DatabaseOpt, Missing
 from stpi.engine import Aggregate, Recipe
 from stpi.framework.embedded import embedded_variables
 from stpi.framework.model import Framework
 from stpi.framework.plan import Plan
 from stpi.i18n import add_messages, tr
+from stpi.reports.assessment_doc import gather
 from stpi.reports.workbook import WorkbookData, write_workbook
 from stpi.store import Store
 from stpi.store import observations as ob
@@ -79,6 +83,27 @@ def _progress(plan: Plan, fw: Framework, figures: pd.DataFrame, *, year: int | N
     return frame.assign(unit=unit, lead=lead)
 
 
+ASSESSMENT_COLUMNS = {
+    "rank": "名次 Rank", "name": "部门 Department", "indicators": "负责指标数 Indicators", "lead": "牵头 Lead",
+    "responsible": "责任 Responsible", "earned": "实得分 Earned", "possible": "应得分 Possible", "score": "折算得分 Score",
+    "bonus": "加分 Bonus", "total": "总分 Total", "capped": "封顶规则 Cap",
+}
+
+
+def _assessment(store: Store, plan: Plan, figures: pd.DataFrame, year: int | None) -> pd.DataFrame | None:
+    """The departments' assessment under the default (illustrative) rules for the year shown, if it has data."""
+    years = sorted(int(y) for y in figures["year"].unique() if int(y) > plan.baseline_year) if not figures.empty else []
+    chosen = year if year is not None else (years[-1] if years else None)
+    if chosen is None or chosen not in years:
+        return None
+    rules = load_rules(str(resources.files("stpi") / "data" / DEFAULT_RULES))
+    result = gather(store, plan, store.framework(chosen), figures, rules, chosen, embedded_variables()[1])
+    table = result.summary[list(ASSESSMENT_COLUMNS)].rename(columns=ASSESSMENT_COLUMNS)
+    table.insert(0, "年度 Year", chosen)
+    table["考核规则 Rules"] = rules.title
+    return table
+
+
 def gather_workbook(database: str | None, *, year: int | None = None, history: bool = False, missing: str = "reweight", demo: bool = False) -> WorkbookData:
     """Everything the workbook shows, read from the store."""
     store = service.open_store(database)
@@ -96,6 +121,7 @@ def gather_workbook(database: str | None, *, year: int | None = None, history: b
             missing_policy=missing, milestone_path=plan.milestone_path, year=year, history=history, demo=demo,
             goal=goal, notes=tuple(n.zh + (f" {n.en}" if n.en else "") for n in plan.notes),
             framework_versions=tuple(store.framework_versions()),
+            assessment=_assessment(store, plan, figures, year),
         )
     finally:
         store.close()

@@ -204,20 +204,21 @@ def _para(doc: Any, text: str, font: str, size: float, *, bold: bool = False, ce
 def _table(doc: Any, keys: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     from docx.shared import Mm
 
-    table = doc.add_table(rows=1, cols=len(keys))
+    table = doc.add_table(rows=len(rows) + 1, cols=len(keys))
     table.style = "Table Grid"
     table.autofit = False
+    # python-docx rebuilds the cell grid on every row.cells access: take it once (linear, not quadratic)
+    grid = table._cells
+    n = len(keys)
     # numbers get narrow columns, names and rule texts the rest of the line
     narrow, page = 17.0, 297.0 - 28 - 26  # A4 landscape minus GB/T 9704 side margins, in mm
     wide = [k for k in keys if k not in NUMBERS]
     widths = {k: narrow if k in NUMBERS else max(narrow, (page - narrow * (len(keys) - len(wide))) / max(1, len(wide))) for k in keys}
-    for cell, key in zip(table.rows[0].cells, keys):
-        cell.text = ""
+    for cell, key in zip(grid[:n], keys):
         cell.width = Mm(widths[key])
         _font(cell.paragraphs[0].add_run(tr(f"col.{'department' if key == 'name' else key}")), HEITI, 9)
-    for row in rows:
-        cells = table.add_row().cells
-        for cell, key, value in zip(cells, keys, row):
+    for i, row in enumerate(rows, start=1):
+        for cell, key, value in zip(grid[i * n : (i + 1) * n], keys, row):
             cell.width = Mm(widths[key])
             text = "" if value is None else (f"{value:.2f}" if key in NUMBERS and isinstance(value, float) else str(value))
             _font(cell.paragraphs[0].add_run(text), SONG, 9)

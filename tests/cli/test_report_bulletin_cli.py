@@ -1,19 +1,22 @@
-"""stpi report bulletin on a real store: DOCX and HTML read back and checked against track()."""
+"""stpi report bulletin on a real store: DOCX, HTML and PDF read back and checked against track()."""
 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
 import docx
+import pypdf
 import pytest
 from typer.testing import CliRunner
 
 import stpi.cli.report_bulletin  # noqa: F401  (registers the command)
 from stpi.analysis.track import track
 from stpi.cli import app
-from stpi.reports.bulletin import chinese_date
+from stpi.reports.bulletin import STATUS_TEXT, chinese_date
 from stpi.store import Entry, Store
 from stpi.store import observations as ob
 
@@ -93,6 +96,40 @@ def test_html_is_self_contained(store: Store, tmp_path: Path) -> None:
     assert f"<td>{some}</td>" in page and owners[some] in page
 
 
+def test_pdf_matches_track(store: Store, tmp_path: Path) -> None:
+    _seed(store)
+    out = tmp_path / "通报.pdf"
+    _run("--year", "2023", "--output", str(out), "--date", "2026-11-27")  # .pdf: the format from the suffix
+    index, counts, owners = _expected(store)
+    reader = pypdf.PdfReader(str(out))
+    text = re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))  # lines wrap anywhere in CJK text
+    assert f"综合科技进步水平指数为{index:.2f}%" in text
+    assert f"绿灯{counts['green']}项、黄灯{counts['yellow']}项、红灯{counts['red']}项" in text
+    for light, intro in (("red", "红灯指标"), ("yellow", "黄灯指标"), ("green", "绿灯指标")):
+        assert re.search(f"{intro}[^0-9]*{counts[light]}项", text)
+    # a light row reads: label, value, milestone, status, lead departments (cells are drawn row by row)
+    status = "|".join(map(re.escape, STATUS_TEXT.values()))
+    rows = {k: re.search(re.escape(re.sub(r"\s+", "", k)) + rf"[-—0-9.e+]*(?:{status})(\S*?)(?=\d+\.|$)", text) for k in owners}
+    listed = {k: m.group(1) for k, m in rows.items() if m}
+    assert len(listed) == counts["red"] + counts["yellow"] + counts["green"]
+    assert all(listed[k].startswith(re.sub(r"\s+", "", owners[k])) for k in listed)
+    assert "示意参数" in text and "陇南市科技领导小组办公室" in text and "陇科领办〔2026〕X号" in text
+    assert "二〇二六年十一月二十七日" in text and "一、总体情况" in text and "七、下一步工作重点" in text
+    assert [round(float(x) / 72 * 25.4) for x in reader.pages[0].mediabox.upper_right] == [210, 297]
+    used = set()  # the fonts the pages draw with (reportlab also lists an unused Helvetica in every page's resources)
+    for page in reader.pages:
+        fonts = page["/Resources"]["/Font"].get_object()
+        used |= {str(fonts[name.decode()]["/BaseFont"]) for name in re.findall(rb"(/\S+) [\d.]+ Tf", page.get_contents().get_data())}
+    assert used and all(f.endswith("+SimHei") for f in used)  # subsets of the packaged font, embedded
+    assert sum(len(page.images) for page in reader.pages) == 2  # the groups' chart and the index path
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm not on PATH: pages not rendered")
+    pngs = tmp_path / "pages"
+    pngs.mkdir()
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(out), str(pngs / "page")], check=True)
+    assert len(list(pngs.glob("page-*.png"))) == len(reader.pages)
+
+
 def test_baseline_only_says_so(tmp_path: Path) -> None:
     out = tmp_path / "b.docx"
     _run("--output", str(out))
@@ -102,7 +139,7 @@ def test_baseline_only_says_so(tmp_path: Path) -> None:
 
 def test_bad_format(tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", "bulletin", "--output", str(tmp_path / "x.txt")])
-    assert result.exit_code == 2
+    assert result.exit_code == 2 and "pdf" in result.output
 
 
 @pytest.mark.parametrize(("day", "text"), [(date(2026, 11, 27), "二〇二六年十一月二十七日"), (date(2024, 1, 3), "二〇二四年一月三日"), (date(2030, 10, 10), "二〇三〇年十月十日"), (date(2025, 12, 31), "二〇二五年十二月三十一日")])

@@ -1,4 +1,4 @@
-"""``stpi report bulletin``: the progress bulletin (进展通报) as Word or HTML, gathered from the store."""
+"""``stpi report bulletin``: the progress bulletin (进展通报) as Word, HTML or PDF, gathered from the store."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ from stpi.reports.bulletin import (
 __all__ = ["DEFAULT_ISSUER", "bulletin_command", "gather_bulletin"]
 
 add_messages({
-    "bull.format": ("--format 应为 docx 或 html(或由 --output 的后缀 .docx/.html 推断)", "--format must be docx or html (or inferred from an --output ending in .docx/.html)"),
+    "bull.format": ("--format 应为 docx、html 或 pdf(或由 --output 的后缀 .docx/.html/.pdf 推断)", "--format must be docx, html or pdf (or inferred from an --output ending in .docx/.html/.pdf)"),
     "bull.no_year": ("没有 {year} 年的数据;可选 {years}", "no figures for {year}; available: {years}"),
 })
 
@@ -48,6 +48,7 @@ LIGHTS = ("red", "yellow", "green", "grey")
 class BulletinFormat(str, Enum):
     docx = "docx"
     html = "html"
+    pdf = "pdf"
 
 
 def _owners(plan: Plan, codes: str | tuple[str, ...]) -> str:
@@ -161,9 +162,9 @@ def render_charts(b: Bulletin) -> dict[str, bytes]:
 
 @report_app.command("bulletin")
 def bulletin_command(
-    output: Annotated[str, typer.Option("--output", "-o", help="输出文件 output file (.docx / .html)")],
+    output: Annotated[str, typer.Option("--output", "-o", help="输出文件 output file (.docx / .html / .pdf)")],
     year: Annotated[int | None, typer.Option("--year", help="通报年度(默认最新) year (default: latest)")] = None,
-    fmt: Annotated[BulletinFormat | None, typer.Option("--format", help="docx / html(默认按后缀 default: from the suffix)")] = None,
+    fmt: Annotated[BulletinFormat | None, typer.Option("--format", help="docx / html / pdf(默认按后缀 default: from the suffix)")] = None,
     issuer: Annotated[str, typer.Option("--issuer", help="发文机关 issuing body")] = DEFAULT_ISSUER,
     doc_number: Annotated[str | None, typer.Option("--doc-number", help="发文字号 document number (默认占位 default: a placeholder 陇科领办〔YYYY〕X号)")] = None,
     issued: Annotated[str | None, typer.Option("--date", help="成文日期 YYYY-MM-DD (默认今天 default: today)")] = None,
@@ -172,9 +173,9 @@ def bulletin_command(
     top: Annotated[int, typer.Option("--top", min=1, help="列出的指标数 how many movers / focus indicators")] = 8,
     database: DatabaseOpt = None,
 ) -> None:
-    """进展通报:指数、红黄绿灯、变动分析、县区排名、部门进度与工作重点 Progress bulletin (Word/HTML)."""
+    """进展通报:指数、红黄绿灯、变动分析、县区排名、部门进度与工作重点 Progress bulletin (Word/HTML/PDF)."""
     kind = fmt.value if fmt else Path(output).suffix.lower().lstrip(".")
-    if kind not in ("docx", "html"):
+    if kind not in ("docx", "html", "pdf"):
         raise typer.BadParameter(tr("bull.format"), param_hint="--format")
     if path is not None and path not in PATHS:
         raise typer.BadParameter(f"{path!r}: {', '.join(PATHS)}", param_hint="--path")
@@ -183,5 +184,10 @@ def bulletin_command(
     except ValueError:
         raise typer.BadParameter(f"{issued!r}: YYYY-MM-DD", param_hint="--date") from None
     b = gather_bulletin(database, year=year, missing=missing.value, path=path, issuer=issuer, doc_number=doc_number, issued=when, top=top)
-    (write_docx if kind == "docx" else write_html)(b, output, render_charts(b))
+    if kind == "pdf":  # reportlab is loaded only when a PDF is asked for
+        from stpi.reports.bulletin_pdf import write_pdf
+
+        write_pdf(b, output, render_charts(b))
+    else:
+        (write_docx if kind == "docx" else write_html)(b, output, render_charts(b))
     console.err.print(tr("wrote", path=output))

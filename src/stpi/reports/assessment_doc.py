@@ -28,6 +28,7 @@ from stpi.framework.formula import Formula
 from stpi.framework.model import Framework
 from stpi.framework.plan import Plan
 from stpi.i18n import add_messages, get_lang, tr
+from stpi.reports.bulletin import chinese_date
 from stpi.store import Store
 from stpi.store import observations as ob
 from stpi.tables import safe_cell
@@ -222,19 +223,6 @@ def _table(doc: Any, keys: Sequence[str], rows: Sequence[Sequence[Any]]) -> None
             cell.width = Mm(widths[key])
             text = "" if value is None else (f"{value:.2f}" if key in NUMBERS and isinstance(value, float) else str(value))
             _font(cell.paragraphs[0].add_run(text), SONG, 9)
-
-
-def chinese_date(day: date) -> str:
-    """A date as Chinese official documents write it: 二〇二六年十一月二十七日."""
-    digits = "〇一二三四五六七八九"
-
-    def number(n: int) -> str:
-        if n < 10:
-            return digits[n]
-        tens, ones = divmod(n, 10)
-        return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
-
-    return "".join(digits[int(c)] for c in str(day.year)) + f"年{number(day.month)}月{number(day.day)}日"
 
 
 def _page(doc: Any) -> None:

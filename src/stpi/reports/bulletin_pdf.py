@@ -9,7 +9,6 @@ machine. reportlab embeds TrueType outlines only; ``mplfonts``' Noto/Source Han 
 
 from __future__ import annotations
 
-import importlib.util
 import io
 from collections.abc import Sequence
 from functools import cache
@@ -38,9 +37,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from stpi.errors import StpiError
 from stpi.reports.bulletin import NUMERALS, Bulletin, chinese_date, sections
-from stpi.reports.charts import FONT_PACKAGE
+from stpi.reports.charts import packaged_font
 
 __all__ = ["PDF_FONT_FILE", "pdf_font", "write_pdf"]
 
@@ -56,13 +54,7 @@ KEEP = 3 * LINE + 60  # a heading or table introduction starts a new page unless
 @cache
 def pdf_font() -> str:
     """Register the packaged CJK TrueType font with reportlab and return its name."""
-    spec = importlib.util.find_spec(FONT_PACKAGE)
-    if spec is None or spec.origin is None:
-        raise StpiError(f"PDF 需要 PyPI 包 {FONT_PACKAGE}(中文字体) the PDF needs the {FONT_PACKAGE} package: pip install {FONT_PACKAGE}")
-    path = Path(spec.origin).parent / "fonts" / PDF_FONT_FILE
-    if not path.is_file():
-        raise StpiError(f"{FONT_PACKAGE} 中没有字体文件 font file missing: {path}")
-    pdfmetrics.registerFont(TTFont(FONT, str(path)))
+    pdfmetrics.registerFont(TTFont(FONT, str(packaged_font(PDF_FONT_FILE))))
     return FONT
 
 

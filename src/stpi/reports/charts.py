@@ -27,15 +27,21 @@ FONT_PACKAGE, FONT_FILE = "mplfonts", "NotoSansCJKsc-Regular.otf"
 COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "red": "#c62828", "grey": "#9e9e9e"}
 
 
+def packaged_font(name: str) -> Path:
+    """The path of a font file shipped by the PyPI font package (found without importing it)."""
+    spec = importlib.util.find_spec(FONT_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise StpiError(f"需要 PyPI 包 {FONT_PACKAGE}(中文字体) the {FONT_PACKAGE} package is needed: pip install {FONT_PACKAGE}")
+    path = Path(spec.origin).parent / "fonts" / name
+    if not path.is_file():
+        raise StpiError(f"{FONT_PACKAGE} 中没有字体文件 font file missing: {path}")
+    return path
+
+
 @cache
 def cjk_font() -> str:
     """Register the packaged CJK font with matplotlib and return its family name."""
-    spec = importlib.util.find_spec(FONT_PACKAGE)
-    if spec is None or spec.origin is None:
-        raise StpiError(f"图表需要 PyPI 包 {FONT_PACKAGE}(中文字体) charts need the {FONT_PACKAGE} package: pip install {FONT_PACKAGE}")
-    path = Path(spec.origin).parent / "fonts" / FONT_FILE
-    if not path.is_file():
-        raise StpiError(f"{FONT_PACKAGE} 中没有字体文件 font file missing: {path}")
+    path = packaged_font(FONT_FILE)
     from matplotlib import font_manager
 
     font_manager.fontManager.addfont(str(path))

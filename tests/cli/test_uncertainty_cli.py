@@ -16,18 +16,11 @@ from stpi.engine import Normalise
 from stpi.errors import MethodError, NotFoundError
 from stpi.store import Entry, Store
 from stpi.store import observations as ob
+from tests.cli.samples import FRAMEWORK
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 runner = CliRunner()
 
-FRAMEWORK = """code,parent,name,unit,weight,standard,direction
-INDEX,,Index,%,,,
-A,INDEX,Area A,%,0.6,,
-X1,A,x one,u,0.5,10,1
-X2,A,x two,u,0.5,4,-1
-B,INDEX,Area B,%,0.4,,
-X3,B,x three,u,1,200,1
-"""
 # 2023 indices by hand: R1 0.6·50 + 0.4·50 = 50; R2 0.6·100 + 0.4·25 = 70; R3 = 50; R4 0.6·75 + 0.4·75 = 75
 DATA = """region,year,indicator,value
 R1,2023,X1,5

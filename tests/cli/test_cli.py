@@ -29,7 +29,7 @@ from tests.cli.samples import DATA, FRAMEWORK
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-# X2 is lower-is-better; R1 lacks X3 in 2024 (blank value).
+# FRAMEWORK and DATA (tests/cli/samples.py): X2 is lower-is-better; R1 lacks X3 in 2024.
 
 # (region, year, code) -> (value, rank), worked out by hand; None = empty.
 COMMON = {

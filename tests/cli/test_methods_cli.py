@@ -17,8 +17,7 @@ from tests.cli.samples import DATA, FRAMEWORK
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
-# X2 is lower-is-better; weights: INDEX = 0.6·A + 0.4·B, A = (X1 + X2)/2, B = X3.
-
+# FRAMEWORK and DATA (tests/cli/samples.py): X2 is lower-is-better; R1 lacks X3 in 2024.
 
 runner = CliRunner()
 Table = dict[tuple[str, int, str], tuple[float | None, int | None]]

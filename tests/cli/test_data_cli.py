@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
-from stpi.cli import app, main
+from stpi.cli import app
 from stpi.store import Entry, Store
 from stpi.store import observations as ob
+from tests.cli.clitools import plain, run_main
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 runner = CliRunner()
@@ -22,21 +22,6 @@ def run(*args: str, ok: bool = True) -> Result:
     if ok:
         assert result.exit_code == 0, (result.output, result.exception)
     return result
-
-
-def plain(text: str) -> str:
-    return ANSI.sub("", text)
-
-
-def run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    monkeypatch.setattr(sys, "argv", ["stpi", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, plain(captured.out + captured.err)
 
 
 def test_db_upgrade_and_info(tmp_path: Path) -> None:

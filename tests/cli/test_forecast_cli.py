@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,11 +13,12 @@ from typer.testing import CliRunner, Result
 
 import stpi.cli.forecast  # noqa: F401  (registers the commands)
 from stpi.analysis import compute_index, values_from_frame
-from stpi.cli import app, main
+from stpi.cli import app
 from stpi.framework import load_framework
 from stpi.framework.model import Framework
 from stpi.store import Entry, Store, notes
 from stpi.store import observations as ob
+from tests.cli.clitools import plain, run_main
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 runner = CliRunner()
@@ -29,21 +29,6 @@ def run(*args: str) -> Result:
     result = runner.invoke(app, list(args))
     assert result.exit_code == 0, (result.output, result.exception)
     return result
-
-
-def plain(text: str) -> str:
-    return ANSI.sub("", text)
-
-
-def run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    monkeypatch.setattr(sys, "argv", ["stpi", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, plain(captured.out + captured.err)
 
 
 def publish(store: Store, region: str, points: dict[int, float]) -> None:

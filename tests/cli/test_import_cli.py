@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from stpi.cli import app, main
+from stpi.cli import app
 from stpi.store import Store
 from stpi.store import observations as ob
+from tests.cli.clitools import run_main as fails
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 runner = CliRunner()
@@ -22,17 +22,6 @@ def ok(*args: str) -> str:
     result = runner.invoke(app, list(args))
     assert result.exit_code == 0, (result.output, result.exception)
     return ANSI.sub("", result.stdout)
-
-
-def fails(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    monkeypatch.setattr(sys, "argv", ["stpi", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, ANSI.sub("", captured.out + captured.err)
 
 
 def fill(path: Path, out: Path, values: dict[str, object], notes: dict[str, str] | None = None) -> Path:

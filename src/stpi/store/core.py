@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -38,6 +39,8 @@ class Store:
 
     def __init__(self, url: str | None = None, *, prepare: bool = True) -> None:
         self.url = database_url(url)
+        # the embedded default: no URL given anywhere, so the SQLite file in the user's data folder
+        self.embedded = url is None and not os.environ.get("STPI_DATABASE_URL")
         self.engine = make_engine(self.url)
         if prepare:
             self.prepare()
@@ -61,6 +64,8 @@ class Store:
         with self.session() as s:
             if s.scalar(select(func.count()).select_from(m.RegionRow)) == 0:
                 _seed(s)
+                if self.embedded:  # a newcomer sees the dashboard at / at once; a production store starts closed
+                    s.add(m.SettingRow(key="public_overview", value="true"))
 
     # ------------------------------------------------------------------ audit
 

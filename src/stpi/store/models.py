@@ -186,3 +186,11 @@ class AuditRow(Base):
     old: Mapped[str] = mapped_column(Text, default="")
     new: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class SettingRow(Base):
+    """A per-store switch (public_overview, demo_data, session_secret …); see stpi.store.settings."""
+
+    __tablename__ = "setting"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

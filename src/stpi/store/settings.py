@@ -1,0 +1,102 @@
+"""Per-store settings: one declarative list, read and changed through the store, every change audited."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from stpi.errors import InputError, Problem
+from stpi.store import models as m
+from stpi.store.core import Store
+
+__all__ = ["SETTINGS", "Setting", "get_setting", "set_setting", "settings", "session_secret"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One switch: its name, type, default and what it does (zh, en)."""
+
+    key: str
+    kind: type
+    default: object
+    zh: str
+    en: str
+
+
+SETTINGS = (
+    Setting("public_overview", bool, False, "未登录也可查看总览页(内置默认库为开,新建的生产库为关)",
+            "The overview can be read without an account (on for the embedded default store, off for a new production store)"),
+    Setting("demo_data", bool, False, "库中含合成演示数据:每个页面与导出标注“演示数据”",
+            "The store holds synthetic demo data: every page and export is labelled 演示数据 (demo data)"),
+    Setting("upload_limit_mb", int, 10, "上传文件大小上限(MB)", "Largest upload accepted (MB)"),
+    Setting("login_attempts", int, 5, "连续登录失败多少次后暂时锁定", "Failed logins before an account is held"),
+    Setting("login_lockout_minutes", int, 15, "登录失败锁定时长(分钟)", "How long a held account waits (minutes)"),
+)
+_BY_KEY = {s.key: s for s in SETTINGS}
+_SECRET = "session_secret"  # not user-editable: the key that signs web sessions, shared by every worker
+
+
+def _parse(setting: Setting, text: str) -> object:
+    if setting.kind is bool:
+        low = text.strip().lower()
+        if low in ("1", "true", "yes", "on", "是", "开"):
+            return True
+        if low in ("0", "false", "no", "off", "否", "关"):
+            return False
+        raise ValueError("应为 true/false expected true or false")
+    value = int(text)
+    if value <= 0:
+        raise ValueError("应为正整数 expected a positive integer")
+    return value
+
+
+def _setting(key: str) -> Setting:
+    if key not in _BY_KEY:
+        raise InputError([Problem("setting", None, "key", f"未知设置;可选 unknown setting; valid: {', '.join(_BY_KEY)}", key)])
+    return _BY_KEY[key]
+
+
+def get_setting(store: Store, key: str) -> object:
+    """The setting's value, or its default when never set."""
+    setting = _setting(key)
+    with store.session() as s:
+        row = s.get(m.SettingRow, key)
+    return setting.default if row is None else _parse(setting, row.value)
+
+
+def settings(store: Store) -> dict[str, object]:
+    """Every declared setting with its current value."""
+    with store.session() as s:
+        stored = {r.key: r.value for r in s.scalars(select(m.SettingRow))}
+    return {st.key: _parse(st, stored[st.key]) if st.key in stored else st.default for st in SETTINGS}
+
+
+def set_setting(store: Store, key: str, value: str, *, actor: str) -> object:
+    """Change a setting (validated, audited) and return the parsed value."""
+    setting = _setting(key)
+    try:
+        parsed = _parse(setting, str(value))
+    except ValueError as exc:
+        raise InputError([Problem("setting", None, key, str(exc), str(value))]) from None
+    text = str(parsed).lower() if setting.kind is bool else str(parsed)
+    with store.session() as s:
+        row = s.get(m.SettingRow, key)
+        old = "" if row is None else row.value
+        if row is None:
+            s.add(m.SettingRow(key=key, value=text))
+        else:
+            row.value = text
+        Store.audit_in(s, actor, "setting", "setting", key, old, text)
+    return parsed
+
+
+def session_secret(store: Store) -> str:
+    """The key that signs web sessions: made once per store, so all workers on one database agree."""
+    with store.session() as s:
+        row = s.get(m.SettingRow, _SECRET)
+        if row is None:
+            row = m.SettingRow(key=_SECRET, value=secrets.token_urlsafe(48))
+            s.add(row)
+        return row.value

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 
-__all__ = ["LANGS", "add_messages", "get_lang", "set_lang", "tr"]
+__all__ = ["LANGS", "add_messages", "get_lang", "request_lang", "set_lang", "tr"]
 
 LANGS = ("zh", "en")
 _state = {"lang": ""}
+# a web request's own language: overrides the process-wide choice inside that request only
+request_lang: ContextVar[str] = ContextVar("stpi_request_lang", default="")
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "index": ("综合科技进步水平指数", "Composite S&T progress index"),
@@ -154,7 +157,7 @@ def add_messages(messages: dict[str, tuple[str, str]]) -> None:
 
 def get_lang() -> str:
     """The language in force: set explicitly, else STPI_LANG, else Chinese."""
-    lang = _state["lang"] or os.environ.get("STPI_LANG", "zh")
+    lang = request_lang.get() or _state["lang"] or os.environ.get("STPI_LANG", "zh")
     return lang if lang in LANGS else "zh"
 
 

@@ -17,6 +17,7 @@ from stpi.engine import Aggregate, Normalise, Recipe
 from stpi.errors import InputError, MethodError, NotFoundError, Problem
 from stpi.framework import Framework, Plan, Provenance, load_framework
 from stpi.store import Store
+from stpi.store.db import database_url
 from stpi.store.rules import acting_user, check_admin
 from stpi.tables import write_table
 
@@ -33,14 +34,24 @@ __all__ = [
     "plan_rows",
     "resolve_framework",
     "result_csv",
+    "register_store",
     "store_figures",
     "write_result",
 ]
 
 
+_OPEN: dict[str, Store] = {}  # stores a long-running process (the web app) keeps open, by URL
+
+
+def register_store(store: Store) -> None:
+    """Let every service call on this store's URL reuse it (the web app: no reconnect, no schema check per call)."""
+    _OPEN[store.url] = store
+
+
 def open_store(database: str | None) -> Store:
     """The store at the URL (default: the SQLite file in the data folder), created on first use."""
-    return Store(database)
+    kept = _OPEN.get(database_url(database))
+    return kept if kept is not None else Store(database)
 
 
 def resolve_framework(path: str | None, database: str | None = None) -> Framework:

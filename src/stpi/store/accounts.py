@@ -13,7 +13,7 @@ from stpi.store.core import Store, now
 from stpi.store.records import User
 from stpi.store.rules import ROLES
 
-__all__ = ["add_user", "set_active", "verify_password"]
+__all__ = ["add_user", "set_active", "set_password", "verify_password"]
 
 _hasher = PasswordHasher()
 
@@ -49,6 +49,18 @@ def set_active(store: Store, username: str, active: bool, *, actor: str) -> None
             raise NotFoundError(f"没有该用户 no user {username!r}")
         Store.audit_in(s, actor, "enable" if active else "disable", "user", username, str(row.active), str(active))
         row.active = active
+
+
+def set_password(store: Store, username: str, password: str, *, actor: str) -> None:
+    """Give an account a new password (argon2 hash; the password itself is never stored or logged)."""
+    if len(password) < 8:
+        raise InputError([Problem("<user>", None, "password", "密码至少 8 位 password needs 8 characters or more")])
+    with store.session() as s:
+        row = s.scalars(select(m.UserRow).where(m.UserRow.username == username)).first()
+        if row is None:
+            raise NotFoundError(f"没有该用户 no user {username!r}")
+        row.password_hash = _hasher.hash(password)
+        Store.audit_in(s, actor, "password", "user", username, "", "(changed)")
 
 
 def verify_password(store: Store, username: str, password: str) -> bool:

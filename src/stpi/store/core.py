@@ -162,17 +162,21 @@ class Store:
     def users(self) -> list[User]:
         """All accounts."""
         with self.session() as s:
-            deps = {d.id: d.code for d in s.scalars(select(m.DepartmentRow))}
-            regs = {r.id: r.code for r in s.scalars(select(m.RegionRow))}
-            rows = s.scalars(select(m.UserRow).order_by(m.UserRow.username))
-            return [User(u.username, u.display_name, u.role, deps.get(u.department_id or -1), regs.get(u.region_id or -1), u.active) for u in rows]
+            return [_user(s, u) for u in s.scalars(select(m.UserRow).order_by(m.UserRow.username))]
 
     def user(self, username: str) -> User:
-        """One account; unknown or disabled accounts are refused."""
-        for u in self.users():
-            if u.username == username:
-                return u
-        raise NotFoundError(f"没有该用户 no user {username!r}")
+        """One account (active or not)."""
+        with self.session() as s:
+            row = s.scalars(select(m.UserRow).where(m.UserRow.username == username)).first()
+            if row is None:
+                raise NotFoundError(f"没有该用户 no user {username!r}")
+            return _user(s, row)
+
+
+def _user(s: Session, u: m.UserRow) -> User:
+    dep = s.get(m.DepartmentRow, u.department_id).code if u.department_id else None  # type: ignore[union-attr]
+    reg = s.get(m.RegionRow, u.region_id).code if u.region_id else None  # type: ignore[union-attr]
+    return User(u.username, u.display_name, u.role, dep, reg, u.active, bool(u.password_hash))
 
 
 def _text(value: object) -> str:

@@ -91,6 +91,7 @@ class User:
     department: str | None
     region: str | None
     active: bool
+    has_password: bool = False
 
 
 @dataclass(frozen=True)

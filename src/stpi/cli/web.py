@@ -1,0 +1,94 @@
+"""``stpi serve``, ``stpi user password`` and ``stpi setting``: the web app and its switches."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Optional
+
+import typer
+
+from stpi import console
+from stpi.cli.data import user_app
+from stpi.cli.root import DatabaseOpt, UserOpt, app
+from stpi.i18n import add_messages, get_lang, tr
+from stpi.store import Store
+from stpi.store.accounts import set_password
+from stpi.store.rules import acting_user, check_admin
+from stpi.store.settings import SETTINGS, set_setting, settings
+
+__all__ = ["serve", "setting_app"]
+
+add_messages({
+    "serve.at": ("stpi 网页版已启动:http://{host}:{port}/ (Ctrl+C 停止)", "stpi web app running at http://{host}:{port}/ (Ctrl+C to stop)"),
+    "serve.public": ("未登录即可查看总览(设置 public_overview = true)", "The overview is readable without an account (public_overview = true)"),
+    "serve.no_admin_password": ("管理员 admin 尚无密码,无法登录网页:运行 stpi user password admin 设置", "The admin account has no password yet: run stpi user password admin to log in on the web"),
+    "password.set": ("已为 {user} 设置新密码", "New password set for {user}"),
+    "setting.set": ("设置 {key} = {value}", "Setting {key} = {value}"),
+    "setting.title": ("设置", "Settings"),
+})
+
+setting_app = typer.Typer(help="设置:未登录可见总览、演示数据标注、上传大小、登录限制 Settings.", no_args_is_help=True)
+app.add_typer(setting_app, name="setting")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="监听地址 address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="端口 port")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="进程数(生产环境配合 PostgreSQL)worker processes (production: with PostgreSQL)")] = 1,
+    database: DatabaseOpt = None,
+) -> None:
+    """启动网页版(总览、指标、部门、县区、情景模拟、数据填报与审核) Run the web app."""
+    import uvicorn
+
+    from stpi.web.app import create_app
+
+    store = Store(database)
+    if settings(store)["public_overview"]:
+        console.err.print(tr("serve.public"))
+    admin = next((u for u in store.users() if u.username == "admin"), None)
+    if admin is not None and admin.active and not admin.has_password:
+        console.err.print(tr("serve.no_admin_password"), style="yellow")
+    console.err.print(tr("serve.at", host=host, port=port), style="green")
+    if workers > 1:  # each worker builds its own app on the same database
+        if database:
+            os.environ["STPI_DATABASE_URL"] = database
+        uvicorn.run("stpi.web.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    else:
+        uvicorn.run(create_app(store=store), host=host, port=port, log_level="warning")
+
+
+@user_app.command("password")
+def user_password(
+    username: Annotated[str, typer.Argument(help="用户名 username")],
+    password: Annotated[Optional[str], typer.Option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="新密码 new password (asked when not given)")] = None,
+    database: DatabaseOpt = None,
+    user: UserOpt = "admin",
+) -> None:
+    """设置或重置账号密码 Set or reset an account's password."""
+    store = Store(database)
+    check_admin(acting_user(store, user), tr("action.user"))
+    set_password(store, username, password or "", actor=user)
+    console.out.print(tr("password.set", user=username), style="green")
+
+
+@setting_app.command("list")
+def setting_list(database: DatabaseOpt = None) -> None:
+    """列出设置及其当前值 List the settings."""
+    values = settings(Store(database))
+    rows = [[s.key, str(values[s.key]).lower() if s.kind is bool else str(values[s.key]), str(s.default).lower() if s.kind is bool else str(s.default), s.en if get_lang() == "en" else s.zh] for s in SETTINGS]
+    console.out.print(console.table(tr("setting.title"), ["key", tr("value"), "default", ""], rows))
+
+
+@setting_app.command("set")
+def setting_set(
+    key: Annotated[str, typer.Argument(help="设置名 setting")],
+    value: Annotated[str, typer.Argument(help="新值 new value")],
+    database: DatabaseOpt = None,
+    user: UserOpt = "admin",
+) -> None:
+    """修改设置(记入审计日志) Change a setting (audited)."""
+    store = Store(database)
+    check_admin(acting_user(store, user), tr("action.user"))
+    parsed = set_setting(store, key, value, actor=user)
+    console.out.print(tr("setting.set", key=key, value=parsed), style="green")

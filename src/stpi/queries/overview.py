@@ -1,0 +1,104 @@
+"""The dashboard's numbers: index now, at the milestone and the target; rank; areas and groups; the 32 lights."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from stpi import service
+from stpi.analysis.track import track
+from stpi.framework.model import Framework
+from stpi.framework.plan import Plan
+from stpi.i18n import get_lang, tr
+from stpi.store.notes import published_results
+
+__all__ = ["STATUS_WORDS", "department_names", "overview", "status_word"]
+
+STATUS_WORDS = {
+    "reached": ("已达标", "Target reached"), "on_track": ("按进度推进", "On track"), "moderate": ("进展一般", "Moderate progress"),
+    "limited": ("进展有限", "Limited progress"), "deterioration": ("倒退", "Deterioration"), "baseline_only": ("仅有基期", "Baseline only"),
+    "no_data": ("无数据", "No data"),
+}
+
+
+def status_word(status: str) -> str:
+    """The status in the language in force."""
+    zh, en = STATUS_WORDS.get(status, (status, status))
+    return en if get_lang() == "en" else zh
+
+
+def department_names(plan: Plan, codes: str | tuple[str, ...]) -> str:
+    """'市科技局、市发改委' from department codes (a ';'-joined string or a tuple)."""
+    items = [c for c in (codes.split(";") if isinstance(codes, str) else codes) if c]
+    return "、".join(plan.department(c).label(get_lang()) for c in items)
+
+
+def _num(x: object) -> float | None:
+    if x is None:
+        return None
+    value = float(x)  # type: ignore[arg-type]
+    return value if math.isfinite(value) else None
+
+
+def _rank(database: str | None, plan: Plan, year: int) -> dict[str, Any]:
+    """The official rank when the province's published results for ``year`` are recorded."""
+    store = service.open_store(database)
+    mine = [p for p in published_results(store, year=year) if p.region == plan.region]
+    if mine and mine[0].rank is not None:
+        return {"rank": mine[0].rank, "index_published": mine[0].index_value, "source": mine[0].source}
+    return {"rank": None, "index_published": None, "source": ""}
+
+
+def _node_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{"code": r.code, "name": r.name, "depth": int(r.depth), "value": _num(r.value), "milestone": _num(r.milestone), "target": _num(r.target),
+             "status": r.status, "status_text": status_word(str(r.status)), "light": r.light} for r in frame.itertuples()]
+
+
+def _indicator_rows(plan: Plan, fw: Framework, tracked: pd.DataFrame, year: int) -> list[dict[str, Any]]:
+    leaves = tracked[tracked["code"].isin([n.code for n in fw.leaves])]
+    latest = leaves[leaves["value"].notna()].sort_values("year").drop_duplicates("code", keep="last").set_index("code")
+    now = leaves[leaves["year"] == year].set_index("code")
+    rows = []
+    for ind in plan.indicators:
+        if ind.code not in now.index:
+            continue
+        r = now.loc[ind.code]
+        last = latest.loc[ind.code] if ind.code in latest.index else None
+        rows.append({
+            "no": ind.no, "code": ind.code, "name": ind.name if get_lang() == "zh" or not ind.name_en else ind.name_en, "unit": ind.unit,
+            "baseline": ind.baseline, "latest": None if last is None else _num(last["value"]), "latest_year": None if last is None else int(last["year"]),
+            "value": _num(r["value"]), "milestone": _num(r["milestone"]), "target": ind.target, "target_at_least": ind.target_at_least,
+            "status": r["status"], "status_text": status_word(str(r["status"])), "light": r["light"],
+            "lead": department_names(plan, ind.lead), "lead_codes": list(ind.lead), "note": ind.note_label(get_lang()),
+        })
+    return rows
+
+
+def overview(database: str | None, *, year: int | None = None, missing: str = "reweight", path: str | None = None) -> dict[str, Any]:
+    """Everything the overview page shows, JSON-ready (floats finite or None)."""
+    plan, fw = service.plan_and_framework(database)
+    figures = service.store_figures(database)
+    tracked = track(plan, fw, figures, path=path, missing=missing)
+    years = sorted({int(y) for y in tracked["year"]})
+    year = years[-1] if year is None or year not in years else year
+    now = tracked[tracked["year"] == year]
+    root = now[now["depth"] == 0].iloc[0]
+    index_rows = tracked[tracked["depth"] == 0].sort_values("year")
+    leaves = now[now["code"].isin([n.code for n in fw.leaves])]
+    return {
+        "region": plan.region, "plan_title": plan.title, "year": year, "years": years,
+        "baseline_year": plan.baseline_year, "target_year": plan.target_year,
+        "index": {"value": _num(root["value"]), "milestone": _num(root["milestone"]), "target": _num(root["target"]), "status": root["status"],
+                  "status_text": status_word(str(root["status"])), "light": root["light"]},
+        "goal": {"index": plan.goal.index, "at_least": plan.goal.at_least, "rank": plan.goal.rank, "rank_approx": plan.goal.rank_approx, "regions": plan.goal.regions},
+        "rank": _rank(database, plan, year),
+        "with_data": int(leaves["value"].notna().sum()), "indicator_count": len(fw.leaves),
+        "missing_codes": sorted(leaves.loc[leaves["value"].isna(), "code"]), "policy": tr(f"policy.{missing}"),
+        "areas": _node_rows(now[now["depth"] == 1]), "groups": _node_rows(now[now["depth"] == 2]),
+        "indicators": _indicator_rows(plan, fw, tracked, year),
+        "path": {"years": [int(y) for y in index_rows["year"]], "values": [_num(v) for v in index_rows["value"]], "milestones": [_num(v) for v in index_rows["milestone"]]},
+        "illustrative": fw.is_illustrative, "parameter_rules": list(fw.parameter_rules()),
+        "milestone_path": path or plan.milestone_path,
+    }

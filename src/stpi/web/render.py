@@ -1,0 +1,99 @@
+"""Rendering: Jinja2 templates (autoescape on), the common page frame, JSON twins and a revision-keyed cache."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
+from sqlalchemy import func, select
+
+from stpi.analysis.jsonable import jsonable
+from stpi.i18n import MESSAGES, get_lang
+from stpi.store import models as m
+from stpi.store.core import Store
+from stpi.store.settings import get_setting
+from stpi.web.auth import allowed, csrf_token, current_user
+
+__all__ = ["NAV", "cached", "page", "render_error", "revision", "store_of", "t", "templates", "vendor_dir"]
+
+T = TypeVar("T")
+templates = Jinja2Templates(env=Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True))  # escape everything, not only .html
+
+# (path, message key, action needed to see it; None = anyone who may read the overview)
+NAV: tuple[tuple[str, str, str | None], ...] = (
+    ("/", "web.nav.overview", None),
+    ("/indicators", "web.nav.indicators", "read"),
+    ("/departments", "web.nav.departments", "read"),
+    ("/counties", "web.nav.counties", "read"),
+    ("/whatif", "web.nav.whatif", "read"),
+    ("/goalseek", "web.nav.goalseek", "read"),
+    ("/data", "web.nav.data", "read"),
+    ("/downloads", "web.nav.downloads", "read"),
+    ("/audit", "web.nav.audit", "audit"),
+)
+
+
+def t(key: str, **kwargs: object) -> str:
+    """A message in the request's language (the templates' ``t``)."""
+    zh, en = MESSAGES[key]
+    text = en if get_lang() == "en" else zh
+    return text.format(**kwargs) if kwargs else text
+
+
+def vendor_dir() -> str:
+    """plotly.js as shipped inside the ``plotly`` package: charts work offline."""
+    import plotly
+
+    return str(Path(os.path.dirname(plotly.__file__)) / "package_data")
+
+
+def store_of(request: Request) -> Store:
+    """The app's store."""
+    store: Store = request.app.state.store
+    return store
+
+
+def revision(store: Store) -> int:
+    """A number that changes whenever anything in the store changes (every change is audited)."""
+    with store.session() as s:
+        return int(s.scalar(select(func.max(m.AuditRow.id))) or 0)
+
+
+def cached(request: Request, key: tuple[Any, ...], build: Callable[[], T]) -> T:
+    """``build()`` memoised per store revision and language: pages stay fast under load, never stale."""
+    cache: dict[Any, Any] = request.app.state.cache
+    full = (key, get_lang(), revision(store_of(request)))
+    if full not in cache:
+        if len(cache) > 256:
+            cache.clear()
+        cache[full] = build()
+    return cache[full]  # type: ignore[no-any-return]
+
+
+def _frame(request: Request) -> dict[str, Any]:
+    user = current_user(request)
+    store = store_of(request)
+    lang = get_lang()
+    public = bool(get_setting(store, "public_overview"))
+    nav = [(path, t(key)) for path, key, action in NAV if (action is None and (public or user)) or (action and allowed(user, action))]
+    return {
+        "request": request, "user": user, "lang": lang, "other_lang": "en" if lang == "zh" else "zh", "t": t, "nav": nav,
+        "path": request.url.path, "csrf": csrf_token(request), "demo_data": bool(get_setting(store, "demo_data")),
+        "can": {action: allowed(user, action) for action in ("read", "report", "review", "lock", "audit", "manage")},
+    }
+
+
+def page(request: Request, template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    """Render ``template`` with the page frame (user, language, navigation, CSRF token) around ``context``."""
+    return templates.TemplateResponse(request, template, {**_frame(request), "ctx": context, "json_ctx": jsonable(context)}, status_code=status)
+
+
+def render_error(request: Request, status: int, message: str, problems: list[dict[str, Any]]) -> HTMLResponse:
+    """The error page: what went wrong and, for bad input, every problem located."""
+    return page(request, "error.html", {"status": status, "message": message, "problems": problems}, status=status)

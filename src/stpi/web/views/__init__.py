@@ -1,0 +1,11 @@
+"""One module per page; each has its HTML route and its JSON twin under /api."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from stpi.web.views import account, audit, counties, data, departments, downloads, goalseek, indicators, overview, whatif
+
+__all__ = ["ROUTERS"]
+
+ROUTERS: tuple[APIRouter, ...] = tuple(m.router for m in (account, overview, indicators, departments, counties, whatif, goalseek, data, downloads, audit))

@@ -1,0 +1,42 @@
+"""The overview page and its JSON twin."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from stpi.store import Store
+from stpi.store.settings import set_setting
+
+
+def test_overview_is_public_on_the_embedded_store(client: TestClient) -> None:
+    data = client.get("/api/overview").json()
+    assert data["region"] == "陇南市" and data["year"] == 2022 and data["goal"]["index"] == 43.26
+    assert len(data["indicators"]) == 32 and len(data["groups"]) == 12 and len(data["areas"]) == 5
+    assert data["missing_codes"] == ["I28"] and data["illustrative"] is True
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "示意参数" in page.text and "陇南市" in page.text and 'data-chart="groups_bars"' in page.text
+    assert f"{data['index']['value']:.2f}" in page.text  # the page shows the same number as the JSON
+
+
+def test_overview_closed_when_the_setting_is_off(client: TestClient, store: Store) -> None:
+    set_setting(store, "public_overview", "false", actor="admin")
+    assert client.get("/api/overview").status_code == 401
+    r = client.get("/", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+def test_english_switch_is_remembered(client: TestClient) -> None:
+    r = client.get("/?lang=en")
+    assert "Overview" in r.text and 'lang="en"' in r.text
+    assert "Overview" in client.get("/").text  # the cookie keeps it
+    assert "总览" in client.get("/?lang=zh").text
+
+
+def test_new_production_store_starts_closed(tmp_path: object) -> None:
+    from stpi.web import create_app
+
+    st = Store(f"sqlite:///{tmp_path}/prod.db")
+    with TestClient(create_app(store=st)) as c:
+        assert c.get("/api/overview").status_code == 401
+    st.close()

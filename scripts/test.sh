@@ -3,6 +3,8 @@
 # The store's tests need a PostgreSQL server: the one named by STPI_TEST_DATABASE_URL, or one
 # on 127.0.0.1:5432; where none answers, Debian's postgresql is installed and a throwaway
 # cluster is started for this run and removed afterwards.
+# The browser tests drive Debian's Chromium with Playwright (no browser download): it is
+# installed here with a Chinese font when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
@@ -23,6 +25,12 @@ if ! probe "$STPI_TEST_DATABASE_URL"; then
   trap 'runuser -u postgres -- "$bin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null; rm -rf "$pgdir"' EXIT
   export STPI_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:55432/postgres"
 fi
+
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+  echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+fi
+export STPI_REQUIRE_BROWSER=1
 
 .venv/bin/python -m mypy
 .venv/bin/python -m pytest "$@"

@@ -10,6 +10,7 @@ from typer.testing import CliRunner, Result
 
 from stpi.cli import app
 from stpi.store import Entry, Store
+from stpi.store.db import head_revision
 from stpi.store import observations as ob
 from tests.cli.clitools import plain, run_main
 
@@ -26,7 +27,7 @@ def run(*args: str, ok: bool = True) -> Result:
 
 def test_db_upgrade_and_info(tmp_path: Path) -> None:
     out = plain(run("db", "upgrade").stdout)
-    assert "0001" in out and (tmp_path / "home" / "stpi.db").exists()
+    assert head_revision() in out and (tmp_path / "home" / "stpi.db").exists()
     info = plain(run("db", "info").stdout)
     assert "24" in info and "2022" in info
 

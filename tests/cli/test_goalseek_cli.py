@@ -15,7 +15,7 @@ from typer.testing import CliRunner, Result
 
 import stpi.cli.goalseek  # noqa: F401  (registers the command)
 from stpi.cli import app
-from stpi.cli.goalseek import history_bounds, upper_bounds
+from stpi.queries.goalseek import history_bounds, upper_bounds
 from stpi.errors import InputError, MethodError
 from stpi.framework.model import Framework, Node
 from stpi.framework.plan import Department, Goal, Plan, PlanIndicator

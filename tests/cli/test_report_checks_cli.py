@@ -17,7 +17,7 @@ from stpi.analysis.counties import county_index
 from stpi.analysis.track import track
 from stpi.analysis.warnings import early_warnings
 from stpi.cli import app
-from stpi.cli.report_checks import Sheet, write_xlsx
+from stpi.reports.checks import Sheet, write_xlsx
 from stpi.store import Entry, Store
 from stpi.store import observations as ob
 

@@ -367,7 +367,7 @@ def goal_seek(
         The composite index to reach.
     upper : mapping of code to float, optional
         Best attainable value of each indicator (the largest, or the smallest where lower
-        is better); default and for absent codes: the plan target (``stpi.cli.goalseek.upper_bounds``
+        is better); default and for absent codes: the plan target (``stpi.queries.goalseek.upper_bounds``
         derives them from the plan, the store's history and user overrides).
     cost_factors : mapping of code to float, optional
         Effort multiplier of each indicator (default 1); must be positive.

@@ -11,20 +11,16 @@ import typer
 from rich.panel import Panel
 
 from stpi import console
-from stpi.analysis import read_values, values_from_frame
 from stpi.analysis.calibrate import Calibration, calibrate as calibrate_weights, calibrated_framework
-from stpi.analysis.demo_peers import DEMO_LABEL, demo_peer_results
-from stpi.analysis.derived import derive_indicators
-from stpi.analysis.rankforecast import DEFAULT_SEED, RankForecast, Trend, rank_forecast as forecast_ranks
-from stpi.analysis.values import Values
+from stpi.analysis.demo_peers import DEMO_LABEL
+from stpi.analysis.rankforecast import DEFAULT_SEED, RankForecast, Trend
 from stpi.cli.root import DatabaseOpt, FrameworkOpt, app, emit
-from stpi.errors import InputError, NotFoundError, Problem, StpiError
+from stpi.errors import InputError, Problem
 from stpi.framework import Framework, load_framework
-from stpi.framework.embedded import embedded_variables
 from stpi.framework.io import export_framework
 from stpi.i18n import add_messages, get_lang, tr
-from stpi.store import Store, notes
-from stpi.store import observations as ob
+from stpi.queries.forecast import calibration_targets, calibration_values, rank_forecast_store
+from stpi.store import Store
 
 add_messages({
     "rf.title": ("{city} {year}年全省排名预测(共 {total} 个地区,目标第 {goal} 名)", "{city}: rank forecast for {year} ({total} regions, goal rank {goal})"),
@@ -47,7 +43,6 @@ add_messages({
     "rf.p_goal_bounds": ("全省 {total} 个地区中进入前 {goal} 名的概率介于 {lo:.1%}(无数据地区全部领先)与 {hi:.1%}(全部落后)之间", "Among all {total} regions: between {lo:.1%} (regions without data all ahead) and {hi:.1%} (all behind)"),
     "rf.gap": ("与第 {goal} 名地区的差距:平均 {mean:+.2f} 点,中位数 {median:+.2f},90% 区间 [{lo:+.2f}, {hi:+.2f}](正数为落后的点数)", "Gap to the region at rank {goal}: mean {mean:+.2f} points, median {median:+.2f}, 90% interval [{lo:+.2f}, {hi:+.2f}] (positive: points short)"),
     "rf.at_goal": ("最可能位于第 {goal} 名的地区:{who}", "Most likely at rank {goal}: {who}"),
-    "rf.no_published": ("数据库中没有同级地区的公布结果:请用 stpi published add 录入,或用 --demo 使用演示数据", "No published peer results in the store: record them with stpi published add, or use --demo for demo data"),
     "rf.city_default": ("{city} 的预测指数默认取实施方案目标 {index:.2f}(全部指标达标时的指数);可用 --city-index 或 --city-trend 改变", "{city}'s projected index defaults to the plan's goal {index:.2f} (every target met); change it with --city-index or --city-trend"),
     "rf.simulating": ("正在模拟 {n:,} 次 …", "Simulating {n:,} draws …"),
     "cal.title": ("权重校准:{parents} 的下级权重(据 {n} 个公布值)", "Weight calibration: children of {parents} ({n} published values)"),
@@ -71,7 +66,6 @@ add_messages({
     "cal.unchanged": ("现行指标框架未作任何改动", "The framework in force is unchanged"),
     "cal.illustrative": ("注意:框架的标准值为示意参数,权重估计以这些标准值为前提", "Note: the framework's standards are illustrative; the weights are estimated given them"),
     "cal.written": ("已写出候选框架 {path}(标注为 assumed: 校准所得),未导入", "Wrote the candidate framework {path} (marked assumed: calibrated); not imported"),
-    "cal.no_published": ("数据库中没有公布结果:请先用 stpi published add 录入", "No published results in the store: record them with stpi published add"),
     "cal.overwrite": ("输出文件不能覆盖输入的指标框架文件", "the output must not overwrite the framework file"),
     "cal.format": ("输出文件应为 .yaml、.csv 或 .xlsx", "the output must be .yaml, .csv or .xlsx"),
     "cal.status.identified": ("可识别", "identified"),
@@ -83,16 +77,6 @@ add_messages({
 class PeerMissing(str, Enum):
     known = "known"
     prior = "prior"
-
-
-def _published(store: Store) -> dict[str, list[tuple[int, float]]]:
-    """Published index values of the city-level regions, by region name."""
-    names = {r.code: r.name for r in store.regions("city")}
-    out: dict[str, list[tuple[int, float]]] = {n: [] for n in names.values()}
-    for r in notes.published_results(store):
-        if r.region in names and r.index_value is not None:
-            out[names[r.region]].append((r.year, r.index_value))
-    return out
 
 
 @app.command("rank-forecast")
@@ -110,23 +94,14 @@ def rank_forecast(
     database: DatabaseOpt = None,
 ) -> None:
     """依据同级地区公布值与本市预测,给出目标年各名次的概率及与目标名次的差距 Rank forecast from published peer results."""
-    store = Store(database)
-    plan = store.plan()
-    published = _published(store)
-    history = published.pop(plan.region, [])
-    peers = demo_peer_results(sorted(published)) if demo else published
-    if not demo and not any(peers.values()):
-        raise StpiError(tr("rf.no_published"))
-    index = None if city_trend else (plan.goal.index if city_index is None else city_index)
     with console.err.status(tr("rf.simulating", n=draws)) as status:
-        result = forecast_ranks(
-            peers, city=plan.region, target_year=year or plan.target_year, goal_rank=goal_rank or plan.goal.rank,
-            regions=[plan.region, *published], city_index=index, city_sd=city_sd, city_history=history,
+        result = rank_forecast_store(
+            database, year=year, city_index=city_index, city_sd=city_sd, city_trend=city_trend, goal_rank=goal_rank,
             missing=missing.value, draws=draws, seed=seed, demo=demo,
             progress=lambda done, total: status.update(f"{tr('rf.simulating', n=total)} {done / total:.0%}"),
         )
     if city_index is None and not city_trend:
-        console.err.print(tr("rf.city_default", city=plan.region, index=plan.goal.index), style="cyan")
+        console.err.print(tr("rf.city_default", city=result.city, index=result.city_trend.mean), style="cyan")
     if as_json:
         if demo:
             console.err.print(DEMO_LABEL, style="bold yellow")
@@ -169,33 +144,6 @@ def _print_forecast(r: RankForecast) -> None:
         console.out.print(f"· {note.label(get_lang())}", style="yellow")
 
 
-def _calibration_values(store: Store, fw: Framework, data: str | None, basis: str) -> Values:
-    """Raw indicator values: from a long file, or the store's approved figures (indicators derived where needed)."""
-    if data is not None:
-        return read_values(data, fw)
-    _, formulas = embedded_variables()
-    figures = derive_indicators(ob.frame(store, basis=basis), formulas)
-    figures = figures[figures["indicator"].isin([n.code for n in fw.leaves])]
-    if figures.empty:
-        raise NotFoundError("数据库中还没有审核通过的数据 no approved figures in the store yet")
-    return values_from_frame(figures, fw)
-
-
-def _calibration_targets(store: Store, values: Values) -> dict[tuple[str, int], float]:
-    """Published index values keyed by (region as the values name it, year)."""
-    regions = {r.code: r for r in store.regions()}
-    out = {}
-    for p in notes.published_results(store):
-        if p.index_value is None:
-            continue
-        region = regions[p.region]
-        key = region.code if region.code in values.regions else region.name
-        out[(key, p.year)] = p.index_value
-    if not out:
-        raise NotFoundError(tr("cal.no_published"))
-    return out
-
-
 def _write_candidate(fw: Framework, cal: Calibration, output: str, framework_path: str | None) -> None:
     fmt = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".xlsx": "xlsx"}.get(Path(output).suffix.lower())
     if fmt is None:
@@ -220,9 +168,9 @@ def calibrate(
     """据公布的官方指数估计未知权重(约束最小二乘),报告拟合与可识别性 Calibrate unknown weights on published index values."""
     store = Store(database)
     fw = load_framework(framework) if framework else store.framework()
-    values = _calibration_values(store, fw, data, basis)
+    values = calibration_values(store, fw, data, basis)
     with console.err.status(tr("computing", path=data or "stpi")):
-        cal = calibrate_weights(fw, values, _calibration_targets(store, values), parents=parent, depth=depth, scale_standards=scale_standards)
+        cal = calibrate_weights(fw, values, calibration_targets(store, values), parents=parent, depth=depth, scale_standards=scale_standards)
     if as_json:
         payload = cal.to_dict() | {"framework_unchanged": True, "illustrative_standards": fw.is_illustrative, "output": output}
         emit((json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), None)

@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from stpi import console, service
-from stpi.analysis.assessment import load_rules
+from stpi import console
 from stpi.cli.report import report_app
 from stpi.cli.root import DatabaseOpt
-from stpi.framework.embedded import embedded_variables
 from stpi.i18n import add_messages, get_lang, tr
-from stpi.reports.assessment_doc import (
-    SUMMARY_COLUMNS,
-    assessment_payload,
-    gather,
-    write_assessment,
-)
+from stpi.queries.assessment import gather_assessment
+from stpi.reports.assessment_doc import SUMMARY_COLUMNS, assessment_payload, write_assessment
 
 add_messages({
     "assess.suffix": ("输出文件应为 .xlsx 或 .docx", "the output must be .xlsx or .docx"),
 })
-
-DEFAULT_RULES = "assessment-rules.yaml"
 
 
 @report_app.command("assessment")
@@ -40,13 +31,7 @@ def assessment(
     """各部门年度考核得分、名次与逐项计分依据 Departments' annual assessment."""
     if output and Path(output).suffix.lower() not in (".xlsx", ".docx"):
         raise typer.BadParameter(tr("assess.suffix"), param_hint="--output")
-    rule_set = load_rules(rules) if rules else load_rules(str(resources.files("stpi") / "data" / DEFAULT_RULES))
-    store = service.open_store(database)
-    try:
-        plan, fw = store.plan(), store.framework(year)
-        result = gather(store, plan, fw, service.store_figures(database), rule_set, year, embedded_variables()[1])
-    finally:
-        store.close()
+    plan, result = gather_assessment(database, year=year, rules_path=rules)
     if output:
         write_assessment(result, plan, output)
         console.err.print(tr("wrote", path=output))
@@ -54,7 +39,7 @@ def assessment(
         typer.echo(json.dumps(assessment_payload(result, plan), ensure_ascii=False, indent=2, default=str))
     elif not output:
         names = {d.code: d.label(get_lang()) for d in plan.departments}
-        if rule_set.illustrative:
+        if result.rules.illustrative:
             console.out.print(tr("assess.illustrative"), style="bold yellow")
         body = [[str(r["rank"]), names[r["department"]], str(r["indicators"]), str(r["lead"]), str(r["responsible"]), *(console.fmt(r[k]) for k in SUMMARY_COLUMNS[5:10]), r["capped"]] for r in result.summary.to_dict(orient="records")]
         cols = [tr(f"col.{'department' if k == 'name' else k}") for k in SUMMARY_COLUMNS]

@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-import io
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import pandas as pd
 import typer
 
-from stpi import console, service
-from stpi.analysis.counties import county_index, county_targets, sum_check
-from stpi.analysis.derived import derive_indicators
-from stpi.analysis.jsonable import jsonable
-from stpi.analysis.track import PATHS, track
-from stpi.analysis.warnings import early_warnings
+from stpi import console
+from stpi.analysis.track import PATHS
 from stpi.cli.report import report_app
 from stpi.cli.root import DatabaseOpt, Missing, OutputOpt
-from stpi.framework.embedded import embedded_variables
 from stpi.framework.model import Framework
 from stpi.framework.plan import Plan
 from stpi.i18n import add_messages, get_lang, tr
-from stpi.store import observations as ob
-from stpi.tables import safe_cell, write_table
+from stpi.queries.checks import CountyReport, counties_payload, counties_report, department_names, warnings_payload, warnings_report
+from stpi.reports.checks import write_counties, write_warnings
 
 add_messages({
     "rchk.warn_title": ("{region} {year}年 指标预警(连续 {years} 年低于里程碑或进展有限/倒退)", "{region} {year}: early warnings (off track {years} year(s) running)"),
@@ -51,157 +44,6 @@ add_messages({
     "rchk.output_xlsx": ("--output 应为 .xlsx 文件", "--output must be an .xlsx file"),
 })
 
-FILL = {"red": "FFC7CE", "yellow": "FFEB9C"}
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """One worksheet: a header row, data rows and, per row, an optional fill (red/yellow)."""
-
-    title: str
-    header: list[str]
-    rows: list[list[Any]]
-    fills: list[str | None]
-
-
-# ------------------------------------------------------------------ services
-
-
-def warnings_report(database: str | None, *, year: int | None, years: int, path: str | None, missing: str) -> tuple[Plan, Framework, pd.DataFrame, int]:
-    """The plan, framework, warned indicators (with department names) and the year examined."""
-    plan, fw = service.plan_and_framework(database)
-    tracked = track(plan, fw, service.store_figures(database), path=path, missing=missing)
-    table = early_warnings(tracked, plan, fw, year=year, years=years)
-    table["lead_names"] = [_names(plan, c) for c in table["lead"]]
-    table["responsible_names"] = [_names(plan, c) for c in table["responsible"]]
-    return plan, fw, table, int(tracked["year"].max()) if year is None else year
-
-
-@dataclass(frozen=True)
-class CountyReport:
-    """Everything ``stpi report counties`` shows."""
-
-    city: str
-    counties: list[str]
-    year: int | None
-    index: pd.DataFrame
-    targets: pd.DataFrame
-    sums: pd.DataFrame
-    tolerance: float
-
-
-def counties_report(database: str | None, *, year: int | None, tolerance: float, missing: str) -> tuple[Plan, Framework, CountyReport]:
-    """Read the store and compute the county index, targets and sum check."""
-    store = service.open_store(database)
-    try:
-        plan, fw = store.plan(), store.framework()
-        city = store.region(plan.region)
-        counties = [r.name for r in store.regions(level="county") if r.parent == city.code]
-        raw = ob.frame(store, years=None if year is None else [year])
-    finally:
-        store.close()
-    variables, formulas = embedded_variables()
-    figures = derive_indicators(raw, formulas) if not raw.empty else raw
-    report = CountyReport(
-        city.name, counties, year,
-        county_index(fw, figures, counties, missing=missing),
-        county_targets(plan, fw, figures, counties, year=year),
-        sum_check(raw, variables, city=city.name, counties=counties, tolerance=tolerance),
-        tolerance,
-    )
-    return plan, fw, report
-
-
-def _names(plan: Plan, codes: str, lang: str = "zh") -> str:
-    return "、".join(plan.department(c).label(lang) for c in codes.split(";") if c)
-
-
-# ------------------------------------------------------------------ files
-
-
-def write_xlsx(sheets: list[Sheet], notes: list[str], output: str) -> None:
-    """Formatted workbook: bold frozen header, column widths, fills by severity, a notes sheet."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
-    book = Workbook()
-    book.remove(book.active)
-    for sheet in sheets + [Sheet("说明 Notes", ["说明 Notes"], [[n] for n in notes], [None] * len(notes))]:
-        ws = book.create_sheet(sheet.title)
-        ws.append(sheet.header)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row, fill in zip(sheet.rows, sheet.fills):
-            ws.append([safe_cell(_cell(v)) for v in row])
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, float):
-                    cell.number_format = "#,##0.00##"
-                if fill:
-                    cell.fill = PatternFill("solid", start_color=FILL[fill], end_color=FILL[fill])
-        ws.freeze_panes = "A2"
-        for i, col in enumerate(sheet.header):
-            width = max([_width(col)] + [_width(r[i]) for r in sheet.rows[:300]])
-            ws.column_dimensions[ws.cell(1, i + 1).column_letter].width = min(60, max(8, width + 2))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    Path(output).write_bytes(buffer.getvalue())
-
-
-def _cell(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
-        return None
-    return value.item() if hasattr(value, "item") else value
-
-
-def _width(value: Any) -> int:
-    text = "" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)  # CJK characters are twice as wide
-
-
-def _label_lines(fw: Framework) -> list[str]:
-    if not fw.is_illustrative:
-        return [tr("official")]
-    return ["【示意参数 illustrative parameters】权重与标准值并非甘肃省官方数值 weights and standards are not the official Gansu values", *fw.parameter_rules()]
-
-
-WARN_HEADER = ["序号 No.", "代码 Code", "指标 Indicator", "单位 Unit", "年度 Year", "值 Value", "里程碑 Milestone", "目标 Target", "状态 Status", "预警级别 Level",
-               "连续偏离年数 Years off track", "与里程碑差距(指标单位) Gap (unit)", "指数差距(点) Gap (index pts)", "有效权重 Effective weight", "牵头单位 Lead", "责任单位 Responsible"]
-WARN_FIELDS = ["no", "code", "name", "unit", "year", "value", "milestone", "target", "status", "severity", "years_off_track", "gap", "gap_points", "effective_weight", "lead_names", "responsible_names"]
-SEVERITY_TEXT = {"red": "红色 red", "yellow": "黄色 yellow"}
-STATUS_TEXT = {"limited": "进展有限 limited", "deterioration": "倒退 deterioration", "moderate": "进展一般 moderate", "on_track": "按进度推进 on track"}
-
-
-def warning_rows(table: pd.DataFrame, fw: Framework) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows of the warnings file (the index-points column labelled when illustrative)."""
-    header = list(WARN_HEADER)
-    if fw.is_illustrative:
-        header[12] = "指数差距(点,示意参数) Gap (index pts, illustrative)"
-    rows = []
-    for r in table.to_dict("records"):
-        r = dict(r, status=STATUS_TEXT.get(r["status"], r["status"]), severity=SEVERITY_TEXT[r["severity"]])
-        rows.append([r[f] for f in WARN_FIELDS])
-    return header, rows
-
-
-def county_sheets(rep: CountyReport, fw: Framework) -> list[Sheet]:
-    """The three sheets of the counties workbook."""
-    label = ",示意参数 illustrative" if fw.is_illustrative else ""
-    index = Sheet("县区指数 Index", ["县区 County", "年度 Year", f"综合指数(%{label}) Index", "县区间排名 Rank", "参与排名县区数 Counties ranked", "有数据指标数 Indicators"],
-                  rep.index[["region", "year", "index", "rank", "counties_ranked", "indicators"]].astype(object).values.tolist(), [None] * len(rep.index))
-    t = rep.targets
-    targets = Sheet("县区目标 Targets", ["县区 County", "序号 No.", "代码 Code", "指标 Indicator", "单位 Unit", "目标 Target", "目标口径 Target scope", "年度 Year", "值 Value", "是否达标 Met"],
-                    [[*r[:6], "县区目标 counties" if r[6] == "counties" else "全市目标 city", r[7], r[8], "" if r[9] is None else ("是 yes" if r[9] else "否 no")] for r in t.astype(object).values.tolist()],
-                    [None] * len(t))
-    s = rep.sums
-    sums = Sheet("县区合计核对 Sums", ["地区 Region", "年度 Year", "变量 Variable", "名称 Name", "单位 Unit", "类型 Kind", "全市值 City value", "县区合计 County sum", "差额 Difference",
-                                   "相对差 Relative", "已报县区数 Counties reported", "未报县区 Counties missing", "结果 Result"],
-                 [[*r[:12], "不一致 mismatch" if r[12] == "mismatch" else "一致 ok"] for r in s.astype(object).values.tolist()],
-                 ["red" if st == "mismatch" else None for st in s["status"]])
-    return [index, targets, sums]
-
-
-# ------------------------------------------------------------------ commands
-
 
 @report_app.command("warnings")
 def warnings_command(
@@ -220,15 +62,10 @@ def warnings_command(
         raise typer.BadParameter(tr("rchk.output"), param_hint="--output")
     plan, fw, table, shown = warnings_report(database, year=year, years=years, path=path, missing=missing.value)
     if output:
-        header, rows = warning_rows(table, fw)
-        if Path(output).suffix.lower() == ".csv":
-            write_table([dict(zip(header, [safe_cell(_cell(v)) for v in r])) for r in rows], header, output, fmt="csv")
-        else:
-            write_xlsx([Sheet(f"预警 Warnings {shown}", header, rows, list(table["severity"]))], _label_lines(fw), output)
+        write_warnings(table, fw, shown, output)
         console.err.print(tr("wrote", path=output))
     if as_json:
-        payload = {"region": plan.region, "year": shown, "years": years, "illustrative_parameters": fw.is_illustrative, "parameter_rules": list(fw.parameter_rules()), "rows": table.to_dict("records")}
-        typer.echo(json.dumps(jsonable(payload), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(warnings_payload(plan, fw, table, shown, years), ensure_ascii=False, indent=2))
         return
     _print_warnings(plan, fw, table, shown, years)
 
@@ -245,7 +82,7 @@ def _print_warnings(plan: Plan, fw: Framework, table: pd.DataFrame, year: int, y
     body = [
         [str(r.no), plan.indicator(r.code).label(lang), console.fmt(r.value, plan.indicator(r.code).decimals), console.fmt(r.milestone, plan.indicator(r.code).decimals),
          tr(f"status.{r.status}"), f"[{'red' if r.severity == 'red' else 'yellow'}]{tr('rchk.' + r.severity)}[/]", str(r.years_off_track), console.fmt(r.gap, plan.indicator(r.code).decimals + 1), console.fmt(r.gap_points, 3),
-         _names(plan, r.lead, lang), _names(plan, r.responsible, lang)]
+         department_names(plan, r.lead, lang), department_names(plan, r.responsible, lang)]
         for r in table.itertuples()
     ]
     cols = [tr("no"), tr("name"), str(year), tr("track.milestone"), tr("status"), tr("rchk.severity"), tr("rchk.run"), tr("rchk.gap"), tr("rchk.gap_points"), tr("lead"), tr("responsible")]
@@ -268,12 +105,10 @@ def counties_command(
         raise typer.BadParameter(tr("rchk.output_xlsx"), param_hint="--output")
     plan, fw, rep = counties_report(database, year=year, tolerance=tolerance, missing=missing.value)
     if output:
-        write_xlsx(county_sheets(rep, fw), _label_lines(fw), output)
+        write_counties(rep, fw, output)
         console.err.print(tr("wrote", path=output))
     if as_json:
-        payload = {"city": rep.city, "counties": rep.counties, "year": rep.year, "tolerance": rep.tolerance, "illustrative_parameters": fw.is_illustrative,
-                   "index": rep.index.astype(object).to_dict("records"), "targets": rep.targets.to_dict("records"), "sums": rep.sums.to_dict("records")}
-        typer.echo(json.dumps(jsonable(payload), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(counties_payload(rep, fw), ensure_ascii=False, indent=2))
         return
     _print_counties(plan, fw, rep)
 

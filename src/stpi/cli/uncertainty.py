@@ -11,13 +11,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from stpi import console, service
-from stpi.analysis import Values, read_values
 from stpi.analysis import uncertainty as unc
 from stpi.cli.root import DatabaseOpt, FrameworkOpt, app
-from stpi.engine import Normalise, Recipe
-from stpi.errors import NotFoundError
+from stpi.engine import Normalise
 from stpi.framework import Framework
 from stpi.i18n import add_messages, get_lang, tr
+from stpi.queries.uncertainty import uncertainty_inputs
 
 add_messages(
     {
@@ -51,7 +50,6 @@ add_messages(
         "unc.in.method": ("方法选择", "method choice"),
         "unc.stage.monte_carlo": ("蒙特卡洛重复", "Monte Carlo"),
         "unc.stage.sobol": ("敏感性计算", "Sensitivity runs"),
-        "unc.no_year": ("数据库中没有 {year} 年的数据 no approved figures for {year}", "no approved figures for {year}"),
     }
 )
 
@@ -75,19 +73,6 @@ def parse_normalisations(text: str) -> tuple[Normalise, ...]:
         else:
             items.append(token)
     return tuple(Normalise(*service.parse_method(i)) for i in items)
-
-
-def _inputs(data: str | None, framework: str | None, database: str | None, basis: str, year: int | None) -> tuple[Framework, Values]:
-    """The framework and raw values: from the file, or the store's approved figures."""
-    if data is not None:
-        fw = service.resolve_framework(framework, database)
-        return fw, read_values(data, fw)
-    results, _ = service.compute_store(database, Recipe(), basis=basis, framework=framework)
-    wanted = max(y for r in results for y in r.values.years) if year is None else year
-    for r in results:
-        if wanted in r.values.years:
-            return r.framework, r.values
-    raise NotFoundError(tr("unc.no_year", year=wanted))
 
 
 @app.command("uncertainty")
@@ -122,7 +107,7 @@ def uncertainty_command(
         focus=tuple(region or ()),
     )
     settings.check()
-    fw, values = _inputs(data, framework, database, basis, year)
+    fw, values = uncertainty_inputs(data, framework, database, basis, year)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console.err, transient=True) as bar:
         tasks: dict[str, int] = {}
 

@@ -45,7 +45,8 @@ def _num(x: object) -> float | None:
 def _rank(database: str | None, plan: Plan, year: int) -> dict[str, Any]:
     """The official rank when the province's published results for ``year`` are recorded."""
     store = service.open_store(database)
-    mine = [p for p in published_results(store, year=year) if p.region == plan.region]
+    code = store.region(plan.region).code  # published results name regions by code
+    mine = [p for p in published_results(store, year=year) if p.region in (code, plan.region)]
     if mine and mine[0].rank is not None:
         return {"rank": mine[0].rank, "index_published": mine[0].index_value, "source": mine[0].source}
     return {"rank": None, "index_published": None, "source": ""}

@@ -1,6 +1,6 @@
 """The progress bulletin (进展通报) as plain data, and its Word (GB/T 9704 layout) and HTML documents.
 
-:class:`Bulletin` holds only numbers and text already gathered (``stpi.cli.report_bulletin``
+:class:`Bulletin` holds only numbers and text already gathered (``stpi.queries.bulletin``
 gathers them from the store); the writers render it. Word follows GB/T 9704—2012: A4, margins
 37/35/28/26 mm, issuing body and title in 小标宋 (方正小标宋简体, 宋体 where it is missing), body
 in 3号 仿宋_GB2312 on a 28.95 pt line (22 lines a page), headings 一、二、 in 黑体, the date

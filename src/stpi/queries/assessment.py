@@ -1,0 +1,32 @@
+"""The departments' annual assessment (年度考核): the rules and the scores, read from the store."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from stpi import service
+from stpi.analysis.assessment import Assessment, Rules, load_rules
+from stpi.framework.embedded import embedded_variables
+from stpi.framework.plan import Plan
+from stpi.reports.assessment_doc import gather
+
+__all__ = ["DEFAULT_RULES", "assessment_rules", "gather_assessment"]
+
+DEFAULT_RULES = "assessment-rules.yaml"
+
+
+def assessment_rules(rules_path: str | None = None) -> Rules:
+    """The rules in ``rules_path``, or the embedded (illustrative) rules."""
+    return load_rules(rules_path) if rules_path else load_rules(str(resources.files("stpi") / "data" / DEFAULT_RULES))
+
+
+def gather_assessment(database: str | None, *, year: int, rules_path: str | None = None) -> tuple[Plan, Assessment]:
+    """The plan and the assessment of ``year`` (its rules in ``.rules``): what the xlsx/docx writers and the JSON need."""
+    rules = assessment_rules(rules_path)
+    store = service.open_store(database)
+    try:
+        plan, fw = store.plan(), store.framework(year)
+        result = gather(store, plan, fw, service.store_figures(database), rules, year, embedded_variables()[1])
+    finally:
+        store.close()
+    return plan, result

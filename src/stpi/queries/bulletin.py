@@ -1,0 +1,142 @@
+"""The progress bulletin (进展通报): read the store and compute everything it says, and its charts."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pandas as pd
+
+from stpi import service
+from stpi.analysis.goalseek import goal_seek
+from stpi.analysis.index import compute_index
+from stpi.analysis.track import track
+from stpi.analysis.values import values_from_frame
+from stpi.engine import Aggregate, Recipe
+from stpi.errors import MethodError
+from stpi.framework.model import Framework
+from stpi.framework.plan import Plan
+from stpi.i18n import add_messages, tr
+from stpi.queries.checks import counties_report, warnings_report
+from stpi.reports import charts
+from stpi.reports.bulletin import STATUS_TEXT, Bulletin, GroupLine, Line
+
+__all__ = ["DEFAULT_ISSUER", "LIGHTS", "city_frame", "department_lines", "focus_lines", "gather_bulletin", "index_movers", "owners", "render_charts"]
+
+add_messages({
+    "bull.no_year": ("没有 {year} 年的数据;可选 {years}", "no figures for {year}; available: {years}"),
+})
+
+DEFAULT_ISSUER = "陇南市科技领导小组办公室"
+LIGHTS = ("red", "yellow", "green", "grey")
+
+
+def owners(plan: Plan, codes: str | tuple[str, ...]) -> str:
+    """Department names of ``;``-separated codes (or a tuple of codes), joined with 、."""
+    items = codes.split(";") if isinstance(codes, str) else codes
+    return "、".join(plan.department(c).name for c in items if c)
+
+
+def _float(x: object) -> float | None:
+    return None if x is None or pd.isna(x) else float(x)  # type: ignore[arg-type]
+
+
+def city_frame(plan: Plan, figures: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """The region's figures in ``years``, the plan's baselines filling the baseline year (as track does)."""
+    mine = figures[(figures["region"] == plan.region) & figures["year"].isin(years)][["region", "year", "indicator", "value"]]
+    if plan.baseline_year in years:
+        have = set(mine.loc[mine["year"] == plan.baseline_year, "indicator"])
+        fill = [(plan.region, plan.baseline_year, i.code, i.baseline) for i in plan.indicators if i.baseline is not None and i.code not in have]
+        mine = pd.concat([mine, pd.DataFrame(fill, columns=["region", "year", "indicator", "value"])], ignore_index=True)
+    return mine
+
+
+def index_movers(plan: Plan, fw: Framework, figures: pd.DataFrame, years: list[int], year: int, missing: str, top: int) -> tuple[int | None, float | None, tuple[Line, ...]]:
+    """The previous year with figures, the index change since then and the ``top`` indicators behind it."""
+    earlier = [y for y in years if y < year]
+    if not earlier:
+        return None, None, ()
+    prev = max(earlier)
+    result = compute_index(fw, values_from_frame(city_frame(plan, figures, [prev, year]), fw), Recipe(aggregate=Aggregate(missing=missing)))
+    parts = result.decompose(plan.region, prev, year)
+    change = _float(parts["change"].iloc[0])
+    if change is None:
+        return prev, None, ()
+    leaves = parts[parts["code"].isin([n.code for n in fw.leaves])].copy()
+    leaves = leaves.reindex(leaves["part"].abs().sort_values(ascending=False).index).head(top)
+    lines = tuple(Line(f"{plan.indicator(r.code).no}. {r.name}", (f"{r.part:+.3f}",), owners(plan, plan.indicator(r.code).lead)) for r in leaves.itertuples() if r.part == r.part and abs(r.part) > 1e-12)
+    return prev, change, lines
+
+
+def focus_lines(plan: Plan, fw: Framework, figures: pd.DataFrame, year: int, missing: str, top: int) -> tuple[str, tuple[Line, ...]]:
+    """The least-effort plan from the latest known values (carried forward) to the plan's goal."""
+    known = city_frame(plan, figures, sorted({*figures["year"].astype(int), plan.baseline_year}) if len(figures) else [plan.baseline_year])
+    known = known[known["year"] <= year].sort_values("year").drop_duplicates("indicator", keep="last")
+    start: dict[str, float | None] = {c: float(v) for c, v in zip(known["indicator"], known["value"]) if math.isfinite(v)}
+    answer = goal_seek(fw, plan, start, target=plan.goal.index, missing=missing, from_year=year)
+    moved = answer.moved()[:top]
+    head = (f"按“总努力最小”方案测算(以各指标最新值为起点),要使{plan.target_year}年综合指数达到{plan.goal.index:g}%,"
+            f"{'应' if answer.reachable else '即使全部指标达到上限也只能达到' + format(answer.achieved_index, '.2f') + '%;'}优先推进以下指标:")
+    lines = tuple(Line(f"{m.no}. {m.name}({m.unit})", ("—" if m.value_start is None else f"{m.value_start:g}", "—" if m.value_recommended is None else f"{m.value_recommended:.4g}", f"{m.gain:.2f}"), owners(plan, m.lead)) for m in moved)
+    return head if lines else "各指标已达到目标所需水平,保持现有进度。", lines
+
+
+def gather_bulletin(database: str | None, *, year: int | None, missing: str = "reweight", path: str | None = None, issuer: str = DEFAULT_ISSUER,
+                    doc_number: str | None = None, issued: date | None = None, top: int = 8) -> Bulletin:
+    """Read the store and compute everything the bulletin of ``year`` says."""
+    plan, fw = service.plan_and_framework(database)
+    figures = service.store_figures(database)
+    tracked = track(plan, fw, figures, path=path, missing=missing)
+    years = sorted(set(tracked["year"].astype(int)))
+    year = years[-1] if year is None else year
+    if year not in years:
+        raise MethodError(tr("bull.no_year", year=year, years=years))
+    now = tracked[tracked["year"] == year]
+    root = now[now["depth"] == 0].iloc[0]
+    leaf_codes = [n.code for n in fw.leaves]
+    leaves = now[now["code"].isin(leaf_codes)]
+    lights = {light: tuple(Line(f"{plan.indicator(r.code).no}. {r.name}", (f"{r.value:.4g}" if r.value == r.value else "—", f"{r.milestone:.4g}" if r.milestone == r.milestone else "—", STATUS_TEXT.get(r.status, r.status)), owners(plan, r.lead))
+                           for r in leaves[leaves["light"] == light].itertuples()) for light in LIGHTS}
+    groups = tuple(GroupLine(r.code, r.name, int(r.depth), _float(r.value), _float(r.milestone), _float(r.target), r.status, r.light) for r in now[now["depth"].isin([1, 2])].itertuples())
+    prev, change, movers = index_movers(plan, fw, figures, years, year, missing, top)
+    warnings, late = department_lines(database, plan, leaves, year, path, missing)
+    _, _, rep = counties_report(database, year=year, tolerance=0.005, missing=missing)
+    counties = tuple(Line(str(r.rank), (r.region, f"{r.index:.2f}", f"{r.indicators}/{len(leaf_codes)}"), "") for r in rep.index.itertuples())
+    focus_text, focus = focus_lines(plan, fw, figures, year, missing, top)
+    issued = issued or date.today()
+    index_path = tuple((int(r.year), _float(r.value), _float(r.milestone)) for r in tracked[tracked["depth"] == 0].itertuples())
+    return Bulletin(
+        region=plan.region, year=year, baseline_year=plan.baseline_year, target_year=plan.target_year, issuer=issuer,
+        doc_number=doc_number or f"陇科领办〔{issued.year}〕X号", issued=issued, illustrative=fw.is_illustrative, parameter_rules=fw.parameter_rules(),
+        policy=tr(f"policy.{missing}"), index=_float(root["value"]), index_milestone=_float(root["milestone"]), index_status=str(root["status"]),
+        goal_index=plan.goal.index, goal_at_least=plan.goal.at_least, goal_rank=plan.goal.rank, goal_rank_approx=plan.goal.rank_approx, goal_regions=plan.goal.regions,
+        with_data=int(leaves["value"].notna().sum()), indicators=len(leaf_codes), groups=groups, lights=lights, previous_year=prev, change=change, movers=movers,
+        county_year=year if counties else None, counties=counties, warnings=warnings, late=late, focus=focus, focus_text=focus_text, path=index_path,
+    )
+
+
+def department_lines(database: str | None, plan: Plan, leaves: pd.DataFrame, year: int, path: str | None, missing: str) -> tuple[tuple[Line, ...], tuple[Line, ...]]:
+    """Early warnings (behind schedule) and, per lead department, the indicators without a figure in ``year``."""
+    if year <= plan.baseline_year:
+        return (), ()
+    _, _, table, _ = warnings_report(database, year=year, years=1, path=path, missing=missing)
+    warnings = tuple(Line(f"{r.no}. {r.name}", ("红色" if r.severity == "red" else "黄色", f"{r.gap_points:.3f}"), r.lead_names) for r in table.itertuples())
+    missing_by: dict[str, list[str]] = {}
+    for r in leaves[leaves["value"].isna()].itertuples():
+        for dept in str(r.lead).split(";"):
+            if dept:
+                missing_by.setdefault(plan.department(dept).name, []).append(str(plan.indicator(r.code).no))
+    late = tuple(Line("、".join(nos), (), name) for name, nos in missing_by.items())
+    return warnings, late
+
+
+def render_charts(b: Bulletin) -> dict[str, bytes]:
+    """The bulletin's charts as PNG bytes: the 12 groups against their milestones, and the index path."""
+    note = "示意参数,非官方数值" if b.illustrative else "官方参数"
+    groups = [g for g in b.groups if g.depth == 2]
+    out = {"groups": charts.groups_chart([f"{g.code} {g.name}" for g in groups], [g.value for g in groups], [g.milestone for g in groups], [g.light for g in groups],
+                                         title=f"{b.year}年二级指标得分与里程碑", note=f"得分(0–100);{note}")}
+    if any(v is not None for _, v, _ in b.path):
+        out["path"] = charts.index_path_chart([y for y, _, _ in b.path], [v for _, v, _ in b.path], [m for _, _, m in b.path], goal=b.goal_index, goal_year=b.target_year,
+                                              title="综合科技进步水平指数与里程碑路径", note=f"指数(%);{note}")
+    return out

@@ -1,0 +1,86 @@
+"""Checks on the plan's progress: early warnings (预警) and the counties' index, targets and sums (县区)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from stpi import service
+from stpi.analysis.counties import county_index, county_targets, sum_check
+from stpi.analysis.derived import derive_indicators
+from stpi.analysis.jsonable import jsonable
+from stpi.analysis.track import track
+from stpi.analysis.warnings import early_warnings
+from stpi.framework.embedded import embedded_variables
+from stpi.framework.model import Framework
+from stpi.framework.plan import Plan
+from stpi.store import observations as ob
+
+__all__ = ["CountyReport", "counties_payload", "counties_report", "department_names", "warnings_payload", "warnings_report"]
+
+
+@dataclass(frozen=True)
+class CountyReport:
+    """Everything ``stpi report counties`` shows."""
+
+    city: str
+    counties: list[str]
+    year: int | None
+    index: pd.DataFrame
+    targets: pd.DataFrame
+    sums: pd.DataFrame
+    tolerance: float
+
+
+def department_names(plan: Plan, codes: str, lang: str = "zh") -> str:
+    """The names of the departments in a ``;``-separated list of codes, joined with 、."""
+    return "、".join(plan.department(c).label(lang) for c in codes.split(";") if c)
+
+
+def warnings_report(database: str | None, *, year: int | None, years: int, path: str | None, missing: str) -> tuple[Plan, Framework, pd.DataFrame, int]:
+    """The plan, framework, warned indicators (with department names) and the year examined."""
+    plan, fw = service.plan_and_framework(database)
+    tracked = track(plan, fw, service.store_figures(database), path=path, missing=missing)
+    table = early_warnings(tracked, plan, fw, year=year, years=years)
+    table["lead_names"] = [department_names(plan, c) for c in table["lead"]]
+    table["responsible_names"] = [department_names(plan, c) for c in table["responsible"]]
+    return plan, fw, table, int(tracked["year"].max()) if year is None else year
+
+
+def warnings_payload(plan: Plan, fw: Framework, table: pd.DataFrame, year: int, years: int) -> dict[str, Any]:
+    """The warnings as JSON-ready data (what ``stpi report warnings --json`` prints)."""
+    payload = {"region": plan.region, "year": year, "years": years, "illustrative_parameters": fw.is_illustrative, "parameter_rules": list(fw.parameter_rules()), "rows": table.to_dict("records")}
+    out: dict[str, Any] = jsonable(payload)
+    return out
+
+
+def counties_report(database: str | None, *, year: int | None, tolerance: float, missing: str) -> tuple[Plan, Framework, CountyReport]:
+    """Read the store and compute the county index, targets and sum check."""
+    store = service.open_store(database)
+    try:
+        plan, fw = store.plan(), store.framework()
+        city = store.region(plan.region)
+        counties = [r.name for r in store.regions(level="county") if r.parent == city.code]
+        raw = ob.frame(store, years=None if year is None else [year])
+    finally:
+        store.close()
+    variables, formulas = embedded_variables()
+    figures = derive_indicators(raw, formulas) if not raw.empty else raw
+    report = CountyReport(
+        city.name, counties, year,
+        county_index(fw, figures, counties, missing=missing),
+        county_targets(plan, fw, figures, counties, year=year),
+        sum_check(raw, variables, city=city.name, counties=counties, tolerance=tolerance),
+        tolerance,
+    )
+    return plan, fw, report
+
+
+def counties_payload(rep: CountyReport, fw: Framework) -> dict[str, Any]:
+    """The county report as JSON-ready data (what ``stpi report counties --json`` prints)."""
+    payload = {"city": rep.city, "counties": rep.counties, "year": rep.year, "tolerance": rep.tolerance, "illustrative_parameters": fw.is_illustrative,
+               "index": rep.index.astype(object).to_dict("records"), "targets": rep.targets.to_dict("records"), "sums": rep.sums.to_dict("records")}
+    out: dict[str, Any] = jsonable(payload)
+    return out

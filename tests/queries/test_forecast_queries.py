@@ -1,0 +1,53 @@
+"""rank_forecast_store, the calibration inputs and the uncertainty inputs on a seeded store."""
+
+from __future__ import annotations
+
+import pytest
+
+from stpi.analysis.demo_peers import demo_peer_results
+from stpi.errors import NotFoundError, StpiError
+from stpi.queries.forecast import calibration_targets, calibration_values, published_indices, rank_forecast_store
+from stpi.queries.uncertainty import uncertainty_inputs
+from stpi.store import Store
+from tests.queries.seeds import CITY, city_2023, published
+
+
+def peers(store: Store) -> dict[str, list[tuple[int, float]]]:
+    """Three other cities with two published values each."""
+    others = [r.code for r in store.regions("city") if r.code != CITY][:3]
+    return {code: [(2021, 40.0 + 5 * k), (2022, 41.0 + 5 * k)] for k, code in enumerate(others)}
+
+
+def test_rank_forecast_store(store: Store) -> None:
+    plan = store.plan()
+    with pytest.raises(StpiError):
+        rank_forecast_store(None, draws=200)
+    values = peers(store)
+    published(store, values)
+    names = {r.code: r.name for r in store.regions("city")}
+    assert {names[c]: v for c, v in values.items()} == {k: v for k, v in published_indices(store).items() if v}
+    r = rank_forecast_store(None, draws=400, seed=7)
+    assert r.city == plan.region and r.target_year == plan.target_year and r.goal_rank == plan.goal.rank
+    assert r.city_trend.mean == plan.goal.index and len(r.peers) == len(values) and r.ranked == len(values) + 1
+    assert sum(r.rank_probability) == pytest.approx(1.0)
+    assert rank_forecast_store(None, draws=400, seed=7) == r  # the seed makes it repeatable
+    demo = rank_forecast_store(None, draws=200, demo=True, year=2025, city_index=50.0)
+    expected = demo_peer_results(sorted(n for n in published_indices(store) if n != plan.region))
+    assert demo.demo and demo.target_year == 2025 and len(demo.peers) == sum(1 for v in expected.values() if v)
+
+
+def test_calibration_and_uncertainty_inputs(store: Store) -> None:
+    fw = store.framework()
+    with pytest.raises(NotFoundError):
+        calibration_values(store, fw, None, "latest")
+    city_2023(store)
+    values = calibration_values(store, fw, None, "latest")
+    assert values.years == (2023,) and len(values.regions) == 1
+    with pytest.raises(NotFoundError):
+        calibration_targets(store, values)
+    published(store, {CITY: [(2023, 30.0)]})
+    assert list(calibration_targets(store, values).values()) == [30.0]
+    ufw, uvalues = uncertainty_inputs(None, None, None, "latest", None)
+    assert ufw.tree.codes == fw.tree.codes and uvalues.years == (2023,)
+    with pytest.raises(NotFoundError, match="2030"):
+        uncertainty_inputs(None, None, None, "latest", 2030)

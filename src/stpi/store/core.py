@@ -74,16 +74,19 @@ class Store:
         """Record one change inside the caller's transaction."""
         s.add(m.AuditRow(at=now(), actor=actor, action=action, entity=entity, key=key, old=_text(old), new=_text(new), reason=reason))
 
-    def audit(self, *, actor: str | None = None, entity: str | None = None, action: str | None = None, key: str | None = None, since: datetime | None = None, limit: int = 1000) -> list[AuditEntry]:
-        """The audit log, newest first, filtered."""
-        q = select(m.AuditRow).order_by(m.AuditRow.id.desc()).limit(limit)
+    def audit(self, *, actor: str | None = None, entity: str | None = None, action: str | None = None, key: str | None = None, since: datetime | None = None,
+              until: datetime | None = None, limit: int = 1000, offset: int = 0) -> list[AuditEntry]:
+        """The audit log, newest first, filtered (``since`` inclusive, ``until`` exclusive); ``offset`` skips the newest for paging."""
+        q = select(m.AuditRow).order_by(m.AuditRow.id.desc()).limit(limit).offset(offset)
         for column, value in ((m.AuditRow.actor, actor), (m.AuditRow.entity, entity), (m.AuditRow.action, action)):
             if value:
                 q = q.where(column == value)
         if key:
-            q = q.where(m.AuditRow.key.contains(key))
+            q = q.where(m.AuditRow.key.contains(key, autoescape=True))  # % and _ typed by a user are literal
         if since:
             q = q.where(m.AuditRow.at >= since)
+        if until:
+            q = q.where(m.AuditRow.at < until)
         with self.session() as s:
             return [AuditEntry(r.id, r.at, r.actor, r.action, r.entity, r.key, r.old, r.new, r.reason) for r in s.scalars(q)]
 

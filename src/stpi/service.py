@@ -35,6 +35,7 @@ __all__ = [
     "resolve_framework",
     "result_csv",
     "register_store",
+    "release",
     "store_figures",
     "write_result",
 ]
@@ -46,6 +47,12 @@ _OPEN: dict[str, Store] = {}  # stores a long-running process (the web app) keep
 def register_store(store: Store) -> None:
     """Let every service call on this store's URL reuse it (the web app: no reconnect, no schema check per call)."""
     _OPEN[store.url] = store
+
+
+def release(store: Store) -> None:
+    """Close a store from open_store, unless a long-running process keeps it open for everyone."""
+    if _OPEN.get(store.url) is not store:
+        store.close()
 
 
 def open_store(database: str | None) -> Store:

@@ -82,6 +82,8 @@ def test_workflow_approve_return_lock_and_revise(store: Store) -> None:
     with pytest.raises(InputError, match="锁定"):  # a revision needs a reason
         ob.write(store, [Entry(LONGNAN, "I01", "2023", 205.0)], actor="admin", revise=True)
     ob.write(store, [Entry(LONGNAN, "I01", "2023", 205.0)], actor="admin", revise=True, reason="统计局年报修订")
+    pending = ob.frame(store).set_index("indicator")["value"].to_dict()
+    assert pending == {"I01": 200.0, "I02": 41.0}  # a revision awaiting approval leaves the approved figure in force
     ob.transition(store, "approve", actor="admin", year=2023)
     latest = ob.frame(store).set_index("indicator")["value"].to_dict()
     evaluated = ob.frame(store, basis="evaluated").set_index("indicator")["value"].to_dict()

@@ -28,5 +28,5 @@ def gather_assessment(database: str | None, *, year: int, rules_path: str | None
         plan, fw = store.plan(), store.framework(year)
         result = gather(store, plan, fw, service.store_figures(database), rules, year, embedded_variables()[1])
     finally:
-        store.close()
+        service.release(store)
     return plan, result

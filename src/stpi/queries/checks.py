@@ -65,7 +65,7 @@ def counties_report(database: str | None, *, year: int | None, tolerance: float,
         counties = [r.name for r in store.regions(level="county") if r.parent == city.code]
         raw = ob.frame(store, years=None if year is None else [year])
     finally:
-        store.close()
+        service.release(store)
     variables, formulas = embedded_variables()
     figures = derive_indicators(raw, formulas) if not raw.empty else raw
     report = CountyReport(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from stpi import service
 from stpi.analysis import read_values, values_from_frame
 from stpi.analysis.demo_peers import demo_peer_results
 from stpi.analysis.derived import derive_indicators
@@ -53,12 +54,12 @@ def rank_forecast_store(
     The city's projected index is ``city_index``, else its own published trend with ``city_trend``,
     else the plan's goal; ``year`` and ``goal_rank`` default to the plan's.
     """
-    store = Store(database)
+    store = service.open_store(database)
     try:
         plan = store.plan()
         published = published_indices(store)
     finally:
-        store.close()
+        service.release(store)
     history = published.pop(plan.region, [])
     peers = demo_peer_results(sorted(published)) if demo else published
     if not demo and not any(peers.values()):

@@ -178,7 +178,7 @@ def goalseek_store(
         fw = load_framework(framework) if framework else store.framework()
         stored = ob.frame(store)
     finally:
-        store.close()
+        service.release(store)
     year = year or plan.target_year
     from_year = from_year or plan.baseline_year
     figures = derive_indicators(stored, embedded_variables()[1])

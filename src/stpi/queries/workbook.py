@@ -109,4 +109,4 @@ def gather_workbook(database: str | None, *, year: int | None = None, history: b
             assessment=assessment_table(store, plan, figures, year),
         )
     finally:
-        store.close()
+        service.release(store)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from stpi.errors import ConflictError, InputError, NotFoundError, Problem
@@ -206,20 +206,23 @@ def observations(store: Store, *, year: int | None = None, region: str | None = 
 def frame(store: Store, *, basis: str = "latest", years: Sequence[int] | None = None) -> pd.DataFrame:
     """Annual figures for computing: region (name), year, indicator, value.
 
-    ``basis="latest"``: the current approved or locked vintage (latest revised).
+    ``basis="latest"``: the newest approved or locked vintage (latest revised); a revision still awaiting
+    approval leaves the figure approved before it in force.
     ``basis="evaluated"``: the vintage frozen when the year was locked (as evaluated).
     """
     if basis not in ("latest", "evaluated"):
         raise NotFoundError(f"未知口径 unknown basis {basis!r}; 可选 valid: latest, evaluated")
+    o = m.ObservationRow
     with store.session() as s:
-        cond = [m.ObservationRow.evaluated.is_(True)] if basis == "evaluated" else [m.ObservationRow.current.is_(True), m.ObservationRow.status.in_(("approved", "locked"))]
-        if years is not None:
-            cond.append(m.ObservationRow.year.in_(list(years)))
-        q = (
-            select(m.RegionRow.name, m.ObservationRow.year, m.ObservationRow.code, m.ObservationRow.value)
-            .join(m.RegionRow, m.RegionRow.id == m.ObservationRow.region_id)
-            .where(and_(*cond), or_(m.ObservationRow.period == m.ObservationRow.year.cast(m.String)))
-        )
+        annual = o.period == o.year.cast(m.String)
+        cond = [annual] + ([o.year.in_(list(years))] if years is not None else [])
+        q = select(m.RegionRow.name, o.year, o.code, o.value).join(m.RegionRow, m.RegionRow.id == o.region_id)
+        if basis == "evaluated":
+            q = q.where(o.evaluated.is_(True), *cond)
+        else:
+            newest = (select(o.region_id, o.code, o.period, func.max(o.vintage).label("vintage"))
+                      .where(o.status.in_(("approved", "locked")), *cond).group_by(o.region_id, o.code, o.period).subquery())
+            q = q.join(newest, and_(o.region_id == newest.c.region_id, o.code == newest.c.code, o.period == newest.c.period, o.vintage == newest.c.vintage))
         rows = s.execute(q).all()
     return pd.DataFrame(rows, columns=["region", "year", "indicator", "value"])
 

@@ -218,11 +218,22 @@ def _table(doc: Any, keys: Sequence[str], rows: Sequence[Sequence[Any]]) -> None
     for cell, key in zip(grid[:n], keys):
         cell.width = Mm(widths[key])
         _font(cell.paragraphs[0].add_run(tr(f"col.{'department' if key == 'name' else key}")), HEITI, 9)
+    body = _cell_style(doc)
     for i, row in enumerate(rows, start=1):
         for cell, key, value in zip(grid[i * n : (i + 1) * n], keys, row):
             cell.width = Mm(widths[key])
             text = "" if value is None else (f"{value:.2f}" if key in NUMBERS and isinstance(value, float) else str(value))
-            _font(cell.paragraphs[0].add_run(text), SONG, 9)
+            cell.paragraphs[0].add_run(text, style=body)
+
+
+def _cell_style(doc: Any) -> Any:
+    """One character style for every body cell (宋体 9 pt): setting fonts run by run took most of the time."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    name = "stpi 表格正文"
+    if name not in [st.name for st in doc.styles]:
+        _font(doc.styles.add_style(name, WD_STYLE_TYPE.CHARACTER), SONG, 9)
+    return doc.styles[name]
 
 
 def _page(doc: Any) -> None:

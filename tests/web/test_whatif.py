@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import statistics
-import time
 
 import pandas as pd
 import pytest
@@ -148,26 +146,6 @@ def test_names_with_markup_render_as_text(client: TestClient, store: Store) -> N
     page = client.get("/whatif").text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;万人" in page and "<script>alert(1)" not in page
     assert "&lt;b&gt;市人社局&lt;/b&gt;" in client.get("/goalseek").text
-
-
-def test_a_whatif_takes_well_under_20_ms(client: TestClient, store: Store) -> None:
-    from stpi.queries.whatif import scenario, whatif
-
-    sc = scenario(store.url)
-    targets = _targets(store)
-    took = []
-    for k in range(60):
-        values = {c: v * (1 + k / 100) for c, v in targets.items()}
-        begin = time.perf_counter()
-        whatif(sc, values)
-        took.append(1000 * (time.perf_counter() - begin))
-    assert statistics.median(took) < 20, took
-    token = login(client, "leader")
-    served = []
-    for k in range(20):
-        r = client.post("/api/whatif", json={"values": {"I01": 1000 + k}}, headers={"X-CSRF-Token": token})
-        served.append(float(r.headers["server-timing"].split("dur=")[1]))
-    assert statistics.median(served) < 20, served
 
 
 def test_raising_any_one_indicator_never_lowers_the_index(store: Store) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 from tests.browser.conftest import charts_drawn, log_in, shoot
 
@@ -24,13 +23,11 @@ def test_typing_a_value_moves_the_index_without_reload(page: object) -> None:
     page.evaluate("window.notReloaded = true")  # type: ignore[attr-defined]
     start = str(page.evaluate(INDEX))  # type: ignore[attr-defined]
     rank = page.inner_text("#whatif-rank")  # type: ignore[attr-defined]
-    began = time.perf_counter()
     page.fill("#v-I10", "9")  # type: ignore[attr-defined]
     moved = _wait_index(page, not_equal=start)
-    took = time.perf_counter() - began
     assert float(moved) > float(start) and page.evaluate("window.notReloaded") is True  # type: ignore[attr-defined]
     assert page.locator('#whatif-table tr[data-code="I10"].changed').count() == 1  # type: ignore[attr-defined]
-    assert page.inner_text("#whatif-change").startswith("+") and took < 5  # type: ignore[attr-defined]
+    assert page.inner_text("#whatif-change").startswith("+")  # type: ignore[attr-defined]
     assert "演示数据" in page.inner_text("#whatif-demo") and rank  # type: ignore[attr-defined]
     shoot(page, "whatif")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from tests.browser.conftest import charts_drawn, log_in, shoot
 
 INDEX = "document.getElementById('whatif-index').textContent"

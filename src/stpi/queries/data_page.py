@@ -1,0 +1,321 @@
+"""The data page: what a reporter may enter, their figures of a year, and the checks on a typed figure.
+
+A figure typed into the web form goes through the same reading and checks as a cell of an
+imported template (:mod:`stpi.ingest.numbers`, :func:`stpi.ingest.entries.check_entry`), then
+through the same all-or-nothing store write as ``stpi import`` — saved as a draft.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stpi import service, submissions
+from stpi.errors import ForbiddenError, InputError, Problem
+from stpi.i18n import get_lang, tr
+from stpi.ingest.entries import Checks, Entry as RowEntry, check_entry, duplicate_reason
+from stpi.ingest.numbers import normalise, parse_number
+from stpi.store import observations as ob
+from stpi.store.core import Store
+from stpi.store.queue import check_reporter, figure_years
+from stpi.store.records import STATUSES, Observation, User
+from stpi.store.rules import writable_codes
+from stpi.store.settings import get_setting
+
+__all__ = ["FIELDS", "NOTE_MAX", "SOURCE_MAX", "YEAR_MAX", "YEAR_MIN", "data_page", "default_year", "import_upload", "last_year_values", "problem_rows", "save_entries", "scope_of", "shown", "submit_year", "template_file"]
+
+YEAR_MIN, YEAR_MAX = 2000, 2100
+SOURCE_MAX, NOTE_MAX = 200, 1000
+FIGURES_LIMIT = 2000  # rows listed at most (page and JSON twin); the downloads export every figure
+FIELDS = ("region", "year", "code", "value", "source", "note", "vintage")
+ENTRY_FILE = "<entry>"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a user reports: the regions (code, name) and indicator codes (None: every one)."""
+
+    regions: tuple[tuple[str, str], ...]
+    codes: frozenset[str] | None
+    fixed_region: bool
+
+
+def scope_of(store: Store, user: User) -> Scope:
+    """A county reports for its county, a department for the plan's region, the admin anywhere."""
+    codes = writable_codes(store, user)
+    frozen = None if codes is None else frozenset(codes)
+    if user.role == "county" and user.region:
+        r = store.region(user.region)
+        return Scope(((r.code, r.name),), frozen, True)
+    plan_region = store.region(store.plan().region)
+    if user.role != "admin":
+        return Scope(((plan_region.code, plan_region.name),), frozen, True)
+    regions = store.regions()
+    ordered = [plan_region] + [r for r in regions if r.parent == plan_region.code] + [r for r in regions if r.code != plan_region.code and r.parent != plan_region.code]
+    return Scope(tuple((r.code, r.name) for r in ordered), frozen, False)
+
+
+def _mine(o: Observation, user: User, scope: Scope) -> bool:
+    if user.role in ("admin", "viewer"):  # the S&T bureau and the leaders see every figure
+        return True
+    in_scope = o.region in {c for c, _ in scope.regions} and (scope.codes is None or o.code in scope.codes)
+    return in_scope or o.created_by == user.username
+
+
+def default_year(store: Store) -> int:
+    """The year a reporter is most likely working on: the newest open year with figures, else the next one."""
+    plan, locked = store.plan(), set(ob.locked_years(store))
+    years = set(figure_years(store)) - locked
+    if years:
+        return max(years)
+    return max([plan.baseline_year, *locked]) + 1
+
+
+def shown(x: float | None) -> str:
+    """A figure as a clerk would type it back: plain digits, no trailing zeros, '—' for none."""
+    if x is None or not math.isfinite(x):
+        return "—"
+    text = f"{x:.6f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _figure_row(o: Observation, names: Mapping[str, str], indicators: Mapping[str, Any]) -> dict[str, Any]:
+    ind = indicators.get(o.code)
+    return {
+        "id": o.id, "region": o.region, "region_name": names.get(o.region, o.region), "code": o.code, "period": o.period,
+        "name": "" if ind is None else ind["name"], "unit": "" if ind is None else ind["unit"], "no": None if ind is None else ind["no"],
+        "value": o.value if o.value is None or math.isfinite(o.value) else None, "value_text": shown(o.value), "status": o.status, "status_text": tr(f"status.{o.status}"),
+        "vintage": o.vintage, "source": o.source, "note": o.note, "comment": o.comment,
+        "created_by": o.created_by, "created_at": o.created_at.strftime("%Y-%m-%d %H:%M"), "upload_id": o.upload_id,
+    }
+
+
+def _indicators(store: Store) -> dict[str, dict[str, Any]]:
+    """Every plan indicator by code: number, name in the language in force, unit."""
+    en = get_lang() == "en"
+    return {i.code: {"code": i.code, "no": i.no, "name": i.name_en if en and i.name_en else i.name, "unit": i.unit} for i in store.plan().indicators}
+
+
+def data_page(database: str | None, *, username: str, year: int | None = None) -> dict[str, Any]:
+    """The data page's context for one account: entry options, its figures of the year, the workflow counts."""
+    store = service.open_store(database)
+    user = store.user(username)
+    plan, scope = store.plan(), scope_of(store, user)
+    year = year or default_year(store)
+    indicators = _indicators(store)
+    names = {r.code: r.name for r in store.regions()}
+    mine = [o for o in ob.observations(store, year=year) if _mine(o, user, scope)]
+    counts = {s: sum(o.status == s for o in mine) for s in STATUSES}
+    figures = [_figure_row(o, names, indicators) for o in mine[:FIGURES_LIMIT]]
+    locked = ob.locked_years(store)
+    admin = user.role == "admin"
+    return {
+        "year": year, "years": sorted({*range(plan.baseline_year + 1, plan.target_year + 1), year}),
+        "year_min": YEAR_MIN, "year_max": YEAR_MAX, "locked": year in locked, "locked_years": locked,
+        "reporter": {"role": user.role, "department": user.department, "department_name": plan.department(user.department).label(get_lang()) if user.department else "",
+                     "region": user.region, "region_name": names.get(user.region or "", "")},
+        "regions": [{"code": c, "name": n} for c, n in scope.regions], "region_fixed": scope.fixed_region,
+        "indicators": [v for k, v in indicators.items() if scope.codes is None or k in scope.codes],
+        "figures": figures, "figures_total": len(mine), "counts": counts, "to_submit": counts["draft"] + counts["returned"],
+        "upload_limit_mb": int(get_setting(store, "upload_limit_mb")),  # type: ignore[call-overload]
+        "template": {"own": user.role in ("department", "county"), "admin": admin,
+                     "departments": [{"code": d.code, "name": d.label(get_lang())} for d in plan.departments] if admin else [],
+                     "counties": [{"code": c, "name": n} for c, n in scope.regions if c in {r.code for r in store.regions("county")}] if admin else []},
+        "limits": {"source": SOURCE_MAX, "note": NOTE_MAX},
+    }
+
+
+# ------------------------------------------------------------------ checking typed figures
+
+
+def _text(item: Mapping[str, object], key: str) -> str:
+    value = item.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value).strip()
+
+
+def _year(text: str, row: int, problems: list[Problem]) -> int | None:
+    body = normalise(text)
+    if not body:
+        problems.append(Problem(ENTRY_FILE, row, "year", "请填写年度 the year is required", text))
+        return None
+    if not body.isascii() or not body.isdigit() or not YEAR_MIN <= int(body) <= YEAR_MAX:
+        problems.append(Problem(ENTRY_FILE, row, "year", f"年度应为 {YEAR_MIN}–{YEAR_MAX} 之间的四位整数 the year must be a whole number from {YEAR_MIN} to {YEAR_MAX}", text))
+        return None
+    return int(body)
+
+
+def last_year_values(store: Store, year: int) -> dict[tuple[str, str], float]:
+    """Last year's approved figures (the plan's baseline for the plan's region in the year after it)."""
+    plan = store.plan()
+    last = {(o.region, o.code): o.value for o in ob.observations(store, year=year - 1) if o.period == str(year - 1) and o.status in ("approved", "locked") and o.value is not None}
+    if year - 1 == plan.baseline_year:
+        city = store.region(plan.region).code
+        for i in plan.indicators:
+            if i.baseline is not None:
+                last.setdefault((city, i.code), i.baseline)
+    return last
+
+
+@dataclass
+class _Known:
+    """What checking typed figures needs from the store, read once per request."""
+
+    store: Store
+    regions: dict[str, str]  # code or name → code
+    units: dict[str, str]  # indicator code → unit
+    previous: dict[int, dict[tuple[str, str], float]]  # year → last year's figures, read when first needed
+    locked: set[int]
+
+
+def _check_one(item: Mapping[str, object], row: int, known: _Known) -> tuple[ob.Entry | None, list[Problem]]:
+    """One typed figure: every problem at its field, or the store entry to write."""
+    regions, units, previous = known.regions, known.units, known.previous
+    problems: list[Problem] = []
+    region_text, code = _text(item, "region"), _text(item, "code")
+    region = regions.get(region_text)
+    if not region_text:
+        problems.append(Problem(ENTRY_FILE, row, "region", "请选择地区 the region is required", None))
+    elif region is None:
+        problems.append(Problem(ENTRY_FILE, row, "region", "未知地区 unknown region", region_text))
+    year = _year(_text(item, "year"), row, problems)
+    if year in known.locked:
+        problems.append(Problem(ENTRY_FILE, row, "year", f"{year}年评价已锁定:修改只能由管理员作为修订进行 {year} is locked: changes only as a revision by the admin", str(year)))
+    if not code:
+        problems.append(Problem(ENTRY_FILE, row, "code", "请选择指标 the indicator is required", None))
+    elif code not in units:
+        problems.append(Problem(ENTRY_FILE, row, "code", "未知指标代码 unknown indicator code", code))
+    source, note, value_text = _text(item, "source"), _text(item, "note"), _text(item, "value")
+    for key, text, limit in (("source", source, SOURCE_MAX), ("note", note, NOTE_MAX)):
+        if len(text) > limit:
+            problems.append(Problem(ENTRY_FILE, row, key, f"不能超过 {limit} 个字 at most {limit} characters", text[:40] + "…"))
+    value = _value(value_text, units.get(code, ""), row, problems)
+    vintage_text = _text(item, "vintage")
+    if vintage_text and not (vintage_text.isascii() and vintage_text.isdigit()):
+        problems.append(Problem(ENTRY_FILE, row, "vintage", "版本号应为非负整数 the vintage must be a whole number", vintage_text))
+    if problems or region is None or year is None or value is None:
+        return None, problems
+    if year not in previous:
+        previous[year] = last_year_values(known.store, year)
+    typed = RowEntry(ENTRY_FILE, None, row, region, year, code, value_text, value, source, note, units[code])
+    problems += check_entry(typed, Checks(units=units, previous=previous[year]))
+    entry = ob.Entry(region, code, str(year), value, source, note, int(vintage_text) if vintage_text else None)
+    return (None if problems else entry), problems
+
+
+def _value(text: str, unit: str, row: int, problems: list[Problem]) -> float | None:
+    try:
+        value = parse_number(text, unit=unit)
+    except ValueError as exc:
+        problems.append(Problem(ENTRY_FILE, row, "value", str(exc), text))
+        return None
+    if value is None:
+        problems.append(Problem(ENTRY_FILE, row, "value", "请填写数值 the value is required", text or None))
+    return value
+
+
+def save_entries(database: str | None, *, username: str, items: list[Mapping[str, object]]) -> dict[str, Any]:
+    """Check typed figures (every problem at its field), check the user may write them, save them all as drafts."""
+    store = service.open_store(database)
+    user = store.user(username)
+    regions = {key: r.code for r in store.regions() for key in (r.code, r.name)}
+    units = {n.code: n.unit for n in store.framework().leaves}
+    known = _Known(store, regions, units, {}, set(ob.locked_years(store)))
+    entries: list[ob.Entry] = []
+    problems: list[Problem] = []
+    first: dict[tuple[str, str, str], int] = {}  # a figure typed twice: the row where it came first
+    for row, item in enumerate(items, start=1):
+        entry, found = _check_one(item, row, known)
+        problems += found
+        if entry is not None and (entry.region, entry.code, entry.period) in first:
+            problems.append(Problem(ENTRY_FILE, row, "code", duplicate_reason(first[entry.region, entry.code, entry.period]), f"{entry.region} {entry.period} {entry.code}"))
+        elif entry is not None:
+            first[entry.region, entry.code, entry.period] = row
+            entries.append(entry)
+    if problems:
+        raise InputError(problems)
+    check_reporter(store, user, {(e.region, e.code) for e in entries})
+    try:
+        result = ob.write(store, entries, actor=username, status="draft")
+    except InputError as exc:  # the store's own checks (a locked year): name the form's field
+        raise InputError([Problem(ENTRY_FILE, p.row, "year" if p.field == "period" else p.field, p.reason, p.value) for p in exc.problems]) from None
+    return {"written": result.written, "unchanged": result.unchanged, "years": sorted({int(e.period) for e in entries})}
+
+
+def submit_year(database: str | None, *, username: str, year: int) -> int:
+    """Submit the user's drafts and returned figures of a year for review."""
+    store = service.open_store(database)
+    user = store.user(username)
+    scope = scope_of(store, user)
+    if user.role == "admin":
+        return ob.transition(store, "submit", actor=username, year=year)
+    codes = None if scope.codes is None else sorted(scope.codes)
+    if codes == []:
+        return 0
+    return ob.transition(store, "submit", actor=username, year=year, regions=[c for c, _ in scope.regions], codes=codes)
+
+
+# ------------------------------------------------------------------ files
+
+
+def _safe_name(filename: str) -> str:
+    """The uploaded file's own name, without any folder, kept only for .xlsx and .csv."""
+    name = "".join(ch for ch in filename.replace("\\", "/").rsplit("/", 1)[-1] if ch.isprintable() and ch not in ':*?"<>|').strip()[-120:]
+    if Path(name).suffix.lower() not in (".xlsx", ".csv"):
+        raise InputError([Problem(name or "?", None, "file", "只接受填好的 .xlsx 模板或 .csv 长表 only a filled .xlsx template or a .csv long table is accepted", filename[:80] or None)])
+    return name
+
+
+def problem_rows(problems: list[Problem]) -> list[dict[str, Any]]:
+    """Problems as the validation report shows them: file, sheet, row, column, value, reason."""
+    rows = []
+    for p in problems:
+        file, _, sheet = p.file.partition(":")
+        rows.append({"file": file, "sheet": sheet, "row": p.row, "column": p.field or "", "value": p.value, "reason": p.reason})
+    return rows
+
+
+def import_upload(database: str | None, *, username: str, filename: str, content: bytes) -> dict[str, Any]:
+    """Validate an uploaded template or long table exactly as ``stpi import`` does; save all its figures as drafts, or none."""
+    name = _safe_name(filename)
+    with tempfile.TemporaryDirectory(prefix="stpi-upload-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(content)
+        try:
+            result = submissions.import_submission(database, str(path), actor=username, status="draft")
+        except InputError as exc:  # locate problems by the user's file name, not the server's temporary path
+            prefix = str(path)
+            raise InputError([Problem(p.file.replace(prefix, name), p.row, p.field, p.reason, p.value) for p in exc.problems]) from None
+    return {"file": name, "written": result.written, "unchanged": result.unchanged, "upload_id": result.upload_id}
+
+
+def template_file(database: str | None, *, username: str, year: int, department: str | None = None, county: str | None = None) -> tuple[str, bytes]:
+    """The reporting workbook a user may download: a reporter's own; the admin's for any department or county."""
+    store = service.open_store(database)
+    user = store.user(username)
+    if user.role == "department":
+        if county or (department and plan_department(store, department) != user.department):
+            raise ForbiddenError(f"{user.username} 只能下载本部门的模板 may download only its own department's template")
+        department, county = user.department, None
+    elif user.role == "county":
+        if department or (county and store.region(county).code != user.region):
+            raise ForbiddenError(f"{user.username} 只能下载本县区的模板 may download only its own county's template")
+        department, county = None, user.region
+    elif user.role != "admin":
+        raise ForbiddenError("只读账号没有填报模板 a viewer has no reporting template")
+    with tempfile.TemporaryDirectory(prefix="stpi-template-") as folder:
+        path = Path(folder) / "template.xlsx"
+        spec = submissions.make_template(database, str(path), year=year, department=department, county=county)
+        return f"{year}年{spec.reporter}数据填报模板.xlsx", path.read_bytes()
+
+
+def plan_department(store: Store, code_or_name: str) -> str:
+    """A department's code from its code or name."""
+    return store.plan().department(code_or_name).code

@@ -1,0 +1,92 @@
+"""The approval queue page: submitted figures grouped by reporter, region and year; what blocks locking a year."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from stpi import service
+from stpi.errors import InputError, Problem
+from stpi.framework.plan import Plan
+from stpi.i18n import get_lang, tr
+from stpi.queries.data_page import last_year_values, shown
+from stpi.store import observations as ob
+from stpi.store import queue
+from stpi.store.records import User
+from stpi.store.rules import acting_user, check_admin
+
+__all__ = ["REVIEW_LIMIT", "lock", "review_action", "review_page"]
+
+REVIEW_LIMIT = 2000  # figures drawn at once; the rest wait for the next page load
+DONE = ("approved", "locked")
+
+
+def _finite(x: float | None) -> float | None:
+    return x if x is None or math.isfinite(x) else None
+
+
+def _reporter(user: User | None, username: str, plan: Plan, names: dict[str, str]) -> str:
+    """Who reported, as the S&T bureau names them: the department, the county, or the person."""
+    if user is not None and user.department:
+        return plan.department(user.department).label(get_lang())
+    if user is not None and user.region:
+        return names.get(user.region, user.region)
+    return (user.display_name if user is not None and user.display_name else "") or username
+
+
+def _change(new: float | None, old: float | None) -> float | None:
+    if new is None or old is None or old == 0:
+        return None
+    return _finite((new - old) / abs(old) * 100)
+
+
+def review_page(database: str | None, *, year: int | None = None, limit: int = REVIEW_LIMIT) -> dict[str, Any]:
+    """Everything the review page shows, JSON-ready."""
+    store = service.open_store(database)
+    plan = store.plan()
+    en = get_lang() == "en"
+    indicators = {i.code: i for i in plan.indicators}
+    names = {r.code: r.name for r in store.regions()}
+    users = {u.username: u for u in store.users()}
+    items = queue.pending(store, year=year, limit=limit)
+    last = {y: last_year_values(store, y) for y in {p.year for p in items}}
+    groups: dict[tuple[int, str, str], list[dict[str, Any]]] = {}
+    for p in items:
+        ind = indicators.get(p.code)
+        prior = last[p.year].get((p.region, p.code))
+        row = {
+            "id": p.id, "code": p.code, "no": None if ind is None else ind.no, "unit": "" if ind is None else ind.unit,
+            "name": p.code if ind is None else (ind.name_en if en and ind.name_en else ind.name), "period": p.period,
+            "new": _finite(p.value), "old": _finite(p.old_value), "old_status": p.old_status, "last_year": _finite(prior),
+            "new_text": shown(p.value), "old_text": shown(p.old_value), "last_year_text": shown(prior),
+            "change_pct": _change(p.value, prior), "vintage": p.vintage, "source": p.source, "note": p.note,
+            "submitted_by": p.submitted_by, "submitted_at": p.submitted_at.strftime("%Y-%m-%d %H:%M"),
+        }
+        groups.setdefault((p.year, _reporter(users.get(p.submitted_by), p.submitted_by, plan, names), p.region), []).append(row)
+    counts = queue.status_counts(store)
+    locked = ob.locked_years(store)
+    return {
+        "year": year, "years": sorted(set(counts) | set(locked)), "total": queue.pending_count(store, year=year), "shown": len(items), "limit": limit,
+        "groups": [{"id": f"g{n}", "year": y, "reporter": who, "region": region, "region_name": names.get(region, region), "items": rows}
+                   for n, ((y, who, region), rows) in enumerate(sorted(groups.items()), start=1)],
+        "locked_years": locked,
+        "lockable": [{"year": y, "approved": c.get("approved", 0), "blocking": {s: n for s, n in c.items() if s not in DONE},
+                      "blocking_text": "、".join(f"{tr(f'status.{s}')} {n}" for s, n in sorted(c.items()) if s not in DONE)}
+                     for y, c in sorted(counts.items()) if y not in locked],
+    }
+
+
+def review_action(database: str | None, *, username: str, action: str, ids: list[int], comment: str = "") -> int:
+    """Approve or return exactly the figures the reviewer saw (the admin only, as ``stpi approve/return``)."""
+    store = service.open_store(database)
+    check_admin(acting_user(store, username), tr(f"action.{action}"))
+    return queue.transition_ids(store, action, ids, actor=username, comment=comment)
+
+
+def lock(database: str | None, *, username: str, year: int) -> int:
+    """Freeze a year's evaluation (the admin only, as ``stpi lock``)."""
+    store = service.open_store(database)
+    check_admin(acting_user(store, username), tr("action.lock"))
+    if year not in queue.status_counts(store) and year not in ob.locked_years(store):
+        raise InputError([Problem("<lock>", None, "year", f"{year}年没有任何数据,无需锁定 {year} holds no figures to lock", str(year))])
+    return ob.lock_year(store, year, actor=username)

@@ -1,0 +1,152 @@
+"""The approval queue: figures waiting for review, and moving exactly the vintages a reviewer saw.
+
+:func:`stpi.store.observations.transition` moves whatever matches a filter, which suits the
+command line. A reviewer in the web app approves the figures on the screen: if one of them was
+changed (a new vintage) or handled by someone else since the page was drawn, the whole action is
+refused with a conflict instead of approving a value nobody looked at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, String, and_, func, select
+from sqlalchemy.orm import Session
+
+from stpi.errors import ConflictError, ForbiddenError, InputError, NotFoundError, Problem
+from stpi.store import models as m
+from stpi.store.core import Store
+from stpi.store.observations import TRANSITIONS
+from stpi.store.records import User
+from stpi.store.rules import check_write
+
+__all__ = ["Pending", "check_reporter", "figure_years", "pending", "pending_count", "status_counts", "transition_ids"]
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A submitted figure with the approved value it would replace (a revision), if there is one."""
+
+    id: int
+    region: str
+    code: str
+    period: str
+    year: int
+    value: float | None
+    source: str
+    note: str
+    vintage: int
+    submitted_at: datetime
+    submitted_by: str
+    old_value: float | None
+    old_status: str | None
+
+
+def check_reporter(store: Store, user: User, pairs: set[tuple[str, str]]) -> None:
+    """The shared write rule, plus: a department reports for the plan's own region only."""
+    check_write(store, user, pairs)
+    if user.role == "department":
+        home = store.region(store.plan().region).code
+        other = sorted({r for r, _ in pairs if r != home})
+        if other:
+            raise ForbiddenError(f"{user.username} 只能填报本市数据 a department reports for {home} only, not: {', '.join(other)}")
+
+
+def figure_years(store: Store) -> list[int]:
+    """Years that hold any current figure."""
+    with store.session() as s:
+        return sorted(int(y) for (y,) in s.execute(select(m.ObservationRow.year).where(m.ObservationRow.current.is_(True)).distinct()))
+
+
+def _pending_query(year: int | None) -> ColumnElement[bool]:
+    cond = [m.ObservationRow.current.is_(True), m.ObservationRow.status == "submitted"]
+    if year is not None:
+        cond.append(m.ObservationRow.year == year)
+    return and_(*cond)
+
+
+def pending(store: Store, *, year: int | None = None, limit: int = 2000) -> list[Pending]:
+    """Submitted figures (current vintage), by year, region and code, each with the approved value it would replace."""
+    q = (
+        select(m.ObservationRow, m.BatchRow.at, m.BatchRow.actor, m.RegionRow.code)
+        .join(m.BatchRow, m.BatchRow.id == m.ObservationRow.batch_id)
+        .join(m.RegionRow, m.RegionRow.id == m.ObservationRow.region_id)
+        .where(_pending_query(year))
+        .order_by(m.ObservationRow.year, m.ObservationRow.region_id, m.ObservationRow.code, m.ObservationRow.period)
+        .limit(limit)
+    )
+    with store.session() as s:
+        found = list(s.execute(q))
+        approved = _approved_before(s, {r.year for r, *_ in found})
+    out = []
+    for r, at, actor, region in found:
+        old = approved.get((r.region_id, r.code, r.period))
+        out.append(Pending(r.id, region, r.code, r.period, r.year, r.value, r.source or "", r.note or "", r.vintage, at, actor,
+                           None if old is None else old[1], None if old is None else old[2]))
+    return out
+
+
+def _approved_before(s: Session, years: set[int]) -> dict[tuple[int, str, str], tuple[int, float | None, str]]:
+    """The newest superseded approved (or locked) vintage of each figure in these years."""
+    if not years:
+        return {}
+    q = select(m.ObservationRow.region_id, m.ObservationRow.code, m.ObservationRow.period, m.ObservationRow.vintage, m.ObservationRow.value, m.ObservationRow.status)
+    q = q.where(m.ObservationRow.year.in_(sorted(years)), m.ObservationRow.current.is_(False), m.ObservationRow.status.in_(("approved", "locked")))
+    best: dict[tuple[int, str, str], tuple[int, float | None, str]] = {}
+    for region_id, code, period, vintage, value, status in s.execute(q):
+        key = (region_id, code, period)
+        if key not in best or vintage > best[key][0]:
+            best[key] = (vintage, value, status)
+    return best
+
+
+def status_counts(store: Store) -> dict[int, dict[str, int]]:
+    """How many current annual figures each year holds, by status (what stands between a year and its lock)."""
+    q = select(m.ObservationRow.year, m.ObservationRow.status, func.count()).where(
+        m.ObservationRow.current.is_(True), m.ObservationRow.period == m.ObservationRow.year.cast(String)).group_by(m.ObservationRow.year, m.ObservationRow.status)
+    out: dict[int, dict[str, int]] = {}
+    with store.session() as s:
+        for year, status, n in s.execute(q):
+            out.setdefault(int(year), {})[status] = int(n)
+    return out
+
+
+def pending_count(store: Store, *, year: int | None = None) -> int:
+    """How many figures wait for review."""
+    with store.session() as s:
+        return int(s.scalar(select(func.count()).select_from(m.ObservationRow).where(_pending_query(year))) or 0)
+
+
+def transition_ids(store: Store, action: str, ids: Sequence[int], *, actor: str, comment: str = "") -> int:
+    """Move exactly these figure vintages (by id) to the action's status, all or none.
+
+    A figure that is no longer the current vintage, or no longer in a status the action
+    applies to, makes the whole action a :class:`ConflictError` naming it.
+    """
+    if action not in TRANSITIONS:
+        raise NotFoundError(f"未知操作 unknown action {action!r}; 可选 valid: {', '.join(TRANSITIONS)}")
+    if action == "return" and not comment.strip():
+        raise InputError([Problem("<return>", None, "comment", "退回须填写意见 a return needs a comment")])
+    wanted = sorted(set(ids))
+    if not wanted:
+        raise InputError([Problem(f"<{action}>", None, "ids", "未选择任何数据 no figure selected")])
+    sources, target = TRANSITIONS[action]
+    with store.session() as s:
+        names = {r.id: r.code for r in s.scalars(select(m.RegionRow))}
+        rows = {r.id: r for r in s.scalars(select(m.ObservationRow).where(m.ObservationRow.id.in_(wanted)))}
+        stale = [i for i in wanted if i not in rows or not rows[i].current or rows[i].status not in sources]
+        if stale:
+            keys = [f"{names[rows[i].region_id]}/{rows[i].code}/{rows[i].period}" if i in rows else f"#{i}" for i in stale]
+            raise ConflictError(
+                f"{len(stale)} 条数据在页面显示后已被修改或已被处理,请刷新后重新审核 "
+                f"{len(stale)} figure(s) changed or handled since the page was shown; reload and review again: {', '.join(keys[:20])}"
+            )
+        for i in wanted:
+            row = rows[i]
+            Store.audit_in(s, actor, action, "observation", f"{names[row.region_id]}/{row.code}/{row.period}", row.status, target, comment)
+            row.status = target
+            if action == "return":
+                row.comment = comment
+        return len(wanted)

@@ -1,0 +1,229 @@
+"""The role × action matrix, proven against the server: every state-changing endpoint, every role.
+
+Each case logs in as the role (or nobody), prepares what the action needs (a draft to submit, a
+submitted figure to approve, an approved year to lock), posts with a valid CSRF token, and checks the
+status. A refusal must leave the store exactly as it was. A test fails when an endpoint appears that
+the matrix does not cover.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from starlette.testclient import TestClient
+
+from stpi.store import Store
+from stpi.store import observations as ob
+from stpi.store.notes import progress_notes
+from stpi.store.rules import ROLES as RULE_ROLES
+from stpi.web import create_app
+from tests.web.conftest import ACCOUNTS, PASSWORD, add_accounts
+
+ROLES = ("anonymous", "admin", "department", "county", "viewer")
+USER = {"anonymous": None, "admin": "admin", "department": "keji", "county": "wudu", "viewer": "leader"}
+HOME = {"anonymous": "621200", "admin": "621200", "department": "621200", "county": "621202", "viewer": "621200"}  # where each may report
+LOGIN, DONE = "login", "done"  # 303 to the login page; 303 elsewhere (a form's success)
+_values = itertools.count(1)
+_years = itertools.count(2031)
+
+
+def _value() -> str:
+    """A new figure each time (an unchanged one would not be written)."""
+    return f"{1.5 + next(_values) / 1000:.3f}"
+
+
+def _write(store: Store, role: str, status: str, year: int = 2023) -> int:
+    """A figure of the role's own scope in ``status``; returns its id."""
+    region = HOME[role]
+    ob.write(store, [ob.Entry(region, "I03", str(year), float(_value()))], actor=USER[role] or "admin", status="draft" if status == "draft" else "submitted")
+    if status == "approved":
+        ob.transition(store, "approve", actor="admin", year=year)
+    return next(o.id for o in ob.observations(store, year=year, region=region, code="I03"))
+
+
+def _csv(role: str) -> dict[str, Any]:
+    body = f"地区,年度,指标,数值\n{HOME[role]},2023,I03,{_value()}\n".encode()
+    return {"file": ("figures.csv", body, "text/csv")}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One endpoint: how to call it, what to post for a role, and the status each role gets."""
+
+    path: str  # the route, as the app declares it
+    kind: str  # json | form | upload-json | upload-form
+    body: Callable[[Store, str], Any]
+    expect: dict[str, int | str]
+    url: str = ""  # the route with its parameters filled in, when it has any
+
+
+def _entry(store: Store, role: str) -> dict[str, Any]:
+    return {"region": HOME[role], "year": 2023, "code": "I03", "value": _value()}
+
+
+def _login_body(store: Store, role: str) -> dict[str, Any]:
+    return {"username": USER[role] or "nobody", "password": PASSWORD if USER[role] else "wrong-password"}
+
+
+def _lock(store: Store, role: str) -> dict[str, Any]:
+    year = next(_years)
+    _write(store, "admin", "approved", year)
+    return {"year": year, "confirm": True}
+
+
+READERS = {"anonymous": 401, "admin": 200, "department": 200, "county": 200, "viewer": 200}
+REPORTERS = {"anonymous": 401, "admin": 200, "department": 200, "county": 200, "viewer": 403}
+ADMIN = {"anonymous": 401, "admin": 200, "department": 403, "county": 403, "viewer": 403}
+REPORTER_FORMS = {"anonymous": LOGIN, "admin": DONE, "department": DONE, "county": DONE, "viewer": 403}
+ADMIN_FORMS = {"anonymous": LOGIN, "admin": DONE, "department": 403, "county": 403, "viewer": 403}
+
+CASES = (
+    Case("/api/login", "json", _login_body, {**READERS, "anonymous": 403}),
+    Case("/login", "form", _login_body, {"anonymous": 401, "admin": DONE, "department": DONE, "county": DONE, "viewer": DONE}),
+    Case("/api/logout", "json", lambda s, r: {}, {**READERS, "anonymous": 200}),
+    Case("/logout", "form", lambda s, r: {}, {role: DONE for role in ROLES}),
+    Case("/api/data/entries", "json", lambda s, r: [_entry(s, r)], REPORTERS),
+    Case("/data/entry", "form", lambda s, r: {k: str(v) for k, v in _entry(s, r).items()}, REPORTER_FORMS),
+    Case("/api/data/upload", "upload-json", lambda s, r: _csv(r), REPORTERS),
+    Case("/data/upload", "upload-form", lambda s, r: _csv(r), REPORTER_FORMS),
+    Case("/api/data/submit", "json", lambda s, r: (_write(s, r, "draft"), {"year": 2023})[1], REPORTERS),
+    Case("/data/submit", "form", lambda s, r: (_write(s, r, "draft"), {"year": "2023"})[1], REPORTER_FORMS),
+    Case("/api/data/approve", "json", lambda s, r: {"ids": [_write(s, "department", "submitted")]}, ADMIN),
+    Case("/data/review/approve", "form", lambda s, r: {"ids": str(_write(s, "department", "submitted"))}, ADMIN_FORMS),
+    Case("/api/data/return", "json", lambda s, r: {"ids": [_write(s, "department", "submitted")], "comment": "请核对"}, ADMIN),
+    Case("/data/review/return", "form", lambda s, r: {"ids": str(_write(s, "department", "submitted")), "comment": "请核对"}, ADMIN_FORMS),
+    Case("/api/data/lock", "json", _lock, ADMIN),
+    Case("/data/review/lock", "form", lambda s, r: {k: str(v) for k, v in _lock(s, r).items()} | {"confirm": "1"}, ADMIN_FORMS),
+    # other pages' endpoints: trying values on the what-if page changes nothing but needs an account
+    Case("/api/whatif", "json", lambda s, r: {"values": {"I03": 1.7}}, READERS),
+    Case("/whatif", "form", lambda s, r: {"I03": "1.7"}, {**{role: 200 for role in ROLES}, "anonymous": LOGIN}),
+    # progress notes: the admin and the department's own reporters (keji is 市科技局, sci)
+    Case("/api/departments/{code}/notes", "json", lambda s, r: {"code": "I03", "period": "2025Q3", "text": f"进展 {_value()}"},
+         {"anonymous": 401, "admin": 201, "department": 201, "county": 403, "viewer": 403}, url="/api/departments/sci/notes"),
+    Case("/departments/{code}/notes", "form", lambda s, r: {"indicator": "I03", "period": "2025Q3", "text": f"进展 {_value()}"},
+         {"anonymous": LOGIN, "admin": DONE, "department": DONE, "county": 403, "viewer": 403}, url="/departments/sci/notes"),
+)
+BY_PATH = {c.path: c for c in CASES}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, FastAPI]]:
+    """One store and app for the whole matrix (each case prepares its own figures)."""
+    store = Store(f"sqlite:///{tmp_path_factory.mktemp('roles') / 'stpi.db'}")
+    add_accounts(store)
+    yield store, create_app(store=store)
+    store.close()
+
+
+def state(store: Store) -> tuple[object, ...]:
+    """Everything these endpoints may change: every vintage of every figure, the locks, the archived uploads, progress notes."""
+    return (ob.observations(store, history=True), ob.locked_years(store), ob.uploads(store), progress_notes(store))
+
+
+def session(app: FastAPI, role: str) -> tuple[TestClient, str]:
+    """A fresh browser session logged in as the role (or nobody), and its CSRF token."""
+    client = TestClient(app)
+    if USER[role]:
+        r = client.post("/api/login", json={"username": USER[role], "password": PASSWORD})
+        assert r.status_code == 200, r.text
+    return client, str(client.get("/api/me").json()["csrf_token"])
+
+
+def call(client: TestClient, case: Case, body: Any, token: str | None) -> Any:
+    """Post the case's body the way its page or API client would."""
+    headers = {"X-CSRF-Token": token} if token else {}
+    url = case.url or case.path
+    if case.kind == "json":
+        return client.post(url, json=body, headers=headers)
+    if case.kind == "upload-json":
+        return client.post(url, files=body, headers=headers)
+    form = {**body, "csrf_token": token} if token else body
+    if case.kind == "upload-form":
+        return client.post(url, data={k: v for k, v in form.items() if k != "file"}, files=body, follow_redirects=False)
+    return client.post(url, data=form, follow_redirects=False)
+
+
+def outcome(r: Any) -> int | str:
+    """The status, with a form's redirect told apart: to the login page, or onwards."""
+    if r.status_code == 303:
+        return LOGIN if r.headers["location"].startswith("/login") else DONE
+    return int(r.status_code)
+
+
+def post_routes(routes: list[Any]) -> set[str]:
+    """Every POST route, also inside included routers (the views use no path prefixes)."""
+    found: set[str] = set()
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            found |= post_routes(inner.routes)
+        elif "POST" in (getattr(route, "methods", None) or set()):
+            found.add(str(route.path))
+    return found
+
+
+def test_the_matrix_covers_every_state_changing_endpoint(world: tuple[Store, FastAPI]) -> None:
+    assert post_routes(world[1].routes) == set(BY_PATH)
+    assert {ACCOUNTS[u][0] for u in USER.values() if u} == set(RULE_ROLES)  # every role of the rules has its column
+
+
+@pytest.mark.parametrize("path", list(BY_PATH))
+def test_role_matrix(world: tuple[Store, FastAPI], path: str) -> None:
+    store, app = world
+    case = BY_PATH[path]
+    for role in ROLES:
+        client, token = session(app, role)
+        with client:
+            body = case.body(store, role)
+            before = state(store)
+            got = outcome(call(client, case, body, token))
+            assert got == case.expect[role], f"{path} as {role}: {got}, expected {case.expect[role]}"
+            if got not in (200, 201, DONE):
+                assert state(store) == before, f"{path} as {role} was refused but changed the store"
+
+
+@pytest.mark.parametrize("path", [p for p in BY_PATH if p != "/api/login"])
+def test_every_state_change_needs_the_csrf_token(world: tuple[Store, FastAPI], path: str) -> None:
+    store, app = world
+    case = BY_PATH[path]
+    client, _ = session(app, "admin")
+    with client:
+        body = case.body(store, "admin")
+        before = state(store)
+        assert outcome(call(client, case, body, None)) == 403
+        assert state(store) == before
+
+
+def refused(app: FastAPI, store: Store, username_role: str, as_user: str, case_path: str, body: Any) -> None:
+    """Post as ``as_user`` and check the server refuses (403) and the store stays as it was."""
+    client = TestClient(app)
+    with client:
+        assert client.post("/api/login", json={"username": as_user, "password": PASSWORD}).status_code == 200
+        token = str(client.get("/api/me").json()["csrf_token"])
+        before = state(store)
+        r = call(client, BY_PATH[case_path], body, token)
+        assert r.status_code == 403, (username_role, case_path, r.text)
+        assert state(store) == before
+
+
+def test_reporters_stay_in_their_lane(world: tuple[Store, FastAPI]) -> None:
+    store, app = world
+    sci_only = {"region": "621200", "year": 2023, "code": "I05", "value": "1.2"}  # 市科技局 leads I05; 市人社局 has no part in it
+    refused(app, store, "department writes another department's indicator", "renshe", "/api/data/entries", [sci_only])
+    refused(app, store, "… through the form", "renshe", "/data/entry", {k: str(v) for k, v in sci_only.items()})
+    refused(app, store, "… through an upload", "renshe", "/api/data/upload", {"file": ("x.csv", "地区,年度,指标,数值\n陇南市,2023,I05,1.2\n".encode(), "text/csv")})
+    refused(app, store, "department writes a county's figure", "keji", "/api/data/entries", [{**sci_only, "region": "621202"}])
+    refused(app, store, "county writes another county", "wudu", "/api/data/entries", [{**sci_only, "region": "621221"}])
+    refused(app, store, "county writes the city's figure", "wudu", "/data/entry", {k: str(v) for k, v in {**sci_only, "region": "621200"}.items()})
+    refused(app, store, "county uploads another county", "wudu", "/data/upload", {"file": ("x.csv", "地区,年度,指标,数值\n成县,2023,I05,1.2\n".encode(), "text/csv")})
+    refused(app, store, "viewer writes", "leader", "/api/data/entries", [sci_only])
+    refused(app, store, "department writes another department's progress notes", "renshe", "/api/departments/{code}/notes", {"code": "I03", "period": "2025Q3", "text": "x"})
+    figure = _write(store, "department", "submitted")
+    for path, body in (("/api/data/approve", {"ids": [figure]}), ("/api/data/return", {"ids": [figure], "comment": "x"}), ("/api/data/lock", {"year": 2023, "confirm": True})):
+        for user in ("keji", "wudu", "leader"):
+            refused(app, store, "only the admin approves, returns and locks", user, path, body)

@@ -128,6 +128,7 @@ def test_restore_of_a_corrupt_file_changes_nothing(store: Store, tmp_path: Path)
 
 
 def test_rules_for_departments_counties_and_viewers(store: Store) -> None:
+    from stpi.framework.embedded import embedded_variables
     from stpi.store import models as m
     from stpi.store.core import now
 
@@ -141,10 +142,15 @@ def test_rules_for_departments_counties_and_viewers(store: Store) -> None:
             m.UserRow(username="gone", role="admin", active=False, created_at=now()),
         ])
     hr, wd, boss = (rules.acting_user(store, u) for u in ("hr", "wd", "boss"))
-    assert rules.writable_codes(store, hr) == {"I01", "I03", "I07", "I10", "I11", "I16", "I17"}
+    mine = {"I01", "I03", "I07", "I10", "I11", "I16", "I17"}
+    _, formulas = embedded_variables()
+    assert rules.writable_codes(store, hr) == mine | {v for c in mine if c in formulas for v in formulas[c].variables}
+    assert "resident_population" in rules.writable_codes(store, hr)  # I01 is per 10,000 residents: its template asks for it
     rules.check_write(store, hr, {(LONGNAN, "I01")})
     with pytest.raises(ForbiddenError, match="I12"):
         rules.check_write(store, hr, {(LONGNAN, "I12")})
+    with pytest.raises(ForbiddenError, match="621202"):  # a department reports the city's figures, not a county's
+        rules.check_write(store, hr, {("621202", "I01")})
     rules.check_write(store, wd, {("621202", "I12")})
     with pytest.raises(ForbiddenError, match="621221"):
         rules.check_write(store, wd, {("621221", "I12")})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from stpi.errors import ForbiddenError
+from stpi.framework.embedded import embedded_variables
 from stpi.store import models as m
 from stpi.store.core import Store
 from stpi.store.records import User
@@ -29,14 +30,16 @@ def check_admin(user: User, action: str) -> None:
 
 
 def writable_codes(store: Store, user: User) -> set[str] | None:
-    """Indicator codes a user may report; None means every code."""
+    """Indicator codes (and the raw statistics they are derived from) a user may report; None means every code."""
     if user.role in ("admin", "county"):
         return None
     if user.role != "department" or user.department is None:
         return set()
     with store.session() as s:
         dep = s.scalars(select(m.DepartmentRow).where(m.DepartmentRow.code == user.department)).one()
-        return {a.code for a in s.scalars(select(m.AssignmentRow).where(m.AssignmentRow.department_id == dep.id))}
+        codes = {a.code for a in s.scalars(select(m.AssignmentRow).where(m.AssignmentRow.department_id == dep.id))}
+    _, formulas = embedded_variables()  # the department's template lists these raw statistics: it may report them too
+    return codes | {v for c in codes if c in formulas for v in formulas[c].variables}
 
 
 def check_write(store: Store, user: User, pairs: set[tuple[str, str]]) -> None:
@@ -51,3 +54,8 @@ def check_write(store: Store, user: User, pairs: set[tuple[str, str]]) -> None:
         other = sorted({r for r, _ in pairs if r != user.region})
         if other:
             raise ForbiddenError(f"{user.username} 只能填报本县区 may report only its own county, not: {', '.join(other)}")
+    if user.role == "department":  # departments report the city's figures; counties report their own
+        city = store.region(store.plan().region).code
+        other = sorted({r for r, _ in pairs if r != city})
+        if other:
+            raise ForbiddenError(f"{user.username} 只能填报全市数据 a department reports the city's figures only, not: {', '.join(other)}")

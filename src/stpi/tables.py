@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,9 +31,14 @@ class Table:
 
 
 def _decode(raw: bytes, file: str) -> str:
+    return _decoded(raw, file)[0]
+
+
+def _decoded(raw: bytes, file: str) -> tuple[str, str]:
+    """The text and the encoding it was read with."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return raw.decode(encoding)
+            return raw.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
     raise InputError([Problem(file, None, None, "无法识别文件编码(应为 UTF-8 或 GB18030) unknown text encoding")])
@@ -72,20 +78,48 @@ def read_frame(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
     """
     table_path = Path(path)
     if table_path.suffix.lower() in (".csv", ".txt") and table_path.exists():
-        text = _decode(table_path.read_bytes(), str(table_path))
-        try:
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InputError([Problem(str(table_path), None, None, f"CSV 格式错误 malformed CSV: {exc}")]) from exc
-        frame.columns = [str(c).strip() for c in frame.columns]
-        frame = frame.fillna("").apply(lambda col: col.str.strip())
-        frame["_row"] = np.arange(2, len(frame) + 2)
-        cells = frame.drop(columns="_row")
-        return frame[(cells != "").any(axis=1)] if len(cells.columns) else frame
+        return _read_csv_frame(table_path)
     table = read_table(table_path, sheet=sheet)
     frame = pd.DataFrame([cells for _, cells in table.rows], columns=[c for c in table.columns if c])
     frame["_row"] = [number for number, _ in table.rows]
     return frame.fillna("")
+
+
+def _read_csv_frame(path: Path) -> pd.DataFrame:
+    raw = path.read_bytes()
+    text, encoding = _decoded(raw, str(path))
+    # the C parser reads UTF-8 bytes faster than it re-encodes a str
+    source: io.BytesIO | io.StringIO = io.BytesIO(raw) if encoding == "utf-8-sig" else io.StringIO(text)
+    try:
+        frame = pd.read_csv(source, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding=encoding if encoding == "utf-8-sig" else None)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError([Problem(str(path), None, None, f"CSV 格式错误 malformed CSV: {exc}")]) from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.fillna("")
+    if _may_need_strip(text):  # stripping a million cells costs a second: only when some cell needs it
+        frame = frame.apply(lambda col: col.str.strip())
+    frame["_row"] = np.arange(2, len(frame) + 2)
+    cells = [frame[c] for c in frame.columns if c != "_row"]
+    if not cells:
+        return frame
+    blank = (cells[0] == "").to_numpy()
+    if blank.any():  # rarely: only then look at the other columns
+        for col in cells[1:]:
+            blank = blank & (col == "").to_numpy()
+    return frame[~blank] if blank.any() else frame
+
+
+# A whitespace character next to a delimiter, a quote or a line end starts or ends a cell;
+# whitespace only inside cells needs no strip. \r and \n there are line ends, not cell content.
+_EDGE_SPACE = re.compile(r'[^\S\r\n](?:(?=[,"\r\n])|\Z|(?<=[,"\r\n][^\S\r\n]))')
+_QUOTED_EDGE_BREAK = re.compile(r'"[\r\n]|[\r\n]"')
+
+
+def _may_need_strip(text: str) -> bool:
+    """False only when no cell of the CSV text can start or end with whitespace."""
+    if text[:1].isspace() or _EDGE_SPACE.search(text):
+        return True
+    return '"' in text and _QUOTED_EDGE_BREAK.search(text) is not None  # a quoted cell may hold a line break
 
 
 def read_table(path: str | Path, *, sheet: str | None = None) -> Table:

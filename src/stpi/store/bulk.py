@@ -2,18 +2,21 @@
 
 One import of a million figures is one transaction: checked as a whole with
 pandas, then inserted with the database driver's executemany (SQLite) or COPY
-(PostgreSQL). Every figure gets its own audit row.
+(PostgreSQL), from plain Python values. Every changed figure gets its own audit row.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterator
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select, update
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, Integer, LargeBinary, SmallInteger, String, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,25 +29,110 @@ PERIOD_PATTERN = r"^(\d{4})(?:Q[1-4]|M(?:0[1-9]|1[0-2]))?$"
 
 OBS_COLUMNS = ["region_id", "code", "period", "year", "value", "source", "note", "status", "comment", "vintage", "current", "evaluated", "batch_id"]
 AUDIT_COLUMNS = ["at", "actor", "action", "entity", "key", "old", "new", "reason"]
+# The columns of the current vintages that a write compares with, as prev_*.
+PREVIOUS = ["prev_id", "region_id", "code", "period", "prev_value", "prev_source", "prev_note", "prev_status", "prev_vintage"]
+STALE = "该数据已被他人修改,请重新读取 changed by someone else since read"
 
 
 def _fmt(values: pd.Series) -> pd.Series:
     return values.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else repr(float(v)))
 
 
-def _problems(frame: pd.DataFrame, mask: pd.Series, field: str, reason: str, value: pd.Series) -> list[Problem]:
+def _problems(frame: pd.DataFrame, mask: Any, field: str, reason: str, value: pd.Series) -> list[Problem]:
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return []
     rows = frame.loc[mask]
     return [Problem(f, int(r), field, reason, str(v)) for f, r, v in zip(rows["_file"], rows["_row"], value[mask])]
 
 
 def _current(s: Session, frame: pd.DataFrame) -> pd.DataFrame:
-    """Current vintages of the figures in ``frame`` (one query per period)."""
+    """Current vintages of the figures in ``frame``: one query per period, which the unique key (year, period, …) serves.
+
+    Read with the driver's own cursor into columns: a million ORM or SQLAlchemy rows would take seconds.
+    """
+    conn = s.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"SELECT id, region_id, code, period, value, source, note, status, vintage FROM observation WHERE year = {mark} AND period = {mark} AND current"
+    cursor: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     parts = []
-    for period in frame["period"].unique():
-        q = select(m.ObservationRow.id, m.ObservationRow.region_id, m.ObservationRow.code, m.ObservationRow.period, m.ObservationRow.value, m.ObservationRow.source, m.ObservationRow.note, m.ObservationRow.status, m.ObservationRow.vintage)
-        q = q.where(m.ObservationRow.period == str(period), m.ObservationRow.current.is_(True))
-        parts.append(pd.DataFrame(s.execute(q).all(), columns=["prev_id", "region_id", "code", "period", "prev_value", "prev_source", "prev_note", "prev_status", "prev_vintage"]))
-    return pd.concat(parts) if parts else pd.DataFrame(columns=["prev_id", "region_id", "code", "period"])
+    try:
+        for period in frame["period"].unique():
+            cursor.execute(sql, (int(str(period)[:4]), str(period)))
+            found = cursor.fetchall()
+            if found:
+                parts.append(pd.DataFrame(dict(zip(PREVIOUS, zip(*found)))))
+    finally:
+        cursor.close()
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=PREVIOUS)
+
+
+def _resolve(s: Session, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """Region ids and years for the rows; problems for unknown regions and malformed periods.
+
+    Regions and periods repeat, so each distinct one is looked up once.
+    """
+    regions = {}
+    for region_id, code, name in s.execute(select(m.RegionRow.id, m.RegionRow.code, m.RegionRow.name)):
+        regions[code] = regions[name] = region_id
+    region_codes, region_names = pd.factorize(frame["region"].to_numpy())
+    period_codes, periods = pd.factorize(frame["period"].to_numpy())
+    ids = np.array([regions.get(r, -1) for r in region_names], dtype=np.int64)[region_codes]
+    found = pd.Series(periods, dtype=object).str.extract(PERIOD_PATTERN)[0]
+    years = pd.to_numeric(found, errors="coerce").fillna(-1).to_numpy(dtype=np.int64)[period_codes]
+    bad_region, bad_period = ids < 0, years < 0
+    problems = _problems(frame, bad_region, "region", "未知地区 unknown region", frame["region"])
+    problems += _problems(frame, bad_period & ~bad_region, "period", "期间格式应为 2023 / 2023Q1 / 2023M03 period must look like 2023, 2023Q1 or 2023M03", frame["period"])
+    frame = frame.assign(region_id=ids, year=years)
+    good = ~bad_region & ~bad_period
+    return (frame if good.all() else frame[good]), problems
+
+
+def _with_previous(s: Session, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows with the current vintage of each figure beside them (prev_* columns, NaN when new)."""
+    current = _current(s, frame)
+    if len(current):
+        return frame.merge(current, on=["region_id", "code", "period"], how="left")
+    # nothing stored yet for these periods (a first import): nothing to compare or supersede
+    nothing = np.full(len(frame), np.nan)
+    return frame.reset_index(drop=True).assign(**{c: nothing for c in PREVIOUS if c.startswith("prev_")})
+
+
+def _unchanged(merged: pd.DataFrame, has_prev: np.ndarray) -> np.ndarray:
+    """Rows equal to their current vintage (value, source, note), which was not returned."""
+    out = np.zeros(len(merged), dtype=bool)
+    if has_prev.any():
+        p = merged[has_prev]
+        same_value = (p["value"] == p["prev_value"]) | (p["value"].isna() & p["prev_value"].isna())
+        out[has_prev] = (same_value & (p["source"] == p["prev_source"]) & (p["note"] == p["prev_note"]) & (p["prev_status"] != "returned")).to_numpy()
+    return out
+
+
+def _new_rows(new: pd.DataFrame, vintage: np.ndarray, status: str) -> pd.DataFrame:
+    """The rows to insert, sorted by the unique key (year and period, region, code): each insert then appends to the index.
+
+    Periods start with their year, so sorting by period sorts by year too.
+    """
+    order = _key_order(new["period"].to_numpy(), new["region_id"].to_numpy(), new["code"].to_numpy())
+    columns = {c: new[c].to_numpy()[order] for c in ("region_id", "code", "period", "year", "value", "source", "note")}
+    n = len(order)
+    columns |= {"status": np.full(n, status, dtype=object), "comment": np.full(n, None, dtype=object), "vintage": vintage[order]}
+    columns |= {"current": np.ones(n, dtype=bool), "evaluated": np.zeros(n, dtype=bool), "batch_id": np.zeros(n, dtype=np.int64)}
+    # concat keeps each column as it is: no text inference, no copying into blocks
+    rows: pd.DataFrame = pd.concat({c: pd.Series(v, dtype=v.dtype, copy=False) for c, v in columns.items()}, axis=1)
+    return rows
+
+
+def _key_order(*keys: np.ndarray) -> np.ndarray:
+    """The positions that sort the rows by the keys, first key first; stable."""
+    ranks = [pd.factorize(k, sort=True) for k in keys]
+    sizes = [max(len(u), 1) for _, u in ranks]
+    if math.prod(sizes) >= 2**62:  # one combined integer would overflow
+        return np.lexsort([codes for codes, _ in reversed(ranks)])
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    for (codes, _), size in zip(ranks, sizes):
+        combined = combined * size + codes
+    return np.argsort(combined, kind="stable")
 
 
 def plan_write(s: Session, frame: pd.DataFrame, *, actor: str, status: str, reason: str, revise: bool, stamp: datetime) -> tuple[pd.DataFrame, list[int], pd.DataFrame]:
@@ -54,36 +142,24 @@ def plan_write(s: Session, frame: pd.DataFrame, *, actor: str, status: str, reas
     expected_vintage, _file, _row. Raises with every problem found. The new rows
     come sorted by the unique key, which makes inserting them much faster.
     """
-    regions = {}
-    for r in s.scalars(select(m.RegionRow)):
-        for name in (r.code, r.name):
-            regions[name] = r.id
     locked = {y for (y,) in s.execute(select(m.YearLockRow.year))}
-    periods = pd.Series(frame["period"].unique())  # few distinct periods: parse each once
-    years = dict(zip(periods, pd.to_numeric(periods.str.extract(PERIOD_PATTERN)[0], errors="coerce")))
-    frame = frame.assign(region_id=frame["region"].map(regions), year=frame["period"].map(years))
-    bad_region, bad_period = frame["region_id"].isna(), frame["year"].isna()
-    problems = _problems(frame, bad_region, "region", "未知地区 unknown region", frame["region"])
-    problems += _problems(frame, bad_period & ~bad_region, "period", "期间格式应为 2023 / 2023Q1 / 2023M03 period must look like 2023, 2023Q1 or 2023M03", frame["period"])
-    frame = frame[~bad_region & ~bad_period].astype({"region_id": "int64", "year": "int64"})
-    merged = frame.merge(_current(s, frame), on=["region_id", "code", "period"], how="left")
+    frame, problems = _resolve(s, frame)
+    merged = _with_previous(s, frame)
+    has_prev = merged["prev_id"].notna().to_numpy()
     prev_v = merged["prev_vintage"].fillna(0).astype("int64")
-    stale = merged["expected_vintage"].notna() & (merged["expected_vintage"] != prev_v)
-    problems += _problems(merged, stale, "value", "该数据已被他人修改,请重新读取 changed by someone else since read", merged["code"])
-    same_value = (merged["value"] == merged["prev_value"]) | (merged["value"].isna() & merged["prev_value"].isna() & merged["prev_id"].notna())
-    unchanged = merged["prev_id"].notna() & same_value & (merged["source"] == merged["prev_source"]) & (merged["note"] == merged["prev_note"]) & (merged["prev_status"] != "returned")
-    frozen = merged["year"].isin(locked) | (merged["prev_status"] == "locked")
+    stale = (merged["expected_vintage"].notna() & (merged["expected_vintage"] != prev_v)).to_numpy()
+    problems += _problems(merged, stale, "value", STALE, merged["code"])
+    unchanged = _unchanged(merged, has_prev)
+    frozen = merged["year"].isin(locked).to_numpy()
+    if has_prev.any():
+        frozen = frozen | (has_prev & (merged["prev_status"] == "locked").to_numpy())
     blocked = frozen & ~unchanged & ~stale & (not (revise and reason.strip()))
     problems += _problems(merged, blocked, "value", "该年评价已锁定,修改须作为修订并说明原因 year locked: change only as a revision with a reason", merged["code"])
     if problems:
-        raise ConflictError("\n".join(map(str, problems))) if all("他人修改" in p.reason for p in problems) else InputError(problems)
-    new = merged[~unchanged]
-    rows = pd.DataFrame({
-        "region_id": new["region_id"], "code": new["code"], "period": new["period"], "year": new["year"],
-        "value": new["value"], "source": new["source"], "note": new["note"], "status": status, "comment": None,
-        "vintage": prev_v[~unchanged] + 1, "current": True, "evaluated": False, "batch_id": 0,
-    }).sort_values(["region_id", "code", "period"], kind="stable")
-    changed = new[new["prev_id"].notna()]
+        raise ConflictError("\n".join(map(str, problems))) if all(p.reason == STALE for p in problems) else InputError(problems)
+    new = merged if not unchanged.any() else merged[~unchanged]
+    rows = _new_rows(new, prev_v.to_numpy()[~unchanged] + 1, status)
+    changed = new[has_prev[~unchanged]]
     audits = pd.DataFrame({
         "at": stamp, "actor": actor, "action": np.where(frozen[changed.index], "revise", "update"), "entity": "observation",
         "key": changed["region"].astype(str) + "/" + changed["code"] + "/" + changed["period"],
@@ -98,15 +174,71 @@ def insert_rows(s: Session, table: str, columns: list[str], frame: pd.DataFrame)
     if frame.empty:
         return
     conn = s.connection()
-    records = list(zip(*(_python_values(frame[c], conn.dialect.name) for c in columns)))
-    if conn.dialect.name == "postgresql":
-        cursor: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for record in records:
+    dialect = conn.dialect.name
+    # the session's own DBAPI connection, so the rows join its transaction
+    cursor: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    if dialect == "postgresql":
+        types = _binary_types(table, columns)
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN" + (" (FORMAT BINARY)" if types else "")) as copy:
+            if types:  # the binary format costs the client a third of the text format's formatting
+                copy.set_types(types)
+            for record in _records(frame, columns, dialect):
                 copy.write_row(record)
         return
-    marks = ", ".join("?" for _ in columns)
-    conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", records)
+    # a column with one simple value throughout (status, flags, batch) goes into the SQL once
+    fixed = {c: text for c in columns if (text := _literal(frame[c])) is not None} if len(frame) > 1 else {}
+    bound = [c for c in columns if c not in fixed]
+    values = ", ".join(fixed.get(c, "?") for c in columns)
+    records = _records(frame, bound, dialect) if bound else repeat((), len(frame))
+    try:
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({values})", records)
+    finally:
+        cursor.close()
+
+
+# binary COPY needs the exact type of each column; the first match wins (BigInteger is an Integer)
+_PG_TYPES = ((Boolean, "bool"), (BigInteger, "int8"), (SmallInteger, "int2"), (Integer, "int4"), (Float, "float8"), (String, "text"), (LargeBinary, "bytea"))
+
+
+def _binary_types(table: str, columns: list[str]) -> list[str] | None:
+    """PostgreSQL type names for a binary COPY into the table's columns; None if one is not known here."""
+    names = []
+    for c in columns:
+        kind = m.Base.metadata.tables[table].c[c].type
+        if isinstance(kind, DateTime):
+            found: str | None = "timestamptz" if kind.timezone else "timestamp"
+        else:
+            found = next((name for base, name in _PG_TYPES if isinstance(kind, base)), None)
+        if found is None:
+            return None
+        names.append(found)
+    return names
+
+
+def _records(frame: pd.DataFrame, columns: list[str], dialect: str) -> Iterator[tuple[Any, ...]]:
+    """The rows as tuples of plain Python values, made one at a time (a million tuples would cost memory)."""
+    return zip(*(_python_values(frame[c], dialect) for c in columns))
+
+
+_WORD = re.compile(r"[A-Za-z0-9_]*")
+
+
+def _literal(column: pd.Series) -> str | None:
+    """SQL text for a column that holds one integer, flag, NULL or plain word throughout, else None.
+
+    Only such values are written into the SQL (no user text), so no quoting can go wrong.
+    """
+    values = column.to_numpy()
+    first = values[0]
+    if values.dtype.kind in "biu":
+        return str(int(first)) if (values == first).all() else None
+    if values.dtype != object:
+        return None
+    if first is None:
+        return "NULL" if pd.isna(values).all() else None
+    if isinstance(first, str) and _WORD.fullmatch(first) and (values == first).all():
+        return f"'{first}'"
+    return None
 
 
 def _python_values(column: pd.Series, dialect: str) -> list[Any]:
@@ -116,9 +248,15 @@ def _python_values(column: pd.Series, dialect: str) -> list[Any]:
         if dialect == "sqlite":  # the text form SQLAlchemy itself stores for DateTime on SQLite
             stamps = {k: None if v is None else v.strftime("%Y-%m-%d %H:%M:%S.%f") for k, v in stamps.items()}
         return [stamps[v] for v in column]
-    if column.dtype == object or pd.api.types.is_float_dtype(column):
-        return column.astype(object).where(column.notna(), None).tolist()
-    return column.tolist()
+    values = column.to_numpy()
+    if values.dtype.kind == "b" and dialect == "sqlite":  # sqlite3 binds exact ints faster than bools, and stores 1/0 alike
+        return values.astype(np.int64).tolist()
+    if values.dtype == object or values.dtype.kind == "f":
+        missing = pd.isna(values)
+        if missing.any():
+            values = values.astype(object)
+            values[missing] = None
+    return values.tolist()  # numpy numbers become Python ones
 
 
 def retire_rows(s: Session, ids: list[int]) -> None:
@@ -129,7 +267,8 @@ def retire_rows(s: Session, ids: list[int]) -> None:
 
 def apply_write(s: Session, rows: pd.DataFrame, retire: list[int], audits: pd.DataFrame) -> None:
     """Retire, insert and audit; a concurrent writer of the same vintage turns into a conflict."""
-    driver_error = s.connection().dialect.dbapi.IntegrityError  # raised by COPY, below SQLAlchemy
+    dbapi = s.connection().dialect.dbapi
+    driver_error = IntegrityError if dbapi is None else dbapi.IntegrityError  # raised by COPY and executemany, below SQLAlchemy
     try:
         retire_rows(s, retire)
         insert_rows(s, "observation", OBS_COLUMNS, rows)
@@ -137,5 +276,3 @@ def apply_write(s: Session, rows: pd.DataFrame, retire: list[int], audits: pd.Da
         s.flush()
     except (IntegrityError, driver_error) as exc:
         raise ConflictError(f"数据已被同时修改,请重新读取后再提交 concurrent change of the same figure: {getattr(exc, 'orig', exc)}") from exc
-
-

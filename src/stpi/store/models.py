@@ -9,7 +9,6 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
-    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -124,10 +123,10 @@ class ObservationRow(Base):
     current: Mapped[bool] = mapped_column(Boolean)
     evaluated: Mapped[bool] = mapped_column(Boolean)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"))
-    __table_args__ = (
-        UniqueConstraint("region_id", "code", "period", "vintage"),
-        Index("ix_observation_current", "year", "current"),
-    )
+    # One index only, since each one slows a bulk import. The year is the period's own, so
+    # this key is as unique as (period, region, code, vintage); leading with year and period,
+    # it also serves the lookups by year and the per-period lookup before each write.
+    __table_args__ = (UniqueConstraint("year", "period", "region_id", "code", "vintage"),)
 
 
 class YearLockRow(Base):

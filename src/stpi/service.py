@@ -164,10 +164,12 @@ def write_result(result: IndexResult | list[IndexResult], data_path: str | None,
     Path(output).with_suffix(".recipe.json").write_text(recipe, encoding="utf-8")
 
 
-def import_framework(path: str, source: str | None, *, database: str | None, actor: str, valid_from: int | None = None) -> tuple[Framework, int]:
+def import_framework(path: str, source: str | None, *, database: str | None, actor: str, valid_from: int | None = None, scope: str = "city") -> tuple[Framework, int]:
     """Validate an official parameter table and make it the framework in force from a year on.
 
-    The table must have the same indicators as the plan. Parameters without a
+    The table must have the same indicators as the plan; a county version (``scope="county"``,
+    used for the counties' indices) may keep a subset of them with its own weights and standards.
+    Parameters without a
     stated provenance are marked official from ``source``; without ``source``
     they must state their provenance in the file. Earlier versions are kept, so
     a past year can still be recomputed under the framework it was evaluated with.
@@ -179,9 +181,15 @@ def import_framework(path: str, source: str | None, *, database: str | None, act
     store = open_store(database)
     check_admin(acting_user(store, actor), "导入指标框架 import a framework")
     plan = store.plan()
-    plan.check_against(fw)
+    if scope == "county":
+        known = {n.code for n in store.framework().leaves}
+        unknown = sorted(n.code for n in fw.leaves if n.code not in known)
+        if unknown:
+            raise InputError([Problem(path, None, "code", f"县区版框架的指标须为全市框架中的指标 a county version may only use the city framework's indicators: {', '.join(unknown)}")])
+    else:
+        plan.check_against(fw)
     year = plan.baseline_year if valid_from is None else valid_from
-    store.add_framework_version(fw, valid_from=year, actor=actor)
+    store.add_framework_version(fw, valid_from=year, actor=actor, scope=scope)
     return fw, year
 
 

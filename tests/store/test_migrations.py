@@ -68,7 +68,7 @@ def test_0003_upgrades_a_populated_0002_database(backend: str, request: pytest.F
     migrate(engine, "0002")
     populate(engine)
     assert keys(engine) == ([("uq_observation_region_id", ["region_id", "code", "period", "vintage"])], ["ix_observation_current"])
-    migrate(engine, "head")
+    migrate(engine, "0003")
     assert current_revision(engine) == "0003"
     assert stored(engine) == [f[:6] + (f[6],) for f in FIGURES]
     assert keys(engine) == ([("uq_observation_year", ["year", "period", "region_id", "code", "vintage"])], [])

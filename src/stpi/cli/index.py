@@ -125,11 +125,12 @@ def framework_import(
     file: Annotated[str, typer.Argument(help="官方参数表 official parameter table (YAML/CSV/XLSX)")],
     source: Annotated[Optional[str], typer.Option(help="官方来源(文件未注明时必填) official source, when the file states none")] = None,
     valid_from: Annotated[Optional[int], typer.Option(help="自该年起适用 valid from this year (default: the plan's baseline year)")] = None,
+    county: Annotated[bool, typer.Option("--county", help="作为县区版框架(用于县区指数,可只含部分指标) as the county version, used for the counties' indices")] = False,
     database: DatabaseOpt = None,
     user: UserOpt = "admin",
 ) -> None:
     """导入官方权重与标准值,替换示意参数 Import the official weights and standards."""
-    fw, year = service.import_framework(file, source, database=database, actor=user, valid_from=valid_from)
+    fw, year = service.import_framework(file, source, database=database, actor=user, valid_from=valid_from, scope="county" if county else "city")
     console.out.print(tr("imported", title=fw.title, k=len(fw.leaves), year=year), style="green")
     if fw.is_illustrative:
         console.err.print(tr("still_illustrative"), style="yellow")

@@ -60,7 +60,7 @@ def counties_report(database: str | None, *, year: int | None, tolerance: float,
     """Read the store and compute the county index, targets and sum check."""
     store = service.open_store(database)
     try:
-        plan, fw = store.plan(), store.framework()
+        plan, fw = store.plan(), store.framework(year, scope="county")  # the county version when one is stored
         city = store.region(plan.region)
         counties = [r.name for r in store.regions(level="county") if r.parent == city.code]
         raw = ob.frame(store, years=None if year is None else [year])
@@ -81,6 +81,6 @@ def counties_report(database: str | None, *, year: int | None, tolerance: float,
 def counties_payload(rep: CountyReport, fw: Framework) -> dict[str, Any]:
     """The county report as JSON-ready data (what ``stpi report counties --json`` prints)."""
     payload = {"city": rep.city, "counties": rep.counties, "year": rep.year, "tolerance": rep.tolerance, "illustrative_parameters": fw.is_illustrative,
-               "index": rep.index.astype(object).to_dict("records"), "targets": rep.targets.to_dict("records"), "sums": rep.sums.to_dict("records")}
+               "framework": fw.title, "index": rep.index.astype(object).to_dict("records"), "targets": rep.targets.to_dict("records"), "sums": rep.sums.to_dict("records")}
     out: dict[str, Any] = jsonable(payload)
     return out

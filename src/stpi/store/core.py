@@ -119,34 +119,42 @@ class Store:
 
     # -------------------------------------------------------------- framework
 
-    def framework(self, year: int | None = None) -> Framework:
-        """The framework version valid in ``year`` (the newest one when no year is given)."""
-        with self.session() as s:
-            q = select(m.FrameworkVersionRow).order_by(m.FrameworkVersionRow.valid_from.desc(), m.FrameworkVersionRow.id.desc())
-            if year is not None:
-                q = q.where(m.FrameworkVersionRow.valid_from <= year)
-            row = s.scalars(q.limit(1)).first()
-            if row is None:
-                raise NotFoundError(f"{year} 年没有有效的指标框架 no framework valid in {year}")
-            return _framework_from_yaml(row.content, f"framework_version #{row.id}")
+    def framework(self, year: int | None = None, *, scope: str = "city") -> Framework:
+        """The framework version valid in ``year`` (the newest one when no year is given).
 
-    def framework_versions(self) -> list[tuple[int, str, str, str]]:
-        """(valid_from, title, fingerprint, created_by) of every stored version."""
+        ``scope="county"``: the county version valid in ``year``; the city's when no county version is stored.
+        """
+        _check_scope(scope)
         with self.session() as s:
-            rows = s.scalars(select(m.FrameworkVersionRow).order_by(m.FrameworkVersionRow.valid_from))
+            for wanted in dict.fromkeys((scope, "city")):
+                q = select(m.FrameworkVersionRow).where(m.FrameworkVersionRow.scope == wanted)
+                q = q.order_by(m.FrameworkVersionRow.valid_from.desc(), m.FrameworkVersionRow.id.desc())
+                if year is not None:
+                    q = q.where(m.FrameworkVersionRow.valid_from <= year)
+                row = s.scalars(q.limit(1)).first()
+                if row is not None:
+                    return _framework_from_yaml(row.content, f"framework_version #{row.id}")
+            raise NotFoundError(f"{year} 年没有有效的指标框架 no framework valid in {year}")
+
+    def framework_versions(self, scope: str = "city") -> list[tuple[int, str, str, str]]:
+        """(valid_from, title, fingerprint, created_by) of every stored version of the scope."""
+        _check_scope(scope)
+        with self.session() as s:
+            rows = s.scalars(select(m.FrameworkVersionRow).where(m.FrameworkVersionRow.scope == scope).order_by(m.FrameworkVersionRow.valid_from))
             return [(r.valid_from, r.title, r.fingerprint, r.created_by) for r in rows]
 
-    def add_framework_version(self, fw: Framework, *, valid_from: int, actor: str) -> None:
+    def add_framework_version(self, fw: Framework, *, valid_from: int, actor: str, scope: str = "city") -> None:
         """Store a framework valid from a year on; a newer import for the same year wins, older ones stay."""
+        _check_scope(scope)
         content = export_framework(fw, "yaml").decode("utf-8")
         with self.session() as s:
-            before = self._fingerprint_in(s, valid_from)
-            s.add(m.FrameworkVersionRow(framework_id=fw.id, valid_from=valid_from, title=fw.title, content=content, fingerprint=fw.fingerprint(), created_at=now(), created_by=actor))
-            self.audit_in(s, actor, "import", "framework", f"{fw.id}@{valid_from}", before, fw.fingerprint())
+            before = self._fingerprint_in(s, valid_from, scope)
+            s.add(m.FrameworkVersionRow(framework_id=fw.id, valid_from=valid_from, title=fw.title, content=content, fingerprint=fw.fingerprint(), created_at=now(), created_by=actor, scope=scope))
+            self.audit_in(s, actor, "import", "framework", f"{fw.id}@{valid_from}" + ("" if scope == "city" else f" ({scope})"), before, fw.fingerprint())
 
     @staticmethod
-    def _fingerprint_in(s: Session, year: int) -> str:
-        q = select(m.FrameworkVersionRow.fingerprint).where(m.FrameworkVersionRow.valid_from <= year)
+    def _fingerprint_in(s: Session, year: int, scope: str = "city") -> str:
+        q = select(m.FrameworkVersionRow.fingerprint).where(m.FrameworkVersionRow.valid_from <= year, m.FrameworkVersionRow.scope == scope)
         q = q.order_by(m.FrameworkVersionRow.valid_from.desc(), m.FrameworkVersionRow.id.desc()).limit(1)
         return s.scalar(q) or ""
 
@@ -180,6 +188,14 @@ def _user(s: Session, u: m.UserRow) -> User:
     dep = s.get(m.DepartmentRow, u.department_id).code if u.department_id else None  # type: ignore[union-attr]
     reg = s.get(m.RegionRow, u.region_id).code if u.region_id else None  # type: ignore[union-attr]
     return User(u.username, u.display_name, u.role, dep, reg, u.active, bool(u.password_hash))
+
+
+SCOPES = ("city", "county")
+
+
+def _check_scope(scope: str) -> None:
+    if scope not in SCOPES:
+        raise NotFoundError(f"未知框架范围 unknown framework scope {scope!r}; 可选 valid: {', '.join(SCOPES)}")
 
 
 def _text(value: object) -> str:

@@ -50,6 +50,7 @@ class FrameworkVersionRow(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     created_by: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(16), default="city", server_default="city")  # city / county (a county version)
 
 
 class PlanRow(Base):

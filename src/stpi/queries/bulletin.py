@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
@@ -37,8 +38,8 @@ def owners(plan: Plan, codes: str | tuple[str, ...]) -> str:
     return "、".join(plan.department(c).name for c in items if c)
 
 
-def _float(x: object) -> float | None:
-    return None if x is None or pd.isna(x) else float(x)  # type: ignore[arg-type]
+def _float(x: Any) -> float | None:
+    return None if x is None or pd.isna(x) else float(x)
 
 
 def city_frame(plan: Plan, figures: pd.DataFrame, years: list[int]) -> pd.DataFrame:

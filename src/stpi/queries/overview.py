@@ -53,7 +53,8 @@ def _rank(database: str | None, plan: Plan, year: int) -> dict[str, Any]:
 
 
 def _node_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{"code": r.code, "name": r.name, "depth": int(r.depth), "value": _num(r.value), "milestone": _num(r.milestone), "target": _num(r.target),
+    return [{"code": r.code, "name": r.name, "depth": int(r.depth),  # type: ignore[arg-type]  # pandas types itertuples fields loosely
+             "value": _num(r.value), "milestone": _num(r.milestone), "target": _num(r.target),
              "status": r.status, "status_text": status_word(str(r.status)), "light": r.light} for r in frame.itertuples()]
 
 
@@ -69,7 +70,7 @@ def _indicator_rows(plan: Plan, fw: Framework, tracked: pd.DataFrame, year: int)
         last = latest.loc[ind.code] if ind.code in latest.index else None
         rows.append({
             "no": ind.no, "code": ind.code, "name": ind.name if get_lang() == "zh" or not ind.name_en else ind.name_en, "unit": ind.unit,
-            "baseline": ind.baseline, "latest": None if last is None else _num(last["value"]), "latest_year": None if last is None else int(last["year"]),
+            "baseline": ind.baseline, "latest": None if last is None else _num(last["value"]), "latest_year": None if last is None else int(str(last["year"])),
             "value": _num(r["value"]), "milestone": _num(r["milestone"]), "target": ind.target, "target_at_least": ind.target_at_least,
             "status": r["status"], "status_text": status_word(str(r["status"])), "light": r["light"],
             "lead": department_names(plan, ind.lead), "lead_codes": list(ind.lead), "note": ind.note_label(get_lang()),

@@ -22,6 +22,10 @@ add_messages({
     "serve.at": ("stpi 网页版已启动:http://{host}:{port}/ (Ctrl+C 停止)", "stpi web app running at http://{host}:{port}/ (Ctrl+C to stop)"),
     "serve.public": ("未登录即可查看总览(设置 public_overview = true)", "The overview is readable without an account (public_overview = true)"),
     "serve.no_admin_password": ("管理员 admin 尚无密码,无法登录网页:运行 stpi user password admin 设置", "The admin account has no password yet: run stpi user password admin to log in on the web"),
+    "serve.demo": ("演示库(合成数据,非真实统计):{url}", "Demo store (synthetic data, not real statistics): {url}"),
+    "serve.demo_made": ("已生成演示库(内置实施方案 + 合成演示数据,非真实统计):{url}", "Made the demo store (embedded plan + synthetic demo data, not real statistics): {url}"),
+    "serve.demo_password": ("演示库的管理员 admin 尚无密码:运行 stpi user password admin --database {url} 设置", "The demo store's admin has no password yet: run stpi user password admin --database {url}"),
+    "serve.demo_database": ("--demo 使用单独的演示库,不能与 --database 同用", "--demo serves its own store; do not combine it with --database"),
     "password.set": ("已为 {user} 设置新密码", "New password set for {user}"),
     "setting.set": ("设置 {key} = {value}", "Setting {key} = {value}"),
     "setting.title": ("设置", "Settings"),
@@ -37,25 +41,36 @@ def serve(
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="端口 port")] = 8000,
     workers: Annotated[int, typer.Option("--workers", min=1, help="进程数(生产环境配合 PostgreSQL)worker processes (production: with PostgreSQL)")] = 1,
     database: DatabaseOpt = None,
+    https_only: Annotated[bool, typer.Option("--https-only", help="会话 Cookie 只经 HTTPS 发送(生产环境在 HTTPS 反向代理之后使用) session cookie sent over HTTPS only (production, behind an HTTPS reverse proxy)")] = False,
+    demo: Annotated[bool, typer.Option("--demo", help="用单独的演示库 demo.db(首次使用时生成合成演示数据) serve the separate demo store demo.db, made with synthetic demo data on first use")] = False,
 ) -> None:
     """启动网页版(总览、指标、部门、县区、情景模拟、数据填报与审核) Run the web app."""
     import uvicorn
 
     from stpi.web.app import create_app
 
+    if demo:
+        if database and database != os.environ.get("STPI_DATABASE_URL"):  # --demo wins over the environment, not over an explicit --database
+            raise typer.BadParameter(tr("serve.demo_database"), param_hint="--demo")
+        from stpi.queries.demo import ensure_demo_store
+
+        database, made = ensure_demo_store()
+        console.err.print(tr("serve.demo_made" if made else "serve.demo", url=database), style="yellow")
     store = Store(database)
     if settings(store)["public_overview"]:
         console.err.print(tr("serve.public"))
     admin = next((u for u in store.users() if u.username == "admin"), None)
     if admin is not None and admin.active and not admin.has_password:
-        console.err.print(tr("serve.no_admin_password"), style="yellow")
+        console.err.print(tr("serve.demo_password", url=database) if demo else tr("serve.no_admin_password"), style="yellow")
     console.err.print(tr("serve.at", host=host, port=port), style="green")
     if workers > 1:  # each worker builds its own app on the same database
         if database:
             os.environ["STPI_DATABASE_URL"] = database
+        if https_only:
+            os.environ["STPI_HTTPS_ONLY"] = "1"
         uvicorn.run("stpi.web.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning")
     else:
-        uvicorn.run(create_app(store=store), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(store=store, https_only=https_only), host=host, port=port, log_level="warning")
 
 
 @user_app.command("password")

@@ -121,5 +121,5 @@ def html(content: str, status: int = 200) -> HTMLResponse:
 
 
 def app_from_env() -> FastAPI:
-    """The app on STPI_DATABASE_URL (uvicorn's factory for several worker processes)."""
-    return create_app(os.environ.get("STPI_DATABASE_URL"))
+    """The app on STPI_DATABASE_URL (uvicorn's factory for several worker processes); STPI_HTTPS_ONLY=1: secure cookies."""
+    return create_app(os.environ.get("STPI_DATABASE_URL"), https_only=os.environ.get("STPI_HTTPS_ONLY", "") in ("1", "true", "on"))

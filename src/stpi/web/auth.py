@@ -54,15 +54,20 @@ def _store(request: Request) -> Store:
 
 
 def current_user(request: Request) -> User | None:
-    """The logged-in, still active account, or None."""
+    """The logged-in, still active account, or None (looked up once per request)."""
     name = request.session.get("user")
     if not name:
         return None
+    memo = getattr(request.state, "stpi_user", None)  # the view, require() and the page frame all ask
+    if memo is not None and memo[0] == name:
+        return memo[1]  # type: ignore[no-any-return]
     try:
         user = _store(request).user(name)
     except StpiError:
-        return None
-    return user if user.active else None
+        user = None
+    found = user if user is not None and user.active else None
+    request.state.stpi_user = (name, found)
+    return found
 
 
 def allowed(user: User | None, action: str) -> bool:

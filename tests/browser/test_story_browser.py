@@ -2,13 +2,15 @@
 
 市科技局's reporter logs in, sees the dashboard, downloads the template from /data, fills it (here with
 openpyxl, as Excel would) with one bad value, uploads it and sees the error row, fixes it, uploads it
-again and submits; the admin approves everything in /data/review; the overview's index changes.
+again and submits; the admin approves everything in /data/review; the overview's index changes; the what-if starts
+there and moves as a value is typed.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from stpi.store import Store
@@ -89,9 +91,21 @@ def test_report_upload_fix_submit_approve_and_the_index_moves(page: object, tmp_
 
     page.goto("/")  # type: ignore[attr-defined]
     charts_drawn(page)
-    assert page.inner_text("#kpi-index") != index_before  # type: ignore[attr-defined]
+    page_index_after = page.inner_text("#kpi-index")  # type: ignore[attr-defined]
+    assert page_index_after != index_before
     assert page.locator("#year option[selected]").inner_text() == "2023"  # type: ignore[attr-defined]
     shoot(page, "story-8-overview-after")
+
+    # the what-if starts from the approved 2023 figures: the index shown there is the overview's, and typing moves it
+    page.goto("/whatif")  # type: ignore[attr-defined]
+    charts_drawn(page)
+    start = page.inner_text("#whatif-index")  # type: ignore[attr-defined]
+    estimate = page.request.get("/api/overview").json()["estimate"]["value"]  # type: ignore[attr-defined]
+    assert float(start) == pytest.approx(estimate, abs=0.006)  # the what-if starts from the overview's estimate
+    page.fill("#v-I10", "9")  # type: ignore[attr-defined]
+    page.wait_for_function(f"() => document.getElementById('whatif-index').textContent !== {start!r}", timeout=10000)  # type: ignore[attr-defined]
+    assert float(page.inner_text("#whatif-index")) > float(start)  # type: ignore[attr-defined]
+    shoot(page, "story-9-whatif")
 
 
 def no_sideways_scroll(page: object) -> None:

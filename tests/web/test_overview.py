@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from starlette.testclient import TestClient
 
 from stpi.store import Store
@@ -40,3 +41,20 @@ def test_new_production_store_starts_closed(tmp_path: object) -> None:
     with TestClient(create_app(store=st)) as c:
         assert c.get("/api/overview").status_code == 401
     st.close()
+
+
+def test_partial_year_shows_the_estimate_the_whatif_starts_from(client: TestClient, store: Store) -> None:
+    from stpi.store import Entry
+    from stpi.store import observations as ob
+
+    ob.write(store, [Entry("621200", "I01", "2023", 196.0), Entry("621200", "I10", "2023", 4.0)], actor="admin")
+    ob.transition(store, "approve", actor="admin")
+    data = client.get("/api/overview").json()
+    assert data["year"] == 2023 and data["with_data"] == 2
+    assert len(data["estimate"]["carried"]) == 29 and "I01" not in data["estimate"]["carried"]  # I28 was never known
+    from tests.web.conftest import login
+
+    login(client, "leader")
+    start = client.get("/api/whatif").json()["index"]["start"]
+    assert data["estimate"]["value"] == pytest.approx(start, abs=1e-12)
+    assert f"{data['estimate']['value']:.2f}" in client.get("/").text

@@ -5,10 +5,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from stpi import service
+from stpi.analysis.index import compute_index
 from stpi.analysis.track import track
+from stpi.analysis.values import Values
+from stpi.engine import Aggregate, Recipe
 from stpi.framework.model import Framework
 from stpi.framework.plan import Plan
 from stpi.i18n import get_lang, tr
@@ -78,6 +82,20 @@ def _indicator_rows(plan: Plan, fw: Framework, tracked: pd.DataFrame, year: int)
     return rows
 
 
+def _estimate(plan: Plan, fw: Framework, figures: pd.DataFrame, year: int, missing: str) -> dict[str, Any] | None:
+    """The index with every unreported indicator at its latest earlier value (the what-if's start); None when nothing is carried."""
+    from stpi.queries.whatif import latest_known  # the what-if's own rule, so both pages show the same estimate
+
+    values, when = latest_known(plan, figures, year)
+    carried = sorted(c for c, y in when.items() if y is not None and y < year)
+    if not carried:
+        return None
+    leaves = tuple(n.code for n in fw.leaves)
+    x = np.array([[[np.nan if values.get(c) is None else values[c] for c in leaves]]], dtype=float)
+    result = compute_index(fw, Values((plan.region,), (year,), leaves, x), Recipe(aggregate=Aggregate(missing=missing)))
+    return {"value": _num(result.root[0, 0]), "carried": carried}
+
+
 def overview(database: str | None, *, year: int | None = None, missing: str = "reweight", path: str | None = None) -> dict[str, Any]:
     """Everything the overview page shows, JSON-ready (floats finite or None)."""
     plan, fw = service.plan_and_framework(database)
@@ -94,6 +112,7 @@ def overview(database: str | None, *, year: int | None = None, missing: str = "r
         "baseline_year": plan.baseline_year, "target_year": plan.target_year,
         "index": {"value": _num(root["value"]), "milestone": _num(root["milestone"]), "target": _num(root["target"]), "status": root["status"],
                   "status_text": status_word(str(root["status"])), "light": root["light"]},
+        "estimate": _estimate(plan, fw, figures, year, missing),
         "goal": {"index": plan.goal.index, "at_least": plan.goal.at_least, "rank": plan.goal.rank, "rank_approx": plan.goal.rank_approx, "regions": plan.goal.regions},
         "rank": _rank(database, plan, year),
         "with_data": int(leaves["value"].notna().sum()), "indicator_count": len(fw.leaves),

@@ -57,4 +57,8 @@ def test_partial_year_shows_the_estimate_the_whatif_starts_from(client: TestClie
     login(client, "leader")
     start = client.get("/api/whatif").json()["index"]["start"]
     assert data["estimate"]["value"] == pytest.approx(start, abs=1e-12)
-    assert f"{data['estimate']['value']:.2f}" in client.get("/").text
+    page = client.get("/").text
+    assert f"{data['estimate']['value']:.2f}" in page
+    assert 'href="/downloads/bulletin.docx?year=2023"' in page  # the documents of the year, from the overview
+    r = client.get("/downloads/bulletin.docx?year=2023")
+    assert r.status_code == 200 and r.content[:2] == b"PK"

@@ -50,6 +50,8 @@ add_messages({
     "web.ov.status": ("进度状态", "Status"),
     "web.ov.incomplete": ("{year}年有 {n} 项指标无数据({codes}),指数按“{policy}”计算", "{n} indicators have no figure in {year} ({codes}); the index uses '{policy}'"),
     "web.ov.estimate": ("估算 {value}:未报的 {n} 项指标沿用最近一年数值(与情景模拟起点相同)", "Estimate {value}: the {n} unreported indicators at their latest earlier value (the what-if's start)"),
+    "web.ov.bulletin": ("{year}年进展通报", "Progress bulletin {year}"),
+    "web.ov.warnings": ("预警清单(Excel)", "Early warnings (Excel)"),
     "web.ov.with_data": ("有数据指标 {n}/{k}", "{n}/{k} indicators with figures"),
     "web.ov.year": ("年份", "Year"),
     "web.ov.show": ("查看", "Show"),

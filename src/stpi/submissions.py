@@ -16,6 +16,7 @@ from stpi.framework.plan import Plan
 from stpi.ingest import TemplateRow, TemplateSpec, read_submission, write_template
 from stpi.store import Store, WriteResult
 from stpi.store import observations as ob
+from stpi.service import open_store
 from stpi.store.rules import acting_user, check_write
 
 __all__ = ["import_submission", "make_template", "readable_formula", "template_spec"]
@@ -83,14 +84,14 @@ def template_spec(store: Store, *, year: int, department: str | None = None, cou
 
 def make_template(database: str | None, output: str, *, year: int, department: str | None = None, county: str | None = None) -> TemplateSpec:
     """Write the reporting workbook and return what it holds."""
-    spec = template_spec(Store(database), year=year, department=department, county=county)
+    spec = template_spec(open_store(database), year=year, department=department, county=county)
     write_template(spec, output)
     return spec
 
 
 def import_submission(database: str | None, path: str, *, actor: str, status: str = "submitted", revise: bool = False, reason: str = "") -> WriteResult:
     """Validate a filled template or a long table, then write all its figures or none."""
-    store = Store(database)
+    store = open_store(database)  # the web app's own store when it serves this database
     user = acting_user(store, actor)
     fw = store.framework()
     variables, _ = embedded_variables()

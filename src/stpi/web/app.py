@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,17 @@ STATUS: dict[type[StpiError], int] = {InputError: 422, MethodError: 422, NotFoun
 STATIC = Path(__file__).parent / "static"
 
 
+def with_headers(send: Send, extra: Callable[[], list[tuple[bytes, bytes]]]) -> Send:
+    """``send`` that adds ``extra()`` headers to the response as it starts."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", []), *extra()]
+        await send(message)
+
+    return wrapped
+
+
 class LanguageMiddleware:
     """Each request speaks its own language: ``?lang=`` (remembered in a cookie), else the cookie, else Chinese."""
 
@@ -43,15 +55,9 @@ class LanguageMiddleware:
         lang = asked if asked in LANGS else request.cookies.get("lang", "")
         token = request_lang.set(lang if lang in LANGS else "zh")
 
-        async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start" and asked in LANGS:
-                headers = list(message.get("headers", []))
-                headers.append((b"set-cookie", f"lang={asked}; Path=/; Max-Age=31536000; SameSite=Lax".encode()))
-                message["headers"] = headers
-            await send(message)
-
+        cookie = [(b"set-cookie", f"lang={asked}; Path=/; Max-Age=31536000; SameSite=Lax".encode())] if asked in LANGS else []
         try:
-            await self.app(scope, receive, send_with_cookie)
+            await self.app(scope, receive, with_headers(send, lambda: cookie))
         finally:
             request_lang.reset(token)
 
@@ -67,14 +73,7 @@ class TimingMiddleware:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-
-        async def send_timed(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                took = (time.perf_counter() - start) * 1000
-                message["headers"] = [*message.get("headers", []), (b"server-timing", f"app;dur={took:.2f}".encode())]
-            await send(message)
-
-        await self.app(scope, receive, send_timed)
+        await self.app(scope, receive, with_headers(send, lambda: [(b"server-timing", f"app;dur={(time.perf_counter() - start) * 1000:.2f}".encode())]))
 
 
 def _wants_json(request: Request) -> bool:

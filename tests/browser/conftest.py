@@ -72,7 +72,7 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"])
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--lang=zh-CN"])
         yield b
         b.close()
 
@@ -80,7 +80,7 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def page(browser: object, server: str) -> Iterator[object]:
     """A fresh browser tab (own cookies) at a laptop's size; console errors fail the test."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=server, accept_downloads=True)  # type: ignore[attr-defined]
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=server, accept_downloads=True, locale="zh-CN")  # type: ignore[attr-defined]
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -153,3 +153,12 @@ def print_decomposition(frame: pd.DataFrame, title: str) -> None:
     ]
     cols = [tr("code"), tr("name"), tr("start"), tr("end"), tr("change"), tr("part")]
     out.print(table(title, cols, rows, numeric_from=2))
+
+
+def demo_notice(database: str | None) -> None:
+    """Say so, first, when the store's figures are synthetic demo data."""
+    from stpi import service
+    from stpi.store.settings import DEMO_NOTE
+
+    if service.demo_store(database):
+        err.print(DEMO_NOTE, style="bold red")

@@ -34,6 +34,7 @@ __all__ = [
     "plan_rows",
     "resolve_framework",
     "result_csv",
+    "demo_store",
     "register_store",
     "release",
     "store_figures",
@@ -53,6 +54,13 @@ def release(store: Store) -> None:
     """Close a store from open_store, unless a long-running process keeps it open for everyone."""
     if _OPEN.get(store.url) is not store:
         store.close()
+
+
+def demo_store(database: str | None) -> bool:
+    """Does the store hold synthetic demo data (its setting demo_data)? Every file made from it then says so."""
+    from stpi.store.settings import is_demo
+
+    return is_demo(open_store(database))
 
 
 def open_store(database: str | None) -> Store:

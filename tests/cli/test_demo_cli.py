@@ -112,3 +112,27 @@ def test_serve_https_only_marks_the_session_cookie_secure(store: Store, monkeypa
             assert r.status_code == 200
             cookies.append(r.headers["set-cookie"].lower())
     assert "secure" in cookies[0] and "secure" not in cookies[1]
+
+
+def test_every_file_and_listing_from_a_demo_store_says_demo(tmp_path: Path) -> None:
+    """Files made from demo data say so: bulletin, assessment, warnings, counties, workbook; so do the commands."""
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from stpi.store.settings import DEMO_NOTE
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["demo", "load", "--years", "2023"]).exit_code == 0
+    for args in (["report", "warnings", "--year", "2023"], ["track"], ["values"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0 and "演示数据" in result.output, args
+    bulletin, assessment, warnings, counties, book = (tmp_path / n for n in ("b.docx", "a.docx", "w.xlsx", "c.xlsx", "wb.xlsx"))
+    for args in (["report", "bulletin", "--year", "2023", "-o", str(bulletin)], ["report", "assessment", "--year", "2023", "-o", str(assessment)],
+                 ["report", "warnings", "--year", "2023", "-o", str(warnings)], ["report", "counties", "--year", "2023", "-o", str(counties)],
+                 ["report", "workbook", "-o", str(book)]):
+        assert runner.invoke(app, args).exit_code == 0, args
+    assert "【演示数据】" in "\n".join(p.text for p in Document(str(bulletin)).paragraphs)
+    assert DEMO_NOTE in "\n".join(p.text for p in Document(str(assessment)).paragraphs)
+    for path in (warnings, counties, book):
+        cells = [str(c.value) for ws in load_workbook(path).worksheets for row in ws.iter_rows() for c in row if c.value]
+        assert any("演示数据" in c for c in cells), path.name

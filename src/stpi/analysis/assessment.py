@@ -90,6 +90,7 @@ class Assessment:
     rules: Rules
     summary: pd.DataFrame
     detail: pd.DataFrame
+    demo: bool = False  # computed from synthetic demo data: every document says so
 
 
 # ---------------------------------------------------------------- rules file

@@ -138,6 +138,7 @@ def values_(
     database: DatabaseOpt = None,
 ) -> None:
     """查看已填报的数据及其状态、版本与来源 Reported figures with status, vintage and source."""
+    console.demo_notice(database)
     store = Store(database)
     items = ob.observations(store, year=year, region=region, code=code, history=history)
     leaves = {n.code for n in store.framework().leaves}

@@ -98,6 +98,7 @@ def goalseek(
     database: DatabaseOpt = None,
 ) -> None:
     """以最小努力达到目标指数的指标提升方案(线性规划) Least-effort indicator improvements reaching a target index."""
+    console.demo_notice(database)
     answer = goalseek_store(
         database, target=target, year=year, from_year=from_year, bound=bound.value, upper_file=upper,
         costs_file=costs, missing=missing.value, framework=framework,

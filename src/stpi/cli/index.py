@@ -45,6 +45,8 @@ def compute(
 ) -> None:
     """计算每个地区、每年、每个节点的指数与排名 Compute every node for every region and year."""
     recipe = service.make_recipe(missing.value, normalise, aggregate)
+    if data is None:
+        console.demo_notice(database)
     with console.err.status(tr("computing", path=data or database or "stpi.db")):
         if data is None:
             results, derived = service.compute_store(database, recipe, basis=basis, framework=framework)

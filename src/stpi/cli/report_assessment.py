@@ -29,6 +29,7 @@ def assessment(
     database: DatabaseOpt = None,
 ) -> None:
     """各部门年度考核得分、名次与逐项计分依据 Departments' annual assessment."""
+    console.demo_notice(database)
     if output and Path(output).suffix.lower() not in (".xlsx", ".docx"):
         raise typer.BadParameter(tr("assess.suffix"), param_hint="--output")
     plan, result = gather_assessment(database, year=year, rules_path=rules)

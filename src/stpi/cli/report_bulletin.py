@@ -44,6 +44,7 @@ def bulletin_command(
     database: DatabaseOpt = None,
 ) -> None:
     """进展通报:指数、红黄绿灯、变动分析、县区排名、部门进度与工作重点 Progress bulletin (Word/HTML/PDF)."""
+    console.demo_notice(database)
     kind = fmt.value if fmt else Path(output).suffix.lower().lstrip(".")
     if kind not in ("docx", "html", "pdf"):
         raise typer.BadParameter(tr("bull.format"), param_hint="--format")

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import pandas as pd
 import typer
 
-from stpi import console
+from stpi import console, service
 from stpi.analysis.track import PATHS
 from stpi.cli.report import report_app
 from stpi.cli.root import DatabaseOpt, Missing, OutputOpt
@@ -56,13 +56,14 @@ def warnings_command(
     database: DatabaseOpt = None,
 ) -> None:
     """指标预警:偏离里程碑或进展有限/倒退的指标、责任单位与差距 Early warnings."""
+    console.demo_notice(database)
     if path is not None and path not in PATHS:
         raise typer.BadParameter(f"{path!r}: {', '.join(PATHS)}", param_hint="--path")
     if output and Path(output).suffix.lower() not in (".xlsx", ".csv"):
         raise typer.BadParameter(tr("rchk.output"), param_hint="--output")
     plan, fw, table, shown = warnings_report(database, year=year, years=years, path=path, missing=missing.value)
     if output:
-        write_warnings(table, fw, shown, output)
+        write_warnings(table, fw, shown, output, demo=service.demo_store(database))
         console.err.print(tr("wrote", path=output))
     if as_json:
         typer.echo(json.dumps(warnings_payload(plan, fw, table, shown, years), ensure_ascii=False, indent=2))
@@ -101,11 +102,12 @@ def counties_command(
     database: DatabaseOpt = None,
 ) -> None:
     """县区:各县区指数与排名、县区目标、县区合计与全市数据核对 Counties."""
+    console.demo_notice(database)
     if output and Path(output).suffix.lower() != ".xlsx":
         raise typer.BadParameter(tr("rchk.output_xlsx"), param_hint="--output")
     plan, fw, rep = counties_report(database, year=year, tolerance=tolerance, missing=missing.value)
     if output:
-        write_counties(rep, fw, output)
+        write_counties(rep, fw, output, demo=service.demo_store(database))
         console.err.print(tr("wrote", path=output))
     if as_json:
         typer.echo(json.dumps(counties_payload(rep, fw), ensure_ascii=False, indent=2))

@@ -34,6 +34,7 @@ def workbook(
     database: DatabaseOpt = None,
 ) -> None:
     """生成工作簿:说明、指标框架、实施方案、数据、结果、目标与进度、考核 The plan's workbook (XLSX)."""
+    console.demo_notice(database)
     if Path(output).suffix.lower() != ".xlsx":
         raise typer.BadParameter(tr("wb.suffix"), param_hint="--output")
     if not Path(output).resolve().parent.is_dir():

@@ -66,6 +66,7 @@ def track(
     database: DatabaseOpt = None,
 ) -> None:
     """各指标、一二级指标与综合指数相对里程碑的进度与状态(红黄绿灯) Progress against milestones."""
+    console.demo_notice(database)
     plan, fw = service.plan_and_framework(database)
     path = path or plan.milestone_path
     if path not in PATHS:
@@ -100,6 +101,7 @@ def feasibility(
     database: DatabaseOpt = None,
 ) -> None:
     """目标可行性:所需增速与本地及同类地区历史增速对比 Targets against historical growth."""
+    console.demo_notice(database)
     plan = service.open_store(database).plan()
     table = feasibility_table(plan, service.store_figures(database))
     if as_json:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from importlib import resources
 
+from dataclasses import replace
+
 from stpi import service
+from stpi.store.settings import is_demo
 from stpi.analysis.assessment import Assessment, Rules, load_rules
 from stpi.framework.embedded import embedded_variables
 from stpi.framework.plan import Plan
@@ -27,6 +30,7 @@ def gather_assessment(database: str | None, *, year: int, rules_path: str | None
     try:
         plan, fw = store.plan(), store.framework(year)
         result = gather(store, plan, fw, service.store_figures(database), rules, year, embedded_variables()[1])
+        result = replace(result, demo=is_demo(store))
     finally:
         service.release(store)
     return plan, result

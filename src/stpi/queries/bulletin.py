@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from stpi import service
+from stpi.store.settings import is_demo
 from stpi.analysis.goalseek import goal_seek
 from stpi.analysis.index import compute_index
 from stpi.analysis.track import track
@@ -113,6 +114,7 @@ def gather_bulletin(database: str | None, *, year: int | None, missing: str = "r
         goal_index=plan.goal.index, goal_at_least=plan.goal.at_least, goal_rank=plan.goal.rank, goal_rank_approx=plan.goal.rank_approx, goal_regions=plan.goal.regions,
         with_data=int(leaves["value"].notna().sum()), indicators=len(leaf_codes), groups=groups, lights=lights, previous_year=prev, change=change, movers=movers,
         county_year=year if counties else None, counties=counties, warnings=warnings, late=late, focus=focus, focus_text=focus_text, path=index_path,
+        demo=is_demo(service.open_store(database)),
     )
 
 

@@ -124,7 +124,7 @@ def warnings(database: str | None, year: int, fmt: str) -> Document:
 
     _check_year(database, year)
     plan, fw, table, shown = warnings_report(database, year=year, years=1, path=None, missing=MISSING)
-    return _doc(f"{plan.region}{year}年指标预警", fmt, _written(lambda p: write_warnings(table, fw, shown, str(p)), fmt))
+    return _doc(f"{plan.region}{year}年指标预警", fmt, _written(lambda p: write_warnings(table, fw, shown, str(p), demo=service.demo_store(database)), fmt))
 
 
 def counties(database: str | None, year: int, fmt: str) -> Document:
@@ -134,7 +134,7 @@ def counties(database: str | None, year: int, fmt: str) -> Document:
 
     _check_year(database, year)
     plan, fw, rep = counties_report(database, year=year, tolerance=0.005, missing=MISSING)
-    return _doc(f"{plan.region}{year}年县区报告", fmt, _written(lambda p: write_counties(rep, fw, str(p)), fmt))
+    return _doc(f"{plan.region}{year}年县区报告", fmt, _written(lambda p: write_counties(rep, fw, str(p), demo=service.demo_store(database)), fmt))
 
 
 def workbook(database: str | None, year: int, fmt: str) -> Document:

@@ -103,7 +103,7 @@ def gather_workbook(database: str | None, *, year: int | None = None, history: b
             framework=fw, plan_title=plan.title, region=plan.region, plan_columns=columns, plan_rows=rows,
             figures=figure_table(store, fw, year=year, history=history), results=results, scenarios=scenarios,
             progress=progress_table(plan, fw, figures, year=year, missing=missing),
-            missing_policy=missing, milestone_path=plan.milestone_path, year=year, history=history, demo=demo,
+            missing_policy=missing, milestone_path=plan.milestone_path, year=year, history=history, demo=demo or service.demo_store(database),
             goal=goal, notes=tuple(n.zh + (f" {n.en}" if n.en else "") for n in plan.notes),
             framework_versions=tuple(store.framework_versions()),
             assessment=assessment_table(store, plan, figures, year),

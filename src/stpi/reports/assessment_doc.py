@@ -31,6 +31,7 @@ from stpi.i18n import add_messages, get_lang, tr
 from stpi.reports.bulletin import chinese_date
 from stpi.store import Store
 from stpi.store import observations as ob
+from stpi.store.settings import DEMO_NOTE
 from stpi.tables import safe_cell
 
 __all__ = ["DETAIL_COLUMNS", "SUMMARY_COLUMNS", "assessment_payload", "gather", "submissions", "write_assessment"]
@@ -148,7 +149,7 @@ def _rows(frame: pd.DataFrame, keys: Sequence[str], names: Mapping[str, str]) ->
 def _banner(a: Assessment, plan: Plan) -> str:
     head = tr("assess.title", region=plan.region_label(get_lang()), year=a.year)
     rules = tr("assess.rules", title=a.rules.title, source=Path(a.rules.source).name)
-    return " · ".join([head, rules] + ([tr("assess.illustrative")] if a.rules.illustrative else []))
+    return " · ".join(([DEMO_NOTE] if a.demo else []) + [head, rules] + ([tr("assess.illustrative")] if a.rules.illustrative else []))
 
 
 def _sheet(ws: Worksheet, banner: str, keys: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -260,6 +261,8 @@ def _docx(a: Assessment, plan: Plan, path: Path, today: date) -> None:
     _para(doc, tr("assess.rules", title=a.rules.title, source=Path(a.rules.source).name), FANGSONG, 12)
     if a.rules.illustrative:
         _para(doc, tr("assess.illustrative"), HEITI, 12, bold=True)
+    if a.demo:
+        _para(doc, DEMO_NOTE, HEITI, 12, bold=True)
     _para(doc, tr("assess.summary"), HEITI, 14, bold=True)
     _table(doc, SUMMARY_COLUMNS, _rows(a.summary, SUMMARY_COLUMNS, names))
     _para(doc, tr("assess.detail"), HEITI, 14, bold=True)

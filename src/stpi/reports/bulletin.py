@@ -86,6 +86,7 @@ class Bulletin:
     focus: tuple[Line, ...]
     focus_text: str
     path: tuple[tuple[int, float | None, float | None], ...] = field(default=())
+    demo: bool = False  # the store holds synthetic demo data
 
     @property
     def title(self) -> str:
@@ -95,9 +96,10 @@ class Bulletin:
     @property
     def label(self) -> str:
         """The parameters' label, shown wherever the index is shown."""
+        demo = "【演示数据】本通报所用数据为合成演示数据,并非真实统计。" if self.demo else ""
         if not self.illustrative:
-            return "参数来源:官方。"
-        return "【示意参数】本通报中的权重与标准值为示意参数,并非甘肃省官方数值:" + ";".join(self.parameter_rules) + "。"
+            return demo + "参数来源:官方。"
+        return demo + "【示意参数】本通报中的权重与标准值为示意参数,并非甘肃省官方数值:" + ";".join(self.parameter_rules) + "。"
 
 
 def chinese_date(day: date) -> str:

@@ -15,6 +15,7 @@ import pandas as pd
 from stpi.framework.model import Framework
 from stpi.i18n import tr
 from stpi.queries.checks import CountyReport
+from stpi.store.settings import DEMO_NOTE
 from stpi.tables import safe_cell, write_table
 
 __all__ = ["FILL", "Sheet", "county_sheets", "label_lines", "warning_rows", "write_counties", "write_warnings", "write_xlsx"]
@@ -77,11 +78,12 @@ def _width(value: Any) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)  # CJK characters are twice as wide
 
 
-def label_lines(fw: Framework) -> list[str]:
-    """The notes sheet: where the parameters come from (labelled when illustrative)."""
+def label_lines(fw: Framework, demo: bool = False) -> list[str]:
+    """The notes sheet: demo data and where the parameters come from (labelled when illustrative)."""
+    first = [DEMO_NOTE] if demo else []
     if not fw.is_illustrative:
-        return [tr("official")]
-    return ["【示意参数 illustrative parameters】权重与标准值并非甘肃省官方数值 weights and standards are not the official Gansu values", *fw.parameter_rules()]
+        return [*first, tr("official")]
+    return [*first, "【示意参数 illustrative parameters】权重与标准值并非甘肃省官方数值 weights and standards are not the official Gansu values", *fw.parameter_rules()]
 
 
 def warning_rows(table: pd.DataFrame, fw: Framework) -> tuple[list[str], list[list[Any]]]:
@@ -96,13 +98,13 @@ def warning_rows(table: pd.DataFrame, fw: Framework) -> tuple[list[str], list[li
     return header, rows
 
 
-def write_warnings(table: pd.DataFrame, fw: Framework, year: int, output: str) -> None:
+def write_warnings(table: pd.DataFrame, fw: Framework, year: int, output: str, *, demo: bool = False) -> None:
     """The warnings as CSV or, for any other suffix, a formatted XLSX with a notes sheet."""
     header, rows = warning_rows(table, fw)
     if Path(output).suffix.lower() == ".csv":
         write_table([dict(zip(header, [safe_cell(_cell(v)) for v in r])) for r in rows], header, output, fmt="csv")
     else:
-        write_xlsx([Sheet(f"预警 Warnings {year}", header, rows, list(table["severity"]))], label_lines(fw), output)
+        write_xlsx([Sheet(f"预警 Warnings {year}", header, rows, list(table["severity"]))], label_lines(fw, demo), output)
 
 
 def county_sheets(rep: CountyReport, fw: Framework) -> list[Sheet]:
@@ -122,6 +124,6 @@ def county_sheets(rep: CountyReport, fw: Framework) -> list[Sheet]:
     return [index, targets, sums]
 
 
-def write_counties(rep: CountyReport, fw: Framework, output: str) -> None:
+def write_counties(rep: CountyReport, fw: Framework, output: str, *, demo: bool = False) -> None:
     """The counties workbook: index, targets, sums and a notes sheet."""
-    write_xlsx(county_sheets(rep, fw), label_lines(fw), output)
+    write_xlsx(county_sheets(rep, fw), label_lines(fw, demo), output)

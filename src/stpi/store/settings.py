@@ -11,7 +11,7 @@ from stpi.errors import InputError, Problem
 from stpi.store import models as m
 from stpi.store.core import Store
 
-__all__ = ["SETTINGS", "Setting", "get_setting", "set_setting", "settings", "session_secret"]
+__all__ = ["DEMO_NOTE", "SETTINGS", "Setting", "get_setting", "is_demo", "set_setting", "settings", "session_secret"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,14 @@ def set_setting(store: Store, key: str, value: str, *, actor: str) -> object:
             row.value = text
         Store.audit_in(s, actor, "setting", "setting", key, old, text)
     return parsed
+
+
+DEMO_NOTE = "【演示数据】本文件所用数据为合成演示数据,并非真实统计 [DEMO DATA] synthetic figures, not real statistics"
+
+
+def is_demo(store: Store) -> bool:
+    """Does the store hold synthetic demo data (every page and file then says so)?"""
+    return bool(get_setting(store, "demo_data"))
 
 
 def session_secret(store: Store) -> str:

@@ -17,21 +17,11 @@ import stpi.cli.report_bulletin  # noqa: F401  (registers the command)
 from stpi.analysis.track import track
 from stpi.cli import app
 from stpi.reports.bulletin import STATUS_TEXT, chinese_date
-from stpi.store import Entry, Store
-from stpi.store import observations as ob
+from stpi.store import Store
+from tests.queries.seeds import city_2023_paced
 
 runner = CliRunner()
-PACE = (1.0, 0.8, 0.3, -0.5)  # share of the 2023 milestone step achieved: green, yellow, red, red
-
-
-def _seed(store: Store) -> None:
-    """2023 figures for every indicator with a baseline, at four paces in turn; all approved."""
-    plan = store.plan()
-    share = (2023 - plan.baseline_year) / (plan.target_year - plan.baseline_year)
-    entries = [Entry("621200", i.code, "2023", round(i.baseline + (i.target - i.baseline) * share * PACE[k % 4], 6))
-               for k, i in enumerate(x for x in plan.indicators if x.baseline is not None and x.baseline > 0)]
-    ob.write(store, entries, actor="admin")
-    ob.transition(store, "approve", actor="admin")
+_seed = city_2023_paced
 
 
 def _run(*args: str) -> None:

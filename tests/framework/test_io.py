@@ -19,6 +19,7 @@ from stpi.framework import (
     load_framework,
 )
 from stpi.framework.io import COLUMNS, REQUIRED
+from stpi.framework.model import Node
 
 HEADER = list(REQUIRED)
 

@@ -18,20 +18,12 @@ from stpi import service
 from stpi.queries.checks import counties_report, warnings_report
 from stpi.store import Entry, Store
 from stpi.store import observations as ob
-from tests.queries.seeds import counties_2023
+from tests.queries.seeds import city_2023_paced, counties_2023
 from tests.web.conftest import login
 
-PACE = (1.0, 0.8, 0.3, -0.5)  # share of the 2023 milestone step achieved: green, yellow, red, red
-
-
 def _seed(store: Store) -> None:
-    """2023 city figures at four paces in turn (so there are warnings) and three counties' figures; all approved."""
-    plan = store.plan()
-    share = (2023 - plan.baseline_year) / (plan.target_year - plan.baseline_year)
-    entries = [Entry("621200", i.code, "2023", round(i.baseline + (i.target - i.baseline) * share * PACE[k % 4], 6))
-               for k, i in enumerate(x for x in plan.indicators if x.baseline is not None and x.baseline > 0)]
-    ob.write(store, entries, actor="admin")
-    ob.transition(store, "approve", actor="admin")
+    """2023 city figures at four paces (so there are warnings) and three counties' figures; all approved."""
+    city_2023_paced(store)
     counties_2023(store)
 
 

@@ -6,7 +6,6 @@ import os
 from collections.abc import Callable
 import time
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response

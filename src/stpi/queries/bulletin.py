@@ -39,6 +39,11 @@ def owners(plan: Plan, codes: str | tuple[str, ...]) -> str:
     return "、".join(plan.department(c).name for c in items if c)
 
 
+def _rows(frame: pd.DataFrame) -> list[Any]:
+    """The frame's rows as named tuples; pandas types their fields loosely, so they are read as Any."""
+    return list(frame.itertuples())
+
+
 def _float(x: Any) -> float | None:
     return None if x is None or pd.isna(x) else float(x)
 
@@ -66,7 +71,7 @@ def index_movers(plan: Plan, fw: Framework, figures: pd.DataFrame, years: list[i
         return prev, None, ()
     leaves = parts[parts["code"].isin([n.code for n in fw.leaves])].copy()
     leaves = leaves.reindex(leaves["part"].abs().sort_values(ascending=False).index).head(top)
-    lines = tuple(Line(f"{plan.indicator(r.code).no}. {r.name}", (f"{r.part:+.3f}",), owners(plan, plan.indicator(r.code).lead)) for r in leaves.itertuples() if r.part == r.part and abs(r.part) > 1e-12)
+    lines = tuple(Line(f"{plan.indicator(r.code).no}. {r.name}", (f"{r.part:+.3f}",), owners(plan, plan.indicator(r.code).lead)) for r in _rows(leaves) if r.part == r.part and abs(r.part) > 1e-12)
     return prev, change, lines
 
 
@@ -98,15 +103,15 @@ def gather_bulletin(database: str | None, *, year: int | None, missing: str = "r
     leaf_codes = [n.code for n in fw.leaves]
     leaves = now[now["code"].isin(leaf_codes)]
     lights = {light: tuple(Line(f"{plan.indicator(r.code).no}. {r.name}", (f"{r.value:.4g}" if r.value == r.value else "—", f"{r.milestone:.4g}" if r.milestone == r.milestone else "—", STATUS_TEXT.get(r.status, r.status)), owners(plan, r.lead))
-                           for r in leaves[leaves["light"] == light].itertuples()) for light in LIGHTS}
-    groups = tuple(GroupLine(r.code, r.name, int(r.depth), _float(r.value), _float(r.milestone), _float(r.target), r.status, r.light) for r in now[now["depth"].isin([1, 2])].itertuples())
+                           for r in _rows(leaves[leaves["light"] == light])) for light in LIGHTS}
+    groups = tuple(GroupLine(r.code, r.name, int(r.depth), _float(r.value), _float(r.milestone), _float(r.target), r.status, r.light) for r in _rows(now[now["depth"].isin([1, 2])]))
     prev, change, movers = index_movers(plan, fw, figures, years, year, missing, top)
     warnings, late = department_lines(database, plan, leaves, year, path, missing)
     _, _, rep = counties_report(database, year=year, tolerance=0.005, missing=missing)
-    counties = tuple(Line(str(r.rank), (r.region, f"{r.index:.2f}", f"{r.indicators}/{len(leaf_codes)}"), "") for r in rep.index.itertuples())
+    counties = tuple(Line(str(r.rank), (r.region, f"{r.index:.2f}", f"{r.indicators}/{len(leaf_codes)}"), "") for r in _rows(rep.index))
     focus_text, focus = focus_lines(plan, fw, figures, year, missing, top)
     issued = issued or date.today()
-    index_path = tuple((int(r.year), _float(r.value), _float(r.milestone)) for r in tracked[tracked["depth"] == 0].itertuples())
+    index_path = tuple((int(r.year), _float(r.value), _float(r.milestone)) for r in _rows(tracked[tracked["depth"] == 0]))
     return Bulletin(
         region=plan.region, year=year, baseline_year=plan.baseline_year, target_year=plan.target_year, issuer=issuer,
         doc_number=doc_number or f"陇科领办〔{issued.year}〕X号", issued=issued, illustrative=fw.is_illustrative, parameter_rules=fw.parameter_rules(),
@@ -123,9 +128,9 @@ def department_lines(database: str | None, plan: Plan, leaves: pd.DataFrame, yea
     if year <= plan.baseline_year:
         return (), ()
     _, _, table, _ = warnings_report(database, year=year, years=1, path=path, missing=missing)
-    warnings = tuple(Line(f"{r.no}. {r.name}", ("红色" if r.severity == "red" else "黄色", f"{r.gap_points:.3f}"), r.lead_names) for r in table.itertuples())
+    warnings = tuple(Line(f"{r.no}. {r.name}", ("红色" if r.severity == "red" else "黄色", f"{r.gap_points:.3f}"), r.lead_names) for r in _rows(table))
     missing_by: dict[str, list[str]] = {}
-    for r in leaves[leaves["value"].isna()].itertuples():
+    for r in _rows(leaves[leaves["value"].isna()]):
         for dept in str(r.lead).split(";"):
             if dept:
                 missing_by.setdefault(plan.department(dept).name, []).append(str(plan.indicator(r.code).no))

@@ -20,7 +20,10 @@ from starlette.testclient import TestClient
 from stpi.store import Store
 from stpi.store import observations as ob
 from stpi.store.notes import progress_notes
+from stpi.store import models as m
+from stpi.store.accounts import add_user
 from stpi.store.rules import ROLES as RULE_ROLES
+from stpi.store.settings import settings
 from stpi.web import create_app
 from tests.web.conftest import ACCOUNTS, PASSWORD, add_accounts
 
@@ -108,6 +111,21 @@ CASES = (
     Case("/departments/{code}/notes", "form", lambda s, r: {"indicator": "I03", "period": "2025Q3", "text": f"进展 {_value()}"},
          {"anonymous": LOGIN, "admin": DONE, "department": DONE, "county": 403, "viewer": 403}, url="/departments/sci/notes"),
 )
+_names = itertools.count(1)
+SPARE = "spare"  # the account the admin endpoints act on (made in the world fixture)
+CASES += (
+    # accounts and settings: the admin only
+    Case("/api/admin/users", "json", lambda s, r: {"username": f"new{next(_names)}", "role": "viewer", "password": "long-enough-1"},
+         {**ADMIN, "admin": 201}),
+    Case("/admin/users", "form", lambda s, r: {"username": f"new{next(_names)}", "role": "viewer", "password": "long-enough-1"}, ADMIN_FORMS),
+    Case("/api/admin/users/{username}/active", "json", lambda s, r: {"active": False}, ADMIN, url=f"/api/admin/users/{SPARE}/active"),
+    Case("/admin/users/{username}/active", "form", lambda s, r: {"active": "1"}, ADMIN_FORMS, url=f"/admin/users/{SPARE}/active"),
+    Case("/api/admin/users/{username}/password", "json", lambda s, r: {"password": f"pass-{_value()}"}, ADMIN, url=f"/api/admin/users/{SPARE}/password"),
+    Case("/admin/users/{username}/password", "form", lambda s, r: {"password": f"pass-{_value()}"}, ADMIN_FORMS, url=f"/admin/users/{SPARE}/password"),
+    Case("/api/admin/settings", "json", lambda s, r: {"settings": {"upload_limit_mb": str(10 + next(_names))}}, ADMIN),
+    Case("/admin/settings", "form", lambda s, r: {"upload_limit_mb": str(10 + next(_names)), "login_attempts": "5", "login_lockout_minutes": "15", "public_overview": "1"},
+         ADMIN_FORMS),
+)
 BY_PATH = {c.path: c for c in CASES}
 
 
@@ -116,13 +134,20 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Fas
     """One store and app for the whole matrix (each case prepares its own figures)."""
     store = Store(f"sqlite:///{tmp_path_factory.mktemp('roles') / 'stpi.db'}")
     add_accounts(store)
+    add_user(store, SPARE, role="viewer", actor="admin", password=PASSWORD)
     yield store, create_app(store=store)
     store.close()
 
 
 def state(store: Store) -> tuple[object, ...]:
-    """Everything these endpoints may change: every vintage of every figure, the locks, the archived uploads, progress notes."""
-    return (ob.observations(store, history=True), ob.locked_years(store), ob.uploads(store), progress_notes(store))
+    """Everything these endpoints may change: every vintage of every figure, the locks, the archived uploads, progress notes,
+    the accounts (with their password hashes) and the settings."""
+    return (ob.observations(store, history=True), ob.locked_years(store), ob.uploads(store), progress_notes(store), _accounts(store), settings(store))
+
+
+def _accounts(store: Store) -> list[tuple[object, ...]]:
+    with store.session() as s:
+        return [(u.username, u.role, u.active, u.password_hash) for u in s.query(m.UserRow).order_by(m.UserRow.username)]
 
 
 def session(app: FastAPI, role: str) -> tuple[TestClient, str]:

@@ -11,7 +11,7 @@ from stpi.errors import InputError, Problem
 from stpi.store import models as m
 from stpi.store.core import Store
 
-__all__ = ["DEMO_NOTE", "SETTINGS", "Setting", "get_setting", "is_demo", "set_setting", "settings", "session_secret"]
+__all__ = ["DEMO_NOTE", "SETTINGS", "Setting", "check_setting", "check_value", "get_setting", "is_demo", "set_setting", "settings", "session_secret"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,24 @@ def _setting(key: str) -> Setting:
     return _BY_KEY[key]
 
 
+def check_value(key: str, value: str) -> object:
+    """The parsed value of a setting, or InputError naming the setting."""
+    setting = _setting(key)
+    try:
+        return _parse(setting, str(value))
+    except ValueError as exc:
+        raise InputError([Problem("setting", None, key, str(exc), str(value))]) from None
+
+
+def check_setting(key: str, value: str) -> list[Problem]:
+    """Every problem with setting ``key`` to ``value`` (none: it may be set)."""
+    try:
+        check_value(key, value)
+    except InputError as exc:
+        return list(exc.problems)
+    return []
+
+
 def get_setting(store: Store, key: str) -> object:
     """The setting's value, or its default when never set."""
     setting = _setting(key)
@@ -76,10 +94,7 @@ def settings(store: Store) -> dict[str, object]:
 def set_setting(store: Store, key: str, value: str, *, actor: str) -> object:
     """Change a setting (validated, audited) and return the parsed value."""
     setting = _setting(key)
-    try:
-        parsed = _parse(setting, str(value))
-    except ValueError as exc:
-        raise InputError([Problem("setting", None, key, str(exc), str(value))]) from None
+    parsed = check_value(key, value)
     text = str(parsed).lower() if setting.kind is bool else str(parsed)
     with store.session() as s:
         row = s.get(m.SettingRow, key)

@@ -37,6 +37,7 @@ NAV: tuple[tuple[str, str, str | None], ...] = (
     ("/data", "web.nav.data", "read"),
     ("/downloads", "web.nav.downloads", "read"),
     ("/audit", "web.nav.audit", "audit"),
+    ("/admin", "web.nav.admin", "manage"),
 )
 
 

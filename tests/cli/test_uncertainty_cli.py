@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -16,9 +15,9 @@ from stpi.engine import Normalise
 from stpi.errors import MethodError, NotFoundError
 from stpi.store import Entry, Store
 from stpi.store import observations as ob
+from tests.cli.clitools import plain
 from tests.cli.samples import FRAMEWORK
 
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 runner = CliRunner()
 
 # 2023 indices by hand: R1 0.6·50 + 0.4·50 = 50; R2 0.6·100 + 0.4·25 = 70; R3 = 50; R4 0.6·75 + 0.4·75 = 75
@@ -53,8 +52,6 @@ def run(*args: str) -> Result:
     return result
 
 
-def plain(text: str) -> str:
-    return ANSI.sub("", text)
 
 
 def test_help_names_every_option() -> None:

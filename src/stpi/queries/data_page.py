@@ -21,9 +21,9 @@ from stpi.ingest.entries import Checks, Entry as RowEntry, check_entry, duplicat
 from stpi.ingest.numbers import normalise, parse_number
 from stpi.store import observations as ob
 from stpi.store.core import Store
-from stpi.store.queue import check_reporter, figure_years
+from stpi.store.queue import figure_years
 from stpi.store.records import STATUSES, Observation, User
-from stpi.store.rules import writable_codes
+from stpi.store.rules import check_write, writable_codes
 from stpi.store.settings import get_setting
 
 __all__ = ["FIELDS", "NOTE_MAX", "SOURCE_MAX", "YEAR_MAX", "YEAR_MIN", "data_page", "default_year", "import_upload", "last_year_values", "problem_rows", "save_entries", "scope_of", "shown", "submit_year", "template_file"]
@@ -241,7 +241,7 @@ def save_entries(database: str | None, *, username: str, items: list[Mapping[str
             entries.append(entry)
     if problems:
         raise InputError(problems)
-    check_reporter(store, user, {(e.region, e.code) for e in entries})
+    check_write(store, user, {(e.region, e.code) for e in entries})
     try:
         result = ob.write(store, entries, actor=username, status="draft")
     except InputError as exc:  # the store's own checks (a locked year): name the form's field

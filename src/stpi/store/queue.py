@@ -15,14 +15,12 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, String, and_, func, select
 from sqlalchemy.orm import Session
 
-from stpi.errors import ConflictError, ForbiddenError, InputError, NotFoundError, Problem
+from stpi.errors import ConflictError, InputError, NotFoundError, Problem
 from stpi.store import models as m
 from stpi.store.core import Store
 from stpi.store.observations import TRANSITIONS
-from stpi.store.records import User
-from stpi.store.rules import check_write
 
-__all__ = ["Pending", "check_reporter", "figure_years", "pending", "pending_count", "status_counts", "transition_ids"]
+__all__ = ["Pending", "figure_years", "pending", "pending_count", "status_counts", "transition_ids"]
 
 
 @dataclass(frozen=True)
@@ -42,16 +40,6 @@ class Pending:
     submitted_by: str
     old_value: float | None
     old_status: str | None
-
-
-def check_reporter(store: Store, user: User, pairs: set[tuple[str, str]]) -> None:
-    """The shared write rule, plus: a department reports for the plan's own region only."""
-    check_write(store, user, pairs)
-    if user.role == "department":
-        home = store.region(store.plan().region).code
-        other = sorted({r for r, _ in pairs if r != home})
-        if other:
-            raise ForbiddenError(f"{user.username} 只能填报本市数据 a department reports for {home} only, not: {', '.join(other)}")
 
 
 def figure_years(store: Store) -> list[int]:

@@ -39,16 +39,26 @@ def with_headers(send: Send, extra: Callable[[], list[tuple[bytes, bytes]]]) -> 
     return wrapped
 
 
-class LanguageMiddleware:
-    """Each request speaks its own language: ``?lang=`` (remembered in a cookie), else the cookie, else Chinese."""
+class _HttpMiddleware:
+    """A pure ASGI middleware that acts on HTTP requests only (no per-request task, unlike BaseHTTPMiddleware)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "http":
+            await self.http(scope, receive, send)
+        else:
             await self.app(scope, receive, send)
-            return
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class LanguageMiddleware(_HttpMiddleware):
+    """Each request speaks its own language: ``?lang=`` (remembered in a cookie), else the cookie, else Chinese."""
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
         asked = request.query_params.get("lang", "")
         lang = asked if asked in LANGS else request.cookies.get("lang", "")
@@ -61,16 +71,10 @@ class LanguageMiddleware:
             request_lang.reset(token)
 
 
-class TimingMiddleware:
+class TimingMiddleware(_HttpMiddleware):
     """Adds ``Server-Timing: app;dur=…`` so benchmarks can tell server time from client time."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = time.perf_counter()
         await self.app(scope, receive, with_headers(send, lambda: [(b"server-timing", f"app;dur={(time.perf_counter() - start) * 1000:.2f}".encode())]))
 

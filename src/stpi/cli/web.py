@@ -27,7 +27,7 @@ add_messages({
     "serve.demo_password": ("演示库的管理员 admin 尚无密码:运行 stpi user password admin --database {url} 设置", "The demo store's admin has no password yet: run stpi user password admin --database {url}"),
     "serve.demo_database": ("--demo 使用单独的演示库,不能与 --database 同用", "--demo serves its own store; do not combine it with --database"),
     "password.set": ("已为 {user} 设置新密码", "New password set for {user}"),
-    "setting.set": ("设置 {key} = {value}", "Setting {key} = {value}"),
+    "setting.set": ("设置 {name} = {value}", "Setting {name} = {value}"),
     "setting.title": ("设置", "Settings"),
 })
 
@@ -106,4 +106,4 @@ def setting_set(
     store = Store(database)
     check_admin(acting_user(store, user), tr("action.user"))
     parsed = set_setting(store, key, value, actor=user)
-    console.out.print(tr("setting.set", key=key, value=parsed), style="green")
+    console.out.print(tr("setting.set", name=key, value=parsed), style="green")

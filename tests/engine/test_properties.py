@@ -93,3 +93,22 @@ def test_rank_matches_scipy_min_method(values: list[float], columns: int) -> Non
     x = np.array(values * columns).reshape(columns, -1).T  # regions along axis 0
     expected = rankdata(-x, method="min", axis=0, nan_policy="omit")
     np.testing.assert_array_equal(rank_regions(x), expected)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    values=st.lists(st.one_of(st.sampled_from([0.0, 1.0, 50.0, np.nan]), st.floats(-100, 100)), min_size=1, max_size=30),
+    columns=st.integers(1, 12),
+)
+def test_rank_in_parallel_blocks_equals_one_block(values: list[float], columns: int) -> None:
+    """Large arrays are ranked in row blocks on several threads; the blocks must not change a rank."""
+    from stpi.engine import rank
+
+    x = np.array(values * columns).reshape(columns, -1).T
+    whole = rank_regions(x)
+    saved = rank.PARALLEL_FROM
+    rank.PARALLEL_FROM = 1
+    try:
+        np.testing.assert_array_equal(rank_regions(x), whole)
+    finally:
+        rank.PARALLEL_FROM = saved

@@ -92,30 +92,45 @@ def check_policy(missing: str) -> None:
 
 
 def _combine(child: FloatArray, level: Level, mean: _Mean, missing: str) -> FloatArray:
-    """One aggregation step for all regions and years at once."""
+    """One aggregation step for all regions and years at once.
+
+    The masks are reduced over the tree only where they hold something: complete
+    data under the official arithmetic method is one matrix product.
+    """
     present = ~np.isnan(child)
-    term = mean.forward(np.where(present, child, 1.0))
+    complete = bool(present.all())
+    term = mean.forward(child if complete else np.where(present, child, 1.0))
     # log(0) and 1/0 are infinite: a zero child makes a geometric or harmonic mean 0;
     # a NaN term (log of a negative score) makes the parent undefined.
-    absorbing = present & np.isinf(term)
-    invalid = present & np.isnan(term)
-    term = np.where(present & np.isfinite(term), term, 0.0)
+    finite = np.isfinite(term)
+    clean = bool(finite.all()) if complete else bool(finite[present].all())
+    absorbing = invalid = None
+    if not clean:
+        absorbing, invalid = present & np.isinf(term), present & np.isnan(term)
+        term = np.where(present & finite, term, 0.0)
+    elif not complete:
+        term = np.where(present, term, 0.0)
     total = term @ level.matrix
     w_all = level.matrix.sum(axis=0)
-    w_present = present.astype(float) @ level.matrix
-    any_missing = (~present).astype(float) @ level.member > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        if missing == "reweight":
-            value = total / w_present if mean.divide else total * (w_all / w_present)
-            # all present: exactly the official sum, whatever the summation order
-            value = np.where(any_missing, value, total / w_all if mean.divide else total)
-            value = np.where(present.astype(float) @ level.member > 0, value, np.nan)
-        else:
+        if complete:  # every policy gives the official sum when nothing is missing
             value = total / w_all if mean.divide else total
-            value = np.where(any_missing, np.nan, value)
+        else:
+            w_present = present.astype(float) @ level.matrix
+            any_missing = (~present).astype(float) @ level.member > 0
+            if missing == "reweight":
+                value = total / w_present if mean.divide else total * (w_all / w_present)
+                # all present: exactly the official sum, whatever the summation order
+                value = np.where(any_missing, value, total / w_all if mean.divide else total)
+                value = np.where(present.astype(float) @ level.member > 0, value, np.nan)
+            else:
+                value = total / w_all if mean.divide else total
+                value = np.where(any_missing, np.nan, value)
         value = mean.inverse(value)
-    value = np.where(absorbing.astype(float) @ level.member > 0, 0.0, value)
-    return np.where(invalid.astype(float) @ level.member > 0, np.nan, value)
+    if absorbing is not None and invalid is not None:
+        value = np.where(absorbing.astype(float) @ level.member > 0, 0.0, value)
+        value = np.where(invalid.astype(float) @ level.member > 0, np.nan, value)
+    return value
 
 
 def node_presence(tree: Tree, leaf_present: FloatArray) -> FloatArray:

@@ -64,7 +64,10 @@ def ratio_to_standard(
     """
     # both branches are evaluated: s/x overflows for tiny x on rows where x/s is used
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        ratio = np.where(direction > 0, x / standard, standard / x)
+        if bool(np.all(direction > 0)):  # every indicator higher-is-better (the usual case): one division
+            ratio = x / standard
+        else:
+            ratio = np.where(direction > 0, x / standard, standard / x)
     return cap * np.minimum(1.0, ratio)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from stpi.engine.tree import FloatArray
@@ -25,18 +28,60 @@ def rank_regions(values: FloatArray, *, axis: int = 0) -> FloatArray:
     float array, same shape
         Ranks as floats (NaN where the value is missing).
     """
-    # regions on the last, contiguous axis: sorting along it is several times faster
-    values = np.ascontiguousarray(np.moveaxis(np.asarray(values, dtype=float), axis, -1))
-    n = values.shape[-1]
-    if n == 0:
-        return np.moveaxis(values, -1, axis)
-    order = np.argsort(-values, axis=-1)  # NaN sorts last
-    ordered = np.take_along_axis(-values, order, axis=-1)
-    is_new = np.ones(ordered.shape, dtype=bool)
-    is_new[..., 1:] = ordered[..., 1:] != ordered[..., :-1]
+    values = np.asarray(values, dtype=float)
+    moved = np.moveaxis(values, axis, -1)
+    n = moved.shape[-1]
+    if n == 0 or moved.size == 0:
+        return np.moveaxis(moved.astype(float, copy=True), -1, axis)
+    # regions on the last, contiguous axis, negated so that an ascending sort is descending (NaN last)
+    neg = np.ascontiguousarray(np.negative(moved)).reshape(-1, n)
+    ranks = np.empty(neg.shape)
+    chunks = _chunks(neg.shape[0], neg.size)
+    if len(chunks) == 1:
+        _rank_rows(neg, ranks)
+    else:  # numpy releases the GIL while sorting: rows ranked on several cores at once
+        list(_pool().map(lambda c: _rank_rows(neg[c], ranks[c]), chunks))
+    return np.moveaxis(ranks.reshape(moved.shape), -1, axis)
+
+
+PARALLEL_FROM = 1 << 20  # values; below this one thread is faster than handing work out
+_POOL: list[ThreadPoolExecutor] = []
+os.register_at_fork(after_in_child=_POOL.clear)  # a forked child has none of the parent's threads
+
+
+def _chunks(rows: int, size: int) -> list[slice]:
+    """Row blocks to rank separately: one for small arrays, one per core (at most 4) for large ones."""
+    workers = min(4, os.cpu_count() or 1, rows)
+    if size < PARALLEL_FROM or workers < 2:
+        return [slice(0, rows)]
+    step = -(-rows // workers)
+    return [slice(i, min(i + step, rows)) for i in range(0, rows, step)]
+
+
+def _pool() -> ThreadPoolExecutor:
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="stpi-rank"))
+    return _POOL[0]
+
+
+def _rank_rows(neg: FloatArray, out: FloatArray) -> None:
+    """Ranks of each row of ``neg`` (negated values, shape (M, n)) into ``out``; one flat index addresses every row."""
+    m, n = neg.shape
+    order = np.argsort(neg, axis=-1)
+    order += (np.arange(m, dtype=order.dtype) * n)[:, None]
+    flat = order.ravel()
+    ordered = neg.ravel()[flat].reshape(neg.shape)
+    is_new = np.empty(neg.shape, dtype=bool)
+    is_new[:, 0] = True
+    np.not_equal(ordered[:, 1:], ordered[:, :-1], out=is_new[:, 1:])
     position = np.arange(1, n + 1, dtype=float)
-    rank_sorted = np.maximum.accumulate(np.where(is_new, position, 0.0), axis=-1)
-    ranks = np.empty_like(values)
-    np.put_along_axis(ranks, order, rank_sorted, axis=-1)
-    ranks[np.isnan(values)] = np.nan
-    return np.moveaxis(ranks, -1, axis)
+    if is_new.all():  # no ties (NaN never equals NaN): the rank is the position
+        rank_sorted = np.broadcast_to(position, neg.shape)
+    else:
+        rank_sorted = np.where(is_new, position, 0.0)
+        np.maximum.accumulate(rank_sorted, axis=-1, out=rank_sorted)
+    result = out.reshape(-1)
+    result[flat] = rank_sorted.ravel()
+    missing = np.isnan(neg.ravel())
+    if missing.any():
+        result[missing] = np.nan

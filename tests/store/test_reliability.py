@@ -93,7 +93,8 @@ def test_killed_import_leaves_nothing(backend: str, request: pytest.FixtureReque
     st.close()
 
 
-def test_backup_restore_round_trip_sqlite_to_postgresql(sqlite_url: str, pg_url: str, tmp_path: Path) -> None:
+def test_backup_restore_round_trip_sqlite_to_postgresql(sqlite_url: str, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STPI_HOME", str(tmp_path / "home"))  # the backup key is made there
     source = Store(sqlite_url)
     ob.write(source, [Entry(LONGNAN, "I01", "2023", 1.5, note="备注")], actor="admin", upload=("a.xlsx", b"\x00\x01binary"))
     ob.transition(source, "approve", actor="admin", year=2023)
@@ -110,12 +111,13 @@ def test_backup_restore_round_trip_sqlite_to_postgresql(sqlite_url: str, pg_url:
     target.close()
 
 
-def test_restore_of_a_corrupt_file_changes_nothing(store: Store, tmp_path: Path) -> None:
+def test_restore_of_a_corrupt_file_changes_nothing(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STPI_HOME", str(tmp_path / "home"))
     ob.write(store, [Entry(LONGNAN, "I01", "2023", 1.0)], actor="admin")
     bk.backup(store, tmp_path / "b.zip")
     with zipfile.ZipFile(tmp_path / "b.zip") as z:
         parts = {n: z.read(n) for n in z.namelist()}
-    parts["observation.json"] = parts["observation.json"].replace(b"1.0", b"9.0")
+    parts["observation.jsonl"] = parts["observation.jsonl"].replace(b"1.0", b"9.0")
     with zipfile.ZipFile(tmp_path / "bad.zip", "w") as z:
         for name, data in parts.items():
             z.writestr(name, data)

@@ -11,7 +11,8 @@ from stpi.cli.root import DatabaseOpt, UserOpt, app
 from stpi.i18n import tr
 from stpi.store import accounts, notes, backup as backups, observations as ob
 from stpi.store.core import Store
-from stpi.store.db import current_revision, head_revision
+from stpi.store.backupkey import load_key
+from stpi.store.db import current_revision, head_revision, upgrade
 from stpi.store.rules import acting_user, check_admin
 
 db_app = typer.Typer(help="数据库:升级、备份、恢复 Database.", no_args_is_help=True)
@@ -22,6 +23,7 @@ app.add_typer(user_app, name="user")
 YearOpt = Annotated[Optional[int], typer.Option("--year", help="年份 year")]
 RegionOpt = Annotated[Optional[list[str]], typer.Option("--region", help="地区(可多次) region code or name (repeatable)")]
 CodeOpt = Annotated[Optional[list[str]], typer.Option("--code", help="指标代码(可多次) indicator code (repeatable)")]
+KeyFileOpt = Annotated[Optional[str], typer.Option("--key-file", help="备份密钥文件(默认:环境变量 STPI_BACKUP_KEY,或数据目录中的 backup.key) backup key file")]
 
 
 def _admin(database: str | None, user: str, action: str) -> Store:
@@ -33,7 +35,11 @@ def _admin(database: str | None, user: str, action: str) -> Store:
 @db_app.command("upgrade")
 def db_upgrade(database: DatabaseOpt = None) -> None:
     """升级数据库结构到最新版本(首次使用时创建并写入内置实施方案) Migrate the schema."""
-    store = Store(database)
+    store = Store(database, prepare=False)
+    copy = upgrade(store.engine)
+    if copy is not None:
+        console.out.print(tr("db_copy", path=copy))
+    store.prepare()
     console.out.print(tr("db_at", url=store.engine.url.render_as_string(hide_password=True), rev=current_revision(store.engine)), style="green")
 
 
@@ -53,10 +59,11 @@ def db_info(database: DatabaseOpt = None) -> None:
 
 
 @db_app.command("backup")
-def db_backup(file: Annotated[str, typer.Argument(help="备份文件 backup file (.zip)")], database: DatabaseOpt = None) -> None:
-    """备份整个数据库到一个文件(SQLite 与 PostgreSQL 通用) Back up the whole store."""
-    counts = backups.backup(Store(database), file)
-    console.out.print(tr("backed_up", path=file, n=sum(counts.values())), style="green")
+def db_backup(file: Annotated[str, typer.Argument(help="备份文件 backup file (.zip)")], database: DatabaseOpt = None, key_file: KeyFileOpt = None) -> None:
+    """备份整个数据库到一个文件(SQLite 与 PostgreSQL 通用,以备份密钥签名) Back up the whole store (signed with the backup key)."""
+    counts = backups.backup(Store(database), file, key_file=key_file)
+    key = load_key(key_file)
+    console.out.print(tr("backed_up", path=file, n=sum(counts.values()), keyfile=key.origin if key else "?"), style="green")
 
 
 @db_app.command("restore")
@@ -64,11 +71,12 @@ def db_restore(
     file: Annotated[str, typer.Argument(help="备份文件 backup file (.zip)")],
     database: DatabaseOpt = None,
     yes: Annotated[bool, typer.Option("--yes", help="确认用备份替换当前全部数据 confirm replacing all current data")] = False,
+    key_file: KeyFileOpt = None,
 ) -> None:
-    """用备份替换数据库内容(全部成功或全部不变) Restore the store from a backup."""
+    """用备份替换数据库内容(全部成功或全部不变;会话密钥随之更换) Restore the store from a backup (the session key is renewed)."""
     if not yes:
         typer.confirm(tr("confirm_restore"), abort=True)
-    counts = backups.restore(Store(database), file)
+    counts = backups.restore(Store(database), file, key_file=key_file)
     console.out.print(tr("restored", path=file, n=sum(counts.values())), style="green")
 
 

@@ -1,31 +1,67 @@
-"""Backup and restore of a whole store as one portable file (SQLite ↔ PostgreSQL).
+"""Backup and restore of a whole store as one portable, authenticated file (SQLite ↔ PostgreSQL).
 
-The file is a ZIP with ``meta.json`` (schema revision, row counts, checksums)
-and one JSON file per table. Restoring replaces the store's content in one
-transaction: a broken file changes nothing.
+The file is a ZIP: one JSON Lines entry per table (``<table>.jsonl``, a row per line as a JSON
+array in the manifest's column order), ``manifest.json`` (format, schema revision, each entry's
+columns, row count and SHA-256) and ``manifest.sig``, an HMAC-SHA256 of the manifest made with the
+backup key (see :mod:`stpi.store.backupkey`), which lives outside the database and so outside
+every backup. An edited entry breaks its SHA-256, an edited manifest breaks the HMAC, so without
+the key no edit goes unnoticed.
+
+Secrets stay home: the web session signing key is never written; a restore empties the web
+session tables and gives the store a fresh signing key, so everybody logs in again.
+
+Restore streams: it checks the signature and every entry's checksum first, then reads the entries
+line by line and inserts in batches, all in one transaction, so memory stays bounded and a broken
+file (reported as an :class:`InputError` naming the entry and line) changes nothing.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
-import io
 import json
+import os
 import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from sqlalchemy import LargeBinary, DateTime, delete, insert, select, text
+from sqlalchemy import Boolean, Column, DateTime, Float, Integer, LargeBinary, String, Table, delete, insert, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
-from stpi.errors import InputError, Problem
-from stpi.store.core import Store
+from stpi.errors import InputError, Problem, StpiError
+from stpi.store.backupkey import ENV, key_path, load_key
+from stpi.store.core import Store, now
 from stpi.store.db import current_revision
 from stpi.store.models import Base
+from stpi.store.settings import SECRET_SETTINGS, renew_session_secret_in
 
-__all__ = ["backup", "restore"]
+__all__ = ["FORMAT", "backup", "restore"]
 
-FORMAT = "stpi-backup/1"
+FORMAT = "stpi-backup/2"
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+# Tables never written into a backup (live web sessions, login attempts): a restore empties them.
+EPHEMERAL = frozenset({"login_attempt"})
+_BATCH_ROWS = 2000
+_BATCH_BYTES = 8 << 20
+_CHUNK = 1 << 20
+_MAX_SMALL = 16 << 20  # manifest and signature
+_MAX_PROBLEMS = 50
+# what a damaged ZIP or entry raises while being read (UnicodeDecodeError and JSONDecodeError are ValueErrors)
+_READ_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, ValueError, NotImplementedError, RuntimeError)
+
+
+def _tables() -> list[Table]:
+    return [t for t in Base.metadata.sorted_tables if t.name not in EPHEMERAL]
+
+
+# ----------------------------------------------------------------------------- backup
 
 
 def _encode(value: Any) -> Any:
@@ -36,73 +72,322 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def backup(store: Store, path: str | Path) -> dict[str, int]:
-    """Write every table to ``path``; return the row count per table."""
-    counts: dict[str, int] = {}
-    checksums: dict[str, str] = {}
-    buffer = io.BytesIO()
-    with store.session() as s, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        for table in Base.metadata.sorted_tables:
-            rows = [[_encode(v) for v in row] for row in s.execute(select(table).order_by(*table.primary_key.columns))]
-            data = json.dumps({"columns": [c.name for c in table.columns], "rows": rows}, ensure_ascii=False).encode("utf-8")
-            z.writestr(f"{table.name}.json", data)
-            counts[table.name] = len(rows)
-            checksums[table.name] = hashlib.sha256(data).hexdigest()
-        meta = {"format": FORMAT, "revision": current_revision(store.engine), "counts": counts, "sha256": checksums}
-        z.writestr("meta.json", json.dumps(meta, indent=2))
-    tmp = Path(path).with_suffix(".tmp")
-    tmp.write_bytes(buffer.getvalue())
-    tmp.replace(path)
-    return counts
+def _write_table(s: Session, z: zipfile.ZipFile, table: Table) -> dict[str, Any]:
+    entry, digest, rows = f"{table.name}.jsonl", hashlib.sha256(), 0
+    query = select(table).order_by(*table.primary_key.columns)
+    if table.name == "setting":
+        query = query.where(table.c.key.not_in(sorted(SECRET_SETTINGS)))
+    result = s.connection().execute(query.execution_options(stream_results=True, max_row_buffer=_BATCH_ROWS))
+    with z.open(entry, "w", force_zip64=True) as out:
+        for row in result:
+            line = (json.dumps([_encode(v) for v in row], ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+            digest.update(line)
+            out.write(line)
+            rows += 1
+    return {"table": table.name, "entry": entry, "columns": [c.name for c in table.columns], "rows": rows, "sha256": digest.hexdigest()}
 
 
-def _decode(column: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(column.type, DateTime):
-        return datetime.fromisoformat(value)
-    if isinstance(column.type, LargeBinary):
-        return base64.b64decode(value)
+def backup(store: Store, path: str | Path, *, key_file: str | Path | None = None) -> dict[str, int]:
+    """Write every table to ``path`` (one consistent snapshot), signed with the backup key; return the row count per table."""
+    key = load_key(key_file, create=True)
+    assert key is not None
+    target = Path(path)
+    part = target.with_name(target.name + ".part")
+    try:
+        with store.session() as s, zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as z:
+            if store.engine.dialect.name == "postgresql":  # every table from the same snapshot
+                s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            entries = [_write_table(s, z, table) for table in _tables()]
+            manifest = {"format": FORMAT, "revision": current_revision(store.engine), "created": now().isoformat(), "tables": entries}
+            raw = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+            z.writestr(MANIFEST, raw)
+            z.writestr(SIGNATURE, json.dumps({"alg": "HMAC-SHA256", "key_id": key.id, "hmac": key.sign(raw)}))
+        with open(part, "rb+") as f:
+            os.fsync(f.fileno())
+        part.replace(target)
+    finally:
+        part.unlink(missing_ok=True)
+    return {e["table"]: e["rows"] for e in entries}
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def _refuse(where: str, field: str | None, reason: str, value: object = None, row: int | None = None) -> InputError:
+    return InputError([Problem(where, row, field, reason, None if value is None else str(value)[:200])])
+
+
+@contextmanager
+def _opened(path: Path) -> Iterator[zipfile.ZipFile]:
+    try:
+        z = zipfile.ZipFile(path)
+    except _READ_ERRORS as exc:
+        raise _refuse(str(path), None, "不是有效的 stpi 备份文件(无法作为 ZIP 读取) not a valid stpi backup (not a readable ZIP)", exc) from None
+    with z:
+        yield z
+
+
+def _small(z: zipfile.ZipFile, where: str, name: str) -> bytes:
+    try:
+        info = z.getinfo(name)
+    except KeyError:
+        raise _refuse(where, name, "备份中缺少此项 entry missing from the backup") from None
+    if info.file_size > _MAX_SMALL:
+        raise _refuse(where, name, "此项过大,不是 stpi 写的 entry too large: not written by stpi", info.file_size)
+    try:
+        return z.read(info)
+    except _READ_ERRORS as exc:
+        raise _refuse(where, name, "此项已损坏,无法读取 entry damaged, cannot be read", exc) from None
+
+
+def _json(raw: bytes, where: str, name: str) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except ValueError as exc:
+        raise _refuse(where, name, "不是有效的 UTF-8 JSON not valid UTF-8 JSON", exc) from None
+
+
+def _no_key_message() -> str:
+    return (f"本机没有备份密钥,无法验证备份;请把原机器的密钥文件复制到 {key_path()},或设置环境变量 {ENV},或用 --key-file 指定 "
+            f"no backup key on this machine: copy the key file of the machine that made the backup to {key_path()}, set {ENV}, or pass --key-file")
+
+
+def _verified_manifest(z: zipfile.ZipFile, where: str, key_file: str | Path | None) -> Any:
+    names = set(z.namelist())
+    if MANIFEST not in names and "meta.json" in names:
+        raise _refuse(where, "meta.json", "旧格式备份(stpi-backup/1)未经认证,不能恢复;请用制作它的 stpi 版本恢复后重新备份 "
+                      "old unauthenticated format stpi-backup/1 refused: restore it with the stpi version that made it, then back up again")
+    raw = _small(z, where, MANIFEST)
+    signature = _json(_small(z, where, SIGNATURE), where, SIGNATURE)
+    key = load_key(key_file)
+    if key is None:
+        raise _refuse(where, SIGNATURE, _no_key_message())
+    if not isinstance(signature, dict) or not isinstance(signature.get("hmac"), str) or not isinstance(signature.get("key_id"), str):
+        raise _refuse(where, SIGNATURE, "签名格式不符 malformed signature")
+    if signature["key_id"] != key.id:
+        raise _refuse(where, SIGNATURE, f"备份由另一套安装的密钥签名(密钥 {signature['key_id']}),本机密钥({key.id},{key.origin})不符;"
+                      f"请用 --key-file 或环境变量 {ENV} 提供制作备份那台机器的密钥 signed with another installation's key: "
+                      f"supply the key of the machine that made it with --key-file or {ENV}", signature["key_id"])
+    if not key.verify(raw, signature["hmac"]):
+        raise _refuse(where, MANIFEST, "备份清单的签名不符:文件被修改过或已损坏,拒绝恢复 manifest signature mismatch: the file was edited or damaged; refused")
+    return _json(raw, where, MANIFEST)
+
+
+_ENTRY_KEYS: dict[str, type] = {"table": str, "entry": str, "columns": list, "rows": int, "sha256": str}
+
+
+def _plan(manifest: Any, where: str, names: set[str], revision: str | None) -> list[tuple[Table, dict[str, Any]]]:
+    """Each table with its manifest entry, after checking the manifest against this store's schema."""
+    if not isinstance(manifest, dict):
+        raise _refuse(where, MANIFEST, "清单应为 JSON 对象 the manifest must be a JSON object")
+    if manifest.get("format") != FORMAT:
+        raise _refuse(where, f"{MANIFEST}: format", f"备份格式不符(应为 {FORMAT}) unknown backup format", manifest.get("format"))
+    if manifest.get("revision") != revision:
+        raise _refuse(where, f"{MANIFEST}: revision", f"备份的数据库版本与当前不同,请先 stpi db upgrade backup schema ≠ this store's {revision}",
+                      manifest.get("revision"))
+    listed = manifest.get("tables")
+    if not isinstance(listed, list):
+        raise _refuse(where, f"{MANIFEST}: tables", "缺少表清单 the list of tables is missing")
+    problems: list[Problem] = []
+    by_name: dict[str, dict[str, Any]] = {}
+    plan: list[tuple[Table, dict[str, Any]]] = []
+    for i, item in enumerate(listed):
+        bad = [k for k, kind in _ENTRY_KEYS.items() if not isinstance(item, dict) or type(item.get(k)) is not kind]
+        if bad:
+            problems.append(Problem(where, None, f"{MANIFEST}: tables[{i}]", "缺少键或类型不符 missing key or wrong type", ", ".join(bad)))
+        else:
+            by_name[item["table"]] = item
+    for table in _tables():
+        item = by_name.pop(table.name, None)
+        if item is None:
+            problems.append(Problem(where, None, f"{table.name}.jsonl", "备份中缺少此表 table missing from the backup"))
+        elif set(item["columns"]) != set(table.c.keys()) or len(item["columns"]) != len(table.c):
+            problems.append(Problem(where, None, item["entry"], "列与当前数据库结构不符 columns differ from this store's schema", ", ".join(map(str, item["columns"]))))
+        elif item["entry"] not in names:
+            problems.append(Problem(where, None, item["entry"], "备份中缺少此项 entry missing from the backup"))
+        else:
+            plan.append((table, item))
+    problems += [Problem(where, None, f"{MANIFEST}: tables", "未知的表 unknown table", name) for name in by_name]
+    if problems:
+        raise InputError(problems)
+    return plan
+
+
+@contextmanager
+def _entry(z: zipfile.ZipFile, where: str, name: str) -> Iterator[IO[bytes]]:
+    """An entry opened for reading; a damaged entry raises InputError naming it."""
+    try:
+        with z.open(name) as stream:
+            yield stream
+    except _READ_ERRORS as exc:
+        raise _refuse(f"{where}: {name}", None, "此项已损坏(ZIP 或压缩数据出错) entry damaged (ZIP or compressed data)", f"{type(exc).__name__}: {exc}") from None
+
+
+def _check_entry(z: zipfile.ZipFile, where: str, item: dict[str, Any]) -> None:
+    """First pass, nothing written yet: the entry reads to its end and matches its checksum and row count."""
+    digest, lines = hashlib.sha256(), 0
+    with _entry(z, where, item["entry"]) as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+            lines += chunk.count(b"\n")
+    if digest.hexdigest() != item["sha256"]:
+        raise _refuse(f"{where}: {item['entry']}", None, "校验和不符,文件被修改过或已损坏 checksum mismatch: file edited or damaged")
+    if lines != item["rows"]:
+        raise _refuse(f"{where}: {item['entry']}", None, f"行数不符(清单 {item['rows']}) row count differs from the manifest", lines)
+
+
+# ------------------------------------------------------------------------- row checks
+
+
+def _exact(kind: type, label: str) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if type(value) is not kind:
+            raise ValueError(f"应为{label}")
+        return value
+
+    return check
+
+
+def _number(value: Any) -> Any:
+    if type(value) not in (int, float):
+        raise ValueError("应为数值 expected a number")
     return value
 
 
-def _read(path: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    problems = []
+def _text(length: int | None) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if type(value) is not str:
+            raise ValueError("应为文本 expected text")
+        if length is not None and len(value) > length:
+            raise ValueError(f"文本过长(最多 {length} 字符) text longer than {length} characters")
+        return value
+
+    return check
+
+
+def _datetime(value: Any) -> Any:
+    if type(value) is not str:
+        raise ValueError("应为日期时间 expected a date-time")
     try:
-        with zipfile.ZipFile(path) as z:
-            meta = json.loads(z.read("meta.json"))
-            tables = {}
-            for table in Base.metadata.sorted_tables:
-                data = z.read(f"{table.name}.json")
-                if hashlib.sha256(data).hexdigest() != meta["sha256"].get(table.name):
-                    problems.append(Problem(str(path), None, table.name, "校验和不符,文件已损坏 checksum mismatch: file corrupted"))
-                tables[table.name] = json.loads(data)
-    except (OSError, zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
-        raise InputError([Problem(str(path), None, None, f"不是有效的 stpi 备份文件 not a valid stpi backup: {exc}")]) from exc
-    if meta.get("format") != FORMAT:
-        problems.append(Problem(str(path), None, "format", "备份格式不符 unknown backup format", str(meta.get("format"))))
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("日期时间无效 invalid date-time") from None
+
+
+def _binary(value: Any) -> Any:
+    if type(value) is not str:
+        raise ValueError("应为 base64 文本 expected base64 text")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("不是有效的 base64 invalid base64") from None
+
+
+def _converter(column: Column[Any]) -> Callable[[Any], Any]:
+    kind = column.type
+    if isinstance(kind, DateTime):
+        convert = _datetime
+    elif isinstance(kind, LargeBinary):
+        convert = _binary
+    elif isinstance(kind, Boolean):
+        convert = _exact(bool, "真假值 expected true/false")
+    elif isinstance(kind, Integer):
+        convert = _exact(int, "整数 expected an integer")
+    elif isinstance(kind, Float):
+        convert = _number
+    elif isinstance(kind, String):
+        convert = _text(kind.length)
+    else:
+        raise StpiError(f"备份不支持此列类型 column type not supported by backups: {column}")
+    nullable = bool(column.nullable)
+
+    def check(value: Any) -> Any:
+        if value is None:
+            if nullable:
+                return None
+            raise ValueError("不能为空 must not be empty")
+        return convert(value)
+
+    return check
+
+
+# ---------------------------------------------------------------------------- restore
+
+
+def _insert(s: Session, table: Table, rows: list[dict[str, Any]], where: str, first: int, last: int) -> None:
+    try:
+        s.execute(insert(table), rows)
+    except DBAPIError as exc:
+        reason = str(getattr(exc, "orig", exc)).splitlines()[0][:200]
+        raise _refuse(where, None, f"第 {first}–{last} 行不能写入数据库(与其他数据冲突) rows {first}–{last} cannot be stored", reason, row=first) from None
+
+
+def _load_table(s: Session, z: zipfile.ZipFile, where: str, table: Table, item: dict[str, Any]) -> None:
+    """Second pass: parse, check and insert the entry's rows in batches."""
+    names: list[str] = item["columns"]
+    checks = [_converter(table.c[name]) for name in names]
+    located = f"{where}: {item['entry']}"
+    problems: list[Problem] = []
+    batch: list[dict[str, Any]] = []
+    size, first, lineno = 0, 1, 0
+    digest = hashlib.sha256()
+    with _entry(z, where, item["entry"]) as stream:
+        for lineno, raw in enumerate(stream, 1):
+            digest.update(raw)
+            try:
+                values = json.loads(raw.decode("utf-8"))
+            except ValueError as exc:
+                problems.append(Problem(located, lineno, None, "不是有效的 UTF-8 JSON not valid UTF-8 JSON", str(exc)[:200]))
+                values = None
+            if not isinstance(values, list) or len(values) != len(names):
+                if values is not None:
+                    problems.append(Problem(located, lineno, None, f"应为 {len(names)} 个值的数组 expected an array of {len(names)} values", raw[:200].decode("utf-8", "replace")))
+            else:
+                row: dict[str, Any] = {}
+                for name, check, value in zip(names, checks, values):
+                    try:
+                        row[name] = check(value)
+                    except ValueError as exc:
+                        problems.append(Problem(located, lineno, name, str(exc), repr(value)[:200]))
+                if not problems and not (table.name == "setting" and row.get("key") in SECRET_SETTINGS):
+                    batch.append(row)
+                    size += len(raw)
+            if len(problems) >= _MAX_PROBLEMS:
+                break
+            if not problems and (len(batch) >= _BATCH_ROWS or size >= _BATCH_BYTES):
+                _insert(s, table, batch, located, first, lineno)
+                batch, size, first = [], 0, lineno + 1
     if problems:
         raise InputError(problems)
-    return meta, tables
+    if digest.hexdigest() != item["sha256"]:  # the file changed since the first pass
+        raise _refuse(located, None, "校验和不符,文件被修改过或已损坏 checksum mismatch: file edited or damaged")
+    if batch:
+        _insert(s, table, batch, located, first, lineno)
 
 
-def restore(store: Store, path: str | Path) -> dict[str, int]:
-    """Replace the store's content with the backup's, all or nothing."""
-    meta, tables = _read(Path(path))
-    if meta["revision"] != current_revision(store.engine):
-        raise InputError([Problem(str(path), None, "revision", f"备份的数据库版本与当前不同,请先 stpi db upgrade backup schema {meta['revision']} ≠ {current_revision(store.engine)}")])
-    with store.session() as s:
-        for table in reversed(Base.metadata.sorted_tables):
-            s.execute(delete(table))
-        for table in Base.metadata.sorted_tables:
-            content = tables[table.name]
-            columns = [table.c[name] for name in content["columns"]]
-            rows = [{c.name: _decode(c, v) for c, v in zip(columns, row)} for row in content["rows"]]
-            if rows:
-                s.execute(insert(table), rows)
-        if store.engine.dialect.name == "postgresql":  # explicit ids were inserted: move the sequences on
-            for table in Base.metadata.sorted_tables:
-                if "id" in table.c:
-                    s.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
-        Store.audit_in(s, "system", "restore", "store", Path(path).name, "", json.dumps(meta["counts"]))
-    return dict(meta["counts"])
+def _move_sequences(s: Session) -> None:
+    """Explicit ids were inserted: PostgreSQL's sequences move past them."""
+    for table in Base.metadata.sorted_tables:
+        if "id" in table.c:
+            s.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
+
+
+def restore(store: Store, path: str | Path, *, key_file: str | Path | None = None) -> dict[str, int]:
+    """Replace the store's content with the backup's, all or nothing; the session key is renewed (everyone logs in again)."""
+    where = str(path)
+    with _opened(Path(path)) as z:
+        manifest = _verified_manifest(z, where, key_file)
+        plan = _plan(manifest, where, set(z.namelist()), current_revision(store.engine))
+        for _table, item in plan:
+            _check_entry(z, where, item)
+        counts = {table.name: int(item["rows"]) for table, item in plan}
+        with store.session() as s:
+            for table in reversed(Base.metadata.sorted_tables):
+                s.execute(delete(table))
+            for table, item in plan:
+                _load_table(s, z, where, table, item)
+            renew_session_secret_in(s)
+            if store.engine.dialect.name == "postgresql":
+                _move_sequences(s)
+            Store.audit_in(s, "system", "restore", "store", Path(path).name, "", json.dumps(counts))
+    return counts

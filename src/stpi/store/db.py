@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -11,8 +13,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.pool import NullPool
 
+from stpi.errors import StpiError
 from stpi.framework.embedded import data_dir
 
 __all__ = ["database_url", "make_engine", "upgrade", "current_revision", "head_revision"]
@@ -71,9 +75,85 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration."""
-    cfg = _config()
+def upgrade(engine: Engine) -> Path | None:
+    """Bring the schema to the newest migration; return the copy of the SQLite file made first, if any.
+
+    PostgreSQL runs every pending migration in one transaction (its DDL is transactional). SQLite
+    does too here, on a connection of its own that begins with ``BEGIN IMMEDIATE`` (the driver
+    otherwise commits each DDL statement by itself), after leftover ``_alembic_tmp_*`` tables of
+    an older, killed upgrade are dropped and the file is copied (``stpi.db.before-<rev>-<time>``,
+    the newest few kept): a killed upgrade leaves the store as it was, ready to upgrade again.
+    """
+    if engine.dialect.name == "sqlite":
+        return _upgrade_sqlite(engine)
     with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        _run_migrations(conn)
+    return None
+
+
+def _run_migrations(conn: Connection) -> None:
+    cfg = _config()
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")
+
+
+_TMP_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '\\_alembic\\_tmp\\_%' ESCAPE '\\'"
+KEEP_COPIES = 3
+
+
+def _pending(conn: Connection) -> tuple[str | None, list[str]]:
+    """The revision and the leftovers of a killed upgrade."""
+    return MigrationContext.configure(conn).get_current_revision(), [r[0] for r in conn.exec_driver_sql(_TMP_TABLES)]
+
+
+def _upgrade_sqlite(engine: Engine) -> Path | None:
+    with engine.connect() as conn:
+        revision, leftovers = _pending(conn)
+    if revision == head_revision() and not leftovers:
+        return None  # the common case, on every start: nothing to do
+    path = engine.url.database
+    copy = _copy_file(Path(path), revision) if path and path != ":memory:" and revision is not None else None
+    own = create_engine(engine.url, poolclass=NullPool)
+    event.listen(own, "connect", _upgrade_pragmas)
+    event.listen(own, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+    try:
+        with own.begin() as conn:
+            for name in _pending(conn)[1]:  # read again under the write lock
+                original = name.removeprefix("_alembic_tmp_")
+                if not conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (original,)).first():
+                    raise StpiError(f"数据库升级曾中断且表 {original} 已缺失;请从 {copy or '升级前的备份'} 恢复 "
+                                    f"an interrupted upgrade left table {original} missing: restore the copy made before the upgrade")
+                conn.exec_driver_sql(f'DROP TABLE "{name}"')
+            _run_migrations(conn)
+            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise StpiError(f"升级后外键不一致,已撤销升级 the upgrade broke foreign keys and was rolled back: {broken[:5]}")
+    finally:
+        own.dispose()
+    return copy
+
+
+def _upgrade_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # the driver issues no BEGIN/COMMIT of its own: the "begin" event does
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=OFF")  # batch migrations copy and drop tables; checked before the commit instead
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _copy_file(path: Path, revision: str) -> Path:
+    """A consistent copy of the SQLite file (online backup API), written aside then renamed; older copies pruned."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    target = path.with_name(f"{path.name}.before-{revision}-{stamp}")
+    part = target.with_name(target.name + ".part")
+    source, dest = sqlite3.connect(path), sqlite3.connect(part)
+    try:
+        source.backup(dest)
+    finally:
+        dest.close()
+        source.close()
+    part.replace(target)
+    copies = sorted((p for p in path.parent.glob(f"{path.name}.before-*") if not p.name.endswith(".part")), key=lambda p: p.name.rsplit("-", 1)[-1])
+    for old in copies[:-KEEP_COPIES]:
+        old.unlink(missing_ok=True)
+    return target

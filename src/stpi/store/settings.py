@@ -5,13 +5,15 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from stpi.errors import InputError, Problem
 from stpi.store import models as m
 from stpi.store.core import Store
 
-__all__ = ["DEMO_NOTE", "SETTINGS", "Setting", "check_setting", "check_value", "get_setting", "is_demo", "set_setting", "settings", "session_secret"]
+__all__ = ["DEMO_NOTE", "SETTINGS", "Setting", "check_setting", "check_value", "get_setting", "is_demo", "set_setting", "settings", "session_secret",
+           "SECRET_SETTINGS", "renew_session_secret_in"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ SETTINGS = (
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
 _SECRET = "session_secret"  # not user-editable: the key that signs web sessions, shared by every worker
+SECRET_SETTINGS = frozenset({_SECRET})  # never written into a backup; a restore makes them anew
 
 
 def _parse(setting: Setting, text: str) -> object:
@@ -123,3 +126,9 @@ def session_secret(store: Store) -> str:
             row = m.SettingRow(key=_SECRET, value=secrets.token_urlsafe(48))
             s.add(row)
         return row.value
+
+
+def renew_session_secret_in(s: Session) -> None:
+    """Give the store a fresh session key inside the caller's transaction: every cookie signed before is void."""
+    s.execute(delete(m.SettingRow).where(m.SettingRow.key == _SECRET))
+    s.add(m.SettingRow(key=_SECRET, value=secrets.token_urlsafe(48)))

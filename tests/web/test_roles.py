@@ -66,7 +66,9 @@ class Case:
 
 
 def _entry(store: Store, role: str) -> dict[str, Any]:
-    return {"region": HOME[role], "year": 2023, "code": "I03", "value": _value()}
+    """A change of the same figure each time: it names the vintage it replaces, as the form does."""
+    current = ob.observations(store, year=2023, region=HOME[role], code="I03")
+    return {"region": HOME[role], "year": 2023, "code": "I03", "value": _value()} | ({"vintage": current[0].vintage} if current else {})
 
 
 def _login_body(store: Store, role: str) -> dict[str, Any]:

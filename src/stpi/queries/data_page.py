@@ -23,7 +23,7 @@ from stpi.store import observations as ob
 from stpi.store.core import Store
 from stpi.store.queue import figure_years
 from stpi.store.records import STATUSES, Observation, User
-from stpi.store.rules import check_write, writable_codes
+from stpi.store.rules import check_write, submit_scope, writable_codes
 from stpi.store.settings import get_setting
 
 __all__ = ["FIELDS", "NOTE_MAX", "SOURCE_MAX", "YEAR_MAX", "YEAR_MIN", "data_page", "default_year", "import_upload", "last_year_values", "problem_rows", "save_entries", "scope_of", "shown", "submit_year", "template_file"]
@@ -243,23 +243,19 @@ def save_entries(database: str | None, *, username: str, items: list[Mapping[str
         raise InputError(problems)
     check_write(store, user, {(e.region, e.code) for e in entries})
     try:
-        result = ob.write(store, entries, actor=username, status="draft")
+        result = ob.write(store, entries, actor=username, status="draft", require_vintage=True)  # a change names the vintage it replaces
     except InputError as exc:  # the store's own checks (a locked year): name the form's field
         raise InputError([Problem(ENTRY_FILE, p.row, "year" if p.field == "period" else p.field, p.reason, p.value) for p in exc.problems]) from None
     return {"written": result.written, "unchanged": result.unchanged, "years": sorted({int(e.period) for e in entries})}
 
 
 def submit_year(database: str | None, *, username: str, year: int) -> int:
-    """Submit the user's drafts and returned figures of a year for review."""
+    """Submit the user's own drafts and returned figures of a year for review (see :func:`rules.submit_scope`)."""
     store = service.open_store(database)
-    user = store.user(username)
-    scope = scope_of(store, user)
-    if user.role == "admin":
-        return ob.transition(store, "submit", actor=username, year=year)
-    codes = None if scope.codes is None else sorted(scope.codes)
-    if codes == []:
+    scope = submit_scope(store, store.user(username))
+    if scope.codes == []:
         return 0
-    return ob.transition(store, "submit", actor=username, year=year, regions=[c for c, _ in scope.regions], codes=codes)
+    return ob.transition(store, "submit", actor=username, year=year, regions=scope.regions, codes=scope.codes, entered_by=scope.entered_by)
 
 
 # ------------------------------------------------------------------ files

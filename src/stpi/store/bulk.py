@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from stpi.errors import ConflictError, InputError, Problem
 from stpi.store import models as m
+from stpi.store.core import Store
 
 __all__ = ["PERIOD_PATTERN", "apply_write", "insert_rows", "plan_write"]
 
@@ -31,7 +32,9 @@ OBS_COLUMNS = ["region_id", "code", "period", "year", "value", "source", "note",
 AUDIT_COLUMNS = ["at", "actor", "action", "entity", "key", "old", "new", "reason"]
 # The columns of the current vintages that a write compares with, as prev_*.
 PREVIOUS = ["prev_id", "region_id", "code", "period", "prev_value", "prev_source", "prev_note", "prev_status", "prev_vintage"]
-STALE = "该数据已被他人修改,请重新读取 changed by someone else since read"
+STALE = "该数据已被他人修改,请刷新后重新填写 changed by someone else since read; reload and enter it again"
+UNVERSIONED = "该数据已存在,修改须注明所改的版本(vintage),请刷新后在原数据上修改 the figure exists: a change must name the vintage it replaces; reload and edit it"
+CONFLICTS = (STALE, UNVERSIONED)
 
 
 def _fmt(values: pd.Series) -> pd.Series:
@@ -135,28 +138,38 @@ def _key_order(*keys: np.ndarray) -> np.ndarray:
     return np.argsort(combined, kind="stable")
 
 
-def plan_write(s: Session, frame: pd.DataFrame, *, actor: str, status: str, reason: str, revise: bool, stamp: datetime) -> tuple[pd.DataFrame, list[int], pd.DataFrame]:
+def plan_write(s: Session, frame: pd.DataFrame, *, actor: str, status: str, reason: str, revise: bool, stamp: datetime,
+               require_vintage: bool = False) -> tuple[pd.DataFrame, list[tuple[int, str]], pd.DataFrame]:
     """Check every figure and work out the new vintages, the rows they retire and the audit rows.
 
     ``frame`` has columns region, code, period, value, source, note,
     expected_vintage, _file, _row. Raises with every problem found. The new rows
     come sorted by the unique key, which makes inserting them much faster.
+    ``require_vintage``: a change of an existing figure must name the vintage it replaces
+    (typed entries); a file import replaces whatever is current.
+    Runs in a write transaction holding the year-level lock of every year written
+    (shared), so a year cannot be locked between these checks and the write.
     """
-    locked = {y for (y,) in s.execute(select(m.YearLockRow.year))}
     frame, problems = _resolve(s, frame)
+    Store.lock_years(s, frame["year"].unique())
+    locked = {y for (y,) in s.execute(select(m.YearLockRow.year))}
     merged = _with_previous(s, frame)
     has_prev = merged["prev_id"].notna().to_numpy()
     prev_v = merged["prev_vintage"].fillna(0).astype("int64")
+    where = _figure(merged, prev_v)
     stale = (merged["expected_vintage"].notna() & (merged["expected_vintage"] != prev_v)).to_numpy()
-    problems += _problems(merged, stale, "value", STALE, merged["code"])
+    problems += _problems(merged, stale, "value", STALE, where)
     unchanged = _unchanged(merged, has_prev)
+    if require_vintage:
+        unversioned = has_prev & merged["expected_vintage"].isna().to_numpy() & ~unchanged
+        problems += _problems(merged, unversioned, "vintage", UNVERSIONED, where)
     frozen = merged["year"].isin(locked).to_numpy()
     if has_prev.any():
         frozen = frozen | (has_prev & (merged["prev_status"] == "locked").to_numpy())
     blocked = frozen & ~unchanged & ~stale & (not (revise and reason.strip()))
     problems += _problems(merged, blocked, "value", "该年评价已锁定,修改须作为修订并说明原因 year locked: change only as a revision with a reason", merged["code"])
     if problems:
-        raise ConflictError("\n".join(map(str, problems))) if all(p.reason == STALE for p in problems) else InputError(problems)
+        raise ConflictError("\n".join(map(str, problems))) if all(p.reason in CONFLICTS for p in problems) else InputError(problems)
     new = merged if not unchanged.any() else merged[~unchanged]
     rows = _new_rows(new, prev_v.to_numpy()[~unchanged] + 1, status)
     changed = new[has_prev[~unchanged]]
@@ -165,8 +178,14 @@ def plan_write(s: Session, frame: pd.DataFrame, *, actor: str, status: str, reas
         "key": changed["region"].astype(str) + "/" + changed["code"] + "/" + changed["period"],
         "old": _fmt(changed["prev_value"]), "new": _fmt(changed["value"]), "reason": reason,
     })
-    retire = [int(i) for i in changed["prev_id"]]
+    retire = list(zip(changed["prev_id"].astype("int64").tolist(), changed["prev_status"].tolist()))
     return rows, retire, audits
+
+
+def _figure(merged: pd.DataFrame, prev_v: pd.Series) -> pd.Series:
+    """Each row's figure as a reader names it: region/code/period, and the vintage and status stored now."""
+    now_is = np.where(merged["prev_id"].notna(), "(现为第" + prev_v.astype(str) + "版 " + merged["prev_status"].astype(str) + ", now vintage " + prev_v.astype(str) + ")", "")
+    return merged["region"].astype(str) + "/" + merged["code"].astype(str) + "/" + merged["period"].astype(str) + pd.Series(now_is, index=merged.index)
 
 
 def insert_rows(s: Session, table: str, columns: list[str], frame: pd.DataFrame) -> None:
@@ -259,13 +278,34 @@ def _python_values(column: pd.Series, dialect: str) -> list[Any]:
     return values.tolist()  # numpy numbers become Python ones
 
 
-def retire_rows(s: Session, ids: list[int]) -> None:
-    """Mark previous vintages as no longer current."""
-    for start in range(0, len(ids), 5000):
-        s.execute(update(m.ObservationRow).where(m.ObservationRow.id.in_(ids[start : start + 5000])).values(current=False))
+def retire_rows(s: Session, retire: list[tuple[int, str]]) -> None:
+    """Mark previous vintages as no longer current: compare-and-set on each one's current flag and status.
+
+    ``retire`` holds (id, status) as read. A vintage another writer retired or moved
+    on meanwhile (on PostgreSQL the update waits for that writer, then sees its result) makes
+    the write a :class:`ConflictError` naming it.
+    """
+    o = m.ObservationRow
+    by_status: dict[str, list[int]] = {}
+    for id_, status in retire:
+        by_status.setdefault(status, []).append(id_)
+    for status, ids in by_status.items():
+        for start in range(0, len(ids), 5000):
+            part = ids[start : start + 5000]
+            done = s.execute(update(o).where(o.id.in_(part), o.current.is_(True), o.status == status).values(current=False)).rowcount
+            if done != len(part):
+                raise ConflictError(f"数据在读取后已被他人同时修改或处理,请刷新后重试 changed or handled by someone else since read; reload and try again: {_moved(s, part, status)}")
 
 
-def apply_write(s: Session, rows: pd.DataFrame, retire: list[int], audits: pd.DataFrame) -> None:
+def _moved(s: Session, ids: list[int], status: str) -> str:
+    """The figures among these vintages that are no longer current or no longer in the status read, as region/code/period."""
+    o = m.ObservationRow
+    q = select(m.RegionRow.code, o.code, o.period, o.vintage, o.status, o.current).join(m.RegionRow, m.RegionRow.id == o.region_id)
+    found = s.execute(q.where(o.id.in_(ids), (o.current.is_(False)) | (o.status != status))).all()
+    return ", ".join(f"{r}/{c}/{p} (第{v}版 vintage {v}: {status} → {st if cur else '已被新版本取代 superseded'})" for r, c, p, v, st, cur in found[:20])
+
+
+def apply_write(s: Session, rows: pd.DataFrame, retire: list[tuple[int, str]], audits: pd.DataFrame) -> None:
     """Retire, insert and audit; a concurrent writer of the same vintage turns into a conflict."""
     dbapi = s.connection().dialect.dbapi
     driver_error = IntegrityError if dbapi is None else dbapi.IntegrityError  # raised by COPY and executemany, below SQLAlchemy

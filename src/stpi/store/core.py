@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import resources
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,8 @@ from stpi.store.db import database_url, make_engine, upgrade
 from stpi.store.records import AuditEntry, Region, User
 
 __all__ = ["Store", "now"]
+
+YEAR_LOCK_SPACE = 0x5354  # "ST": the first key of stpi's PostgreSQL advisory locks; the year is the second
 
 
 def now() -> datetime:
@@ -50,13 +52,36 @@ class Store:
         self.engine.dispose()
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """One transaction: committed on success, rolled back on any error."""
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """One transaction: committed on success, rolled back on any error.
+
+        ``write=True`` for a transaction that checks state and then changes it: on SQLite it
+        starts with ``BEGIN IMMEDIATE``, so it holds the one write lock from its first read and
+        no other writer can change what it checked (readers go on, WAL). PostgreSQL writers
+        rely on row locks, compare-and-set updates and :meth:`lock_years` instead.
+        """
         try:
             with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                if write and self.engine.dialect.name == "sqlite":
+                    # pysqlite begins a deferred transaction only at the first change; take the lock now
+                    session.connection().exec_driver_sql("BEGIN IMMEDIATE")
                 yield session
         except SQLAlchemyError as exc:
             raise StpiError(f"数据库错误 database error: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}") from exc
+
+    @staticmethod
+    def lock_years(s: Session, years: Iterable[int], *, exclusive: bool = False) -> None:
+        """Take the year-level lock for these years inside a write transaction (PostgreSQL; SQLite writers are serial already).
+
+        Writes into a year take it shared, so they run side by side; locking a year takes it
+        exclusive, so a lock and an import of the same year never overlap: one commits first and
+        the other then sees its result. Taken in year order, so two writers cannot deadlock.
+        """
+        if s.get_bind().dialect.name != "postgresql":
+            return
+        fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        for year in sorted(set(int(y) for y in years)):
+            s.execute(text(f"SELECT {fn}(:space, :year)"), {"space": YEAR_LOCK_SPACE, "year": year})
 
     def prepare(self) -> None:
         """Migrate to the newest schema and seed an empty database."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from stpi.errors import ConflictError, InputError, NotFoundError, Problem
@@ -24,7 +25,7 @@ from stpi.store import models as m
 from stpi.store.core import Store, now
 from stpi.store.records import Observation, Upload, WriteResult
 
-__all__ = ["Entry", "parse_period", "write", "write_frame", "transition", "lock_year", "locked_years", "observations", "frame", "uploads", "upload_content"]
+__all__ = ["Entry", "parse_period", "write", "write_frame", "transition", "move", "changed_message", "lock_year", "locked_years", "observations", "frame", "uploads", "upload_content"]
 
 PERIOD = re.compile(r"^(\d{4})(?:(Q[1-4])|(M(?:0[1-9]|1[0-2])))?$")
 
@@ -70,14 +71,19 @@ def write(
     reason: str = "",
     revise: bool = False,
     upload: tuple[str, bytes] | None = None,
+    require_vintage: bool = False,
 ) -> WriteResult:
-    """Write figures in one transaction: all are written, or none (the error lists every problem)."""
+    """Write figures in one transaction: all are written, or none (the error lists every problem).
+
+    ``require_vintage``: a change of an existing figure must name the vintage it replaces
+    (``expected_vintage``), else a :class:`ConflictError` asks to reload; what typed entries use.
+    """
     frame = pd.DataFrame(
         [(e.region, e.code, e.period, np.nan if e.value is None else e.value, e.source, e.note, e.expected_vintage) for e in entries],
         columns=["region", "code", "period", "value", "source", "note", "expected_vintage"],
     )
     frame["_file"], frame["_row"] = "<entries>", np.arange(1, len(frame) + 1)
-    return write_frame(store, frame, actor=actor, status=status, reason=reason, revise=revise, upload=upload)
+    return write_frame(store, frame, actor=actor, status=status, reason=reason, revise=revise, upload=upload, require_vintage=require_vintage)
 
 
 def write_frame(
@@ -89,19 +95,21 @@ def write_frame(
     reason: str = "",
     revise: bool = False,
     upload: tuple[str, bytes] | None = None,
+    require_vintage: bool = False,
 ) -> WriteResult:
     """Write a frame of figures in one transaction, all or nothing.
 
     Columns: region, code, period, value, source, note, expected_vintage (may be
     NaN), and _file, _row to locate problems. New figures are recorded by their
     batch (who, when, why, which file); changed ones also get an audit row each
-    with the old and the new value.
+    with the old and the new value. One write transaction: it holds its years' lock, and
+    every vintage it supersedes is retired by compare-and-set (see :func:`bulk.retire_rows`).
     """
     if status not in ("draft", "submitted"):
         raise ValueError(status)
     stamp = now()
-    with store.session() as s:
-        rows, retire, audits = bulk.plan_write(s, frame, actor=actor, status=status, reason=reason, revise=revise, stamp=stamp)
+    with store.session(write=True) as s:
+        rows, retire, audits = bulk.plan_write(s, frame, actor=actor, status=status, reason=reason, revise=revise, stamp=stamp, require_vintage=require_vintage)
         upload_id = _archive(s, upload, actor, len(rows)) if upload else None
         changed = len(retire)
         batch = m.BatchRow(at=stamp, actor=actor, reason=reason, upload_id=upload_id, created=len(rows) - changed, changed=changed)
@@ -133,23 +141,76 @@ def _where(year: int | None, regions: Iterable[int] | None, codes: Iterable[str]
     return cond
 
 
-def transition(store: Store, action: str, *, actor: str, year: int | None = None, regions: Sequence[str] | None = None, codes: Sequence[str] | None = None, comment: str = "") -> int:
-    """Move the current figures matching the filter from one workflow status to the next."""
+def transition(store: Store, action: str, *, actor: str, year: int | None = None, regions: Sequence[str] | None = None, codes: Sequence[str] | None = None,
+               comment: str = "", entered_by: Sequence[str] | None = None) -> int:
+    """Move the current figures matching the filter from one workflow status to the next.
+
+    ``entered_by``: only figures whose current vintage one of these accounts wrote (what a
+    reporter may submit). One write transaction; see :func:`move` for what a concurrent change does.
+    """
     if action not in TRANSITIONS:
         raise NotFoundError(f"未知操作 unknown action {action!r}; 可选 valid: {', '.join(TRANSITIONS)}")
     if action == "return" and not comment.strip():
         raise InputError([Problem("<return>", None, "comment", "退回须填写意见 a return needs a comment")])
-    sources, target = TRANSITIONS[action]
-    with store.session() as s:
+    sources = TRANSITIONS[action][0]
+    o = m.ObservationRow
+    with store.session(write=True) as s:
         ids = _region_ids(s, regions)
-        q = select(m.ObservationRow).where(and_(*_where(year, ids, codes)), m.ObservationRow.status.in_(sources))
-        rows = list(s.scalars(q))
-        names = {r.id: r.code for r in s.scalars(select(m.RegionRow))}
-        for row in rows:
-            Store.audit_in(s, actor, action, "observation", _key(names[row.region_id], row.code, row.period), row.status, target, comment)
-            row.status = target
-            row.comment = comment if action == "return" else row.comment
-        return len(rows)
+        q = select(o.id).where(and_(*_where(year, ids, codes)), o.status.in_(sources))
+        if entered_by is not None:
+            q = q.join(m.BatchRow, m.BatchRow.id == o.batch_id).where(m.BatchRow.actor.in_(list(entered_by)))
+        return move(s, action, list(s.scalars(q)), actor=actor, comment=comment)
+
+
+def move(s: Session, action: str, ids: Sequence[int], *, actor: str, comment: str = "") -> int:
+    """Move these vintages by the action, each by compare-and-set on being current and on the status read.
+
+    All or none: if another writer changed or handled one of them (before this transaction
+    read it, or between the read and the update: on PostgreSQL the update waits for that
+    writer's commit, then sees its result; SQLite writers are serial), a :class:`ConflictError`
+    names the figures and what they are now, and nothing moves. Each moved figure gets one audit row.
+    """
+    sources, target = TRANSITIONS[action]
+    o = m.ObservationRow
+    wanted = sorted(set(ids))
+    seen: dict[int, tuple[int, str, str, str]] = {}
+    for part in _chunks(wanted):
+        for id_, region_id, code, period, status, current in s.execute(select(o.id, o.region_id, o.code, o.period, o.status, o.current).where(o.id.in_(part))):
+            if current and status in sources:
+                seen[id_] = (region_id, code, period, status)
+    failed = [i for i in wanted if i not in seen]
+    values: dict[str, object] = {"status": target} | ({"comment": comment} if action == "return" else {})
+    by_status: dict[str, list[int]] = {}
+    for id_, (_, _, _, status) in seen.items():
+        by_status.setdefault(status, []).append(id_)
+    for status, group in by_status.items() if not failed else ():
+        for part in _chunks(group):
+            cas = update(o).where(o.id.in_(part), o.current.is_(True), o.status == status).values(**values).returning(o.id)
+            done = set(s.scalars(cas, execution_options={"synchronize_session": False}))
+            failed += [i for i in part if i not in done]
+    if failed:
+        raise ConflictError(changed_message(s, sorted(failed)))
+    names = {r.id: r.code for r in s.scalars(select(m.RegionRow))}
+    for region_id, code, period, status in seen.values():
+        Store.audit_in(s, actor, action, "observation", _key(names[region_id], code, period), status, target, comment)
+    return len(wanted)
+
+
+def _chunks(ids: Sequence[int], size: int = 5000) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
+
+
+def changed_message(s: Session, ids: Sequence[int]) -> str:
+    """A conflict message naming these figure vintages and what each is now (status, or superseded)."""
+    o = m.ObservationRow
+    names = {r.id: r.code for r in s.scalars(select(m.RegionRow))}
+    first = list(ids)[:20]
+    found = {row[0]: row[1:] for row in s.execute(select(o.id, o.region_id, o.code, o.period, o.vintage, o.status, o.current).where(o.id.in_(first)))}
+    keys = [f"{_key(names[r], c, p)} 第{v}版 vintage {v} 现为 now {st if cur else '已被新版本取代 superseded'}" if i in found else f"#{i} 不存在 no such figure"
+            for i in first for r, c, p, v, st, cur in [found.get(i, (0, "", "", 0, "", False))]]
+    return (f"{len(ids)} 条数据在读取后已被修改或已被处理(他人同时操作),未做任何更改,请刷新后重试 {len(ids)} figure(s) changed or handled by someone else meanwhile; "
+            f"nothing was changed, reload and try again: {'; '.join(keys)}")
 
 
 def _region_ids(s: Session, regions: Sequence[str] | None) -> list[int] | None:
@@ -166,17 +227,31 @@ def _region_ids(s: Session, regions: Sequence[str] | None) -> list[int] | None:
 
 
 def lock_year(store: Store, year: int, *, actor: str) -> int:
-    """Freeze a year's evaluation: every current annual figure must be approved; they become locked."""
-    with store.session() as s:
+    """Freeze a year's evaluation: every current annual figure must be approved; they become locked.
+
+    One write transaction holding the year's lock exclusively: an import into the year either
+    commits before (and the lock then sees its unapproved figures and refuses) or waits and
+    then finds the year locked.
+    """
+    o = m.ObservationRow
+    with store.session(write=True) as s:
+        Store.lock_years(s, [year], exclusive=True)
         if s.get(m.YearLockRow, year) is not None:
             raise ConflictError(f"{year}年已锁定 year {year} is already locked")
-        cond = and_(*_where(year, None, None), m.ObservationRow.period == str(year))
-        pending = list(s.execute(select(m.ObservationRow.status).where(cond, m.ObservationRow.status.not_in(("approved", "locked")))))
+        cond = and_(*_where(year, None, None), o.period == str(year))
+        pending = s.execute(select(o.status, func.count()).where(cond, o.status.not_in(("approved", "locked"))).group_by(o.status)).all()
         if pending:
-            counts = pd.Series([p[0] for p in pending]).value_counts().to_dict()
-            raise ConflictError(f"{year}年尚有未审核通过的数据,不能锁定 unapproved figures remain: {counts}")
-        n = s.execute(update(m.ObservationRow).where(cond, m.ObservationRow.status == "approved").values(status="locked", evaluated=True)).rowcount
+            counts = {str(st): int(n) for st, n in pending}
+            names = {r.id: r.code for r in s.scalars(select(m.RegionRow))}
+            some = s.execute(select(o.region_id, o.code, o.period, o.status).where(cond, o.status.not_in(("approved", "locked"))).order_by(o.id).limit(5)).all()
+            raise ConflictError(f"{year}年尚有未审核通过的数据,不能锁定 {year}: unapproved figures remain: {counts}, "
+                                f"如 e.g. {', '.join(f'{_key(names[r], c, p)} {st}' for r, c, p, st in some)}")
+        n = s.execute(update(o).where(cond, o.status == "approved").values(status="locked", evaluated=True)).rowcount
         s.add(m.YearLockRow(year=year, locked_at=now(), locked_by=actor))
+        try:
+            s.flush()
+        except IntegrityError as exc:  # cannot happen under the year lock; kept so a lock taken some other way is still a conflict
+            raise ConflictError(f"{year}年已被他人同时锁定 year {year} was locked by someone else meanwhile") from exc
         Store.audit_in(s, actor, "lock", "year", str(year), "", f"{n} figures")
         return int(n or 0)
 

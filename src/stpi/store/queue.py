@@ -15,10 +15,10 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, String, and_, func, select
 from sqlalchemy.orm import Session
 
-from stpi.errors import ConflictError, InputError, NotFoundError, Problem
+from stpi.errors import InputError, NotFoundError, Problem
 from stpi.store import models as m
 from stpi.store.core import Store
-from stpi.store.observations import TRANSITIONS
+from stpi.store.observations import TRANSITIONS, move
 
 __all__ = ["Pending", "figure_years", "pending", "pending_count", "status_counts", "transition_ids"]
 
@@ -111,7 +111,8 @@ def transition_ids(store: Store, action: str, ids: Sequence[int], *, actor: str,
     """Move exactly these figure vintages (by id) to the action's status, all or none.
 
     A figure that is no longer the current vintage, or no longer in a status the action
-    applies to, makes the whole action a :class:`ConflictError` naming it.
+    applies to (another reviewer got there first, a reporter changed it), makes the whole
+    action a :class:`ConflictError` naming it; see :func:`stpi.store.observations.move`.
     """
     if action not in TRANSITIONS:
         raise NotFoundError(f"未知操作 unknown action {action!r}; 可选 valid: {', '.join(TRANSITIONS)}")
@@ -120,21 +121,5 @@ def transition_ids(store: Store, action: str, ids: Sequence[int], *, actor: str,
     wanted = sorted(set(ids))
     if not wanted:
         raise InputError([Problem(f"<{action}>", None, "ids", "未选择任何数据 no figure selected")])
-    sources, target = TRANSITIONS[action]
-    with store.session() as s:
-        names = {r.id: r.code for r in s.scalars(select(m.RegionRow))}
-        rows = {r.id: r for r in s.scalars(select(m.ObservationRow).where(m.ObservationRow.id.in_(wanted)))}
-        stale = [i for i in wanted if i not in rows or not rows[i].current or rows[i].status not in sources]
-        if stale:
-            keys = [f"{names[rows[i].region_id]}/{rows[i].code}/{rows[i].period}" if i in rows else f"#{i}" for i in stale]
-            raise ConflictError(
-                f"{len(stale)} 条数据在页面显示后已被修改或已被处理,请刷新后重新审核 "
-                f"{len(stale)} figure(s) changed or handled since the page was shown; reload and review again: {', '.join(keys[:20])}"
-            )
-        for i in wanted:
-            row = rows[i]
-            Store.audit_in(s, actor, action, "observation", f"{names[row.region_id]}/{row.code}/{row.period}", row.status, target, comment)
-            row.status = target
-            if action == "return":
-                row.comment = comment
-        return len(wanted)
+    with store.session(write=True) as s:
+        return move(s, action, wanted, actor=actor, comment=comment)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from stpi.errors import ForbiddenError
@@ -10,7 +13,7 @@ from stpi.store import models as m
 from stpi.store.core import Store
 from stpi.store.records import User
 
-__all__ = ["ROLES", "acting_user", "check_write", "check_admin", "writable_codes"]
+__all__ = ["ROLES", "SubmitScope", "acting_user", "check_write", "check_admin", "submit_scope", "writable_codes"]
 
 ROLES = ("admin", "department", "county", "viewer")
 
@@ -59,3 +62,43 @@ def check_write(store: Store, user: User, pairs: set[tuple[str, str]]) -> None:
         other = sorted({r for r, _ in pairs if r != city})
         if other:
             raise ForbiddenError(f"{user.username} 只能填报全市数据 a department reports the city's figures only, not: {', '.join(other)}")
+
+
+@dataclass(frozen=True)
+class SubmitScope:
+    """The figures a user may submit, as filters for :func:`stpi.store.observations.transition` (None: no limit)."""
+
+    regions: list[str] | None
+    codes: list[str] | None
+    entered_by: list[str] | None
+
+
+def submit_scope(store: Store, user: User, *, regions: Sequence[str] | None = None, codes: Sequence[str] | None = None) -> SubmitScope:
+    """What a user may submit, narrowed by the regions and codes asked for.
+
+    The admin submits anything. A reporter submits only its own drafts: figures of the
+    indicators it reports, in its region, whose current vintage an account of the same
+    department (or county) entered. A shared indicator (I07 has two departments) is reported
+    by both; neither may submit the other's draft. Asking for another's region or code is refused.
+    """
+    if user.role == "viewer":
+        raise ForbiddenError("只读账号不能报送数据 a viewer cannot submit figures")
+    if user.role == "admin":
+        return SubmitScope(None if regions is None else list(regions), None if codes is None else list(codes), None)
+    own = store.region(user.region).code if user.role == "county" and user.region else store.region(store.plan().region).code
+    asked = sorted({store.region(r).code for r in regions or []})
+    if any(r != own for r in asked):
+        raise ForbiddenError(f"{user.username} 只能报送本单位所辖地区的数据 may submit figures of {own} only, not: {', '.join(r for r in asked if r != own)}")
+    mine = writable_codes(store, user)
+    if codes is not None and mine is not None and (other := sorted(set(codes) - mine)):
+        raise ForbiddenError(f"{user.username} 无权报送这些指标 may not submit: {', '.join(other[:20])}")
+    chosen = list(codes) if codes is not None else (None if mine is None else sorted(mine))
+    with store.session() as s:
+        if user.role == "county":
+            region_id = s.scalars(select(m.RegionRow.id).where(m.RegionRow.code == own)).one()
+            team = s.scalars(select(m.UserRow.username).where(m.UserRow.role == "county", m.UserRow.region_id == region_id))
+        else:
+            dep = s.scalars(select(m.DepartmentRow.id).where(m.DepartmentRow.code == user.department)).first()
+            team = s.scalars(select(m.UserRow.username).where(m.UserRow.role == "department", m.UserRow.department_id == dep))
+        colleagues = sorted(set(team) | {user.username})
+    return SubmitScope([own], chosen, colleagues)

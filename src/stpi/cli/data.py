@@ -13,7 +13,7 @@ from stpi.store import accounts, notes, backup as backups, observations as ob
 from stpi.store.core import Store
 from stpi.store.backupkey import load_key
 from stpi.store.db import current_revision, head_revision, upgrade
-from stpi.store.rules import acting_user, check_admin
+from stpi.store.rules import acting_user, check_admin, submit_scope
 
 db_app = typer.Typer(help="数据库:升级、备份、恢复 Database.", no_args_is_help=True)
 user_app = typer.Typer(help="账号:添加、列出、停用 Accounts.", no_args_is_help=True)
@@ -81,11 +81,16 @@ def db_restore(
 
 
 def _transition(action: str, database: str | None, user: str, year: int | None, region: list[str] | None, code: list[str] | None, comment: str = "") -> None:
+    """One workflow step; a figure someone else changed meanwhile makes it a conflict (exit 1, naming the figure), and nothing moves."""
     store = Store(database)
     actor = acting_user(store, user)
-    if action != "submit":
+    entered_by = None
+    if action == "submit":  # a reporter submits only its own drafts
+        scope = submit_scope(store, actor, regions=region, codes=code)
+        region, code, entered_by = scope.regions, scope.codes, scope.entered_by
+    else:
         check_admin(actor, tr(f"action.{action}"))
-    n = ob.transition(store, action, actor=user, year=year, regions=region, codes=code, comment=comment)
+    n = ob.transition(store, action, actor=user, year=year, regions=region, codes=code, comment=comment, entered_by=entered_by)
     console.out.print(tr("transitioned", n=n, action=tr(f"action.{action}")), style="green")
 
 

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from stpi.analysis.status import IndicatorRow, PlanStatus
-from stpi.errors import Problem
-from stpi.framework.model import Framework
-from stpi.framework.plan import Plan
 from stpi.i18n import get_lang, tr
+
+if TYPE_CHECKING:  # types only: the console is imported by every command and stays light
+    import pandas as pd
+
+    from stpi.analysis.status import IndicatorRow, PlanStatus
+    from stpi.errors import Problem
+    from stpi.framework.model import Framework
+    from stpi.framework.plan import Plan
 
 __all__ = ["out", "err", "fmt", "print_problems", "print_status", "print_plan", "print_framework", "table"]
 

@@ -32,12 +32,12 @@ from stpi.engine import Aggregate, Recipe
 from stpi.framework.formula import Formula, Variable
 from stpi.framework.model import Framework
 from stpi.framework.plan import Plan
+from stpi.defaults import DEMO_STORE_YEARS as DEMO_YEARS
 
 __all__ = ["COLUMNS", "DEMO_LABEL", "DEMO_SEED", "DEMO_YEARS", "PROFILES", "demo_figures", "demo_ranks"]
 
 FloatArray = npt.NDArray[np.float64]
 COLUMNS = ["region", "year", "code", "value", "kind"]
-DEMO_YEARS = (2023, 2024, 2025)
 
 # (profile, how many indicators, pace range): the pace is the share of the planned yearly
 # progress made. Centres sit well inside the status bands of stpi.analysis.track (0.95,

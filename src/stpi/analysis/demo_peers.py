@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from stpi.defaults import DEMO_LABEL, DEMO_SEED, DEMO_PEER_YEARS as DEMO_YEARS
 
 __all__ = ["DEMO_LABEL", "DEMO_SEED", "DEMO_YEARS", "demo_peer_results"]
 
-DEMO_LABEL = "演示数据(合成,非真实统计) demo data (synthetic, not real statistics)"
-DEMO_SEED = 20240103
-DEMO_YEARS = (2018, 2019, 2020, 2021, 2022)
 
 # how many of the years each peer keeps, cycling over the peers: sparse like real collections
 _KEEP = (5, 3, 1, 2, 0, 4, 1, 2, 5, 1, 0, 3, 2)

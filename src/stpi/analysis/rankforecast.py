@@ -38,10 +38,10 @@ import numpy as np
 from stpi.engine.tree import FloatArray
 from stpi.errors import InputError, MethodError, Problem, StpiError
 from stpi.framework.plan import Note
+from stpi.defaults import RANK_FORECAST_SEED as DEFAULT_SEED
 
 __all__ = ["DEFAULT_SEED", "MISSING_PEERS", "RankForecast", "Trend", "TrendPrior", "fit_trend", "pooled_prior", "rank_forecast"]
 
-DEFAULT_SEED = 2026
 MISSING_PEERS = ("known", "prior")
 INDEX_RANGE = (0.0, 100.0)  # scores are capped at 100, so is the index
 CHUNK = 50_000  # draws simulated at once: bounds memory for very many draws

@@ -31,10 +31,10 @@ from stpi.engine import Aggregate, Recipe
 from stpi.errors import MethodError
 from stpi.framework.model import Framework
 from stpi.framework.plan import Plan
+from stpi.defaults import MILESTONE_PATHS as PATHS
 
 __all__ = ["LIGHTS", "PATHS", "ON_TRACK", "MODERATE", "milestone", "progress_status", "track"]
 
-PATHS = ("linear", "compound")
 ON_TRACK, MODERATE = 0.95, 0.60
 LIGHTS = {"reached": "green", "on_track": "green", "moderate": "yellow", "limited": "red", "deterioration": "red", "baseline_only": "grey", "no_data": "grey"}
 

@@ -42,10 +42,10 @@ from stpi.engine.methods import pick
 from stpi.engine.tree import FloatArray, IntArray, Tree
 from stpi.errors import MethodError, NotFoundError
 from stpi.framework.model import Framework
+from stpi.defaults import UNCERTAINTY_SEED as DEFAULT_SEED
 
 __all__ = ["DEFAULT_SEED", "Settings", "Uncertainty", "Inputs", "uncertainty", "sample_inputs", "sobol_indices"]
 
-DEFAULT_SEED = 20240103  # the plan's date: fixed, so that a rerun gives the same intervals
 UNC_MISSING = ("reweight", "zero")
 QUANTILES, PERCENTS = (0.05, 0.5, 0.95), (5, 50, 95)
 

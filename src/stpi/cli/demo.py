@@ -7,11 +7,10 @@ from typing import Annotated
 import typer
 
 from stpi import console
-from stpi.analysis.demo_data import DEMO_LABEL, DEMO_SEED, DEMO_YEARS
+from stpi.defaults import DEMO_LABEL, DEMO_SEED, DEMO_STORE_YEARS as DEMO_YEARS
 from stpi.cli.root import DatabaseOpt, UserOpt, app
 from stpi.errors import InputError, Problem
 from stpi.i18n import add_messages, tr
-from stpi.queries.demo import load_demo
 
 __all__ = ["demo_app", "demo_load", "parse_years"]
 
@@ -50,6 +49,7 @@ def demo_load(
     user: UserOpt = "admin",
 ) -> None:
     """载入合成演示数据(本市、各县区、省内其他市州),并开启演示数据标注 Load synthetic demo figures and turn the demo banner on."""
+    from stpi.queries.demo import load_demo
     done = load_demo(database, years=parse_years(years), seed=seed, actor=user)
     console.out.print(tr("demo.loaded", regions=done.regions, years=", ".join(map(str, done.years)), written=done.written, unchanged=done.unchanged, approved=done.approved), style="green")
     mine = done.ranks[done.ranks["region"] == done.region]

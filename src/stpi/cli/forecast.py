@@ -5,22 +5,23 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.panel import Panel
 
 from stpi import console
-from stpi.analysis.calibrate import Calibration, calibrate as calibrate_weights, calibrated_framework
-from stpi.analysis.demo_peers import DEMO_LABEL
-from stpi.analysis.rankforecast import DEFAULT_SEED, RankForecast, Trend
+from stpi.defaults import DEMO_LABEL
+from stpi.defaults import RANK_FORECAST_SEED as DEFAULT_SEED
 from stpi.cli.root import DatabaseOpt, FrameworkOpt, app, emit
 from stpi.errors import InputError, Problem
-from stpi.framework import Framework, load_framework
-from stpi.framework.io import export_framework
 from stpi.i18n import add_messages, get_lang, tr
-from stpi.queries.forecast import calibration_targets, calibration_values, rank_forecast_store
-from stpi.store import Store
+
+if TYPE_CHECKING:
+    from stpi.analysis.calibrate import Calibration
+    from stpi.analysis.rankforecast import RankForecast
+    from stpi.analysis.rankforecast import Trend
+    from stpi.framework import Framework
 
 add_messages({
     "rf.title": ("{city} {year}年全省排名预测(共 {total} 个地区,目标第 {goal} 名)", "{city}: rank forecast for {year} ({total} regions, goal rank {goal})"),
@@ -94,6 +95,7 @@ def rank_forecast(
     database: DatabaseOpt = None,
 ) -> None:
     """依据同级地区公布值与本市预测,给出目标年各名次的概率及与目标名次的差距 Rank forecast from published peer results."""
+    from stpi.queries.forecast import rank_forecast_store
     with console.err.status(tr("rf.simulating", n=draws)) as status:
         result = rank_forecast_store(
             database, year=year, city_index=city_index, city_sd=city_sd, city_trend=city_trend, goal_rank=goal_rank,
@@ -145,6 +147,8 @@ def _print_forecast(r: RankForecast) -> None:
 
 
 def _write_candidate(fw: Framework, cal: Calibration, output: str, framework_path: str | None) -> None:
+    from stpi.analysis.calibrate import calibrated_framework
+    from stpi.framework.io import export_framework
     fmt = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".xlsx": "xlsx"}.get(Path(output).suffix.lower())
     if fmt is None:
         raise InputError([Problem(output, None, None, tr("cal.format"))])
@@ -166,6 +170,10 @@ def calibrate(
     database: DatabaseOpt = None,
 ) -> None:
     """据公布的官方指数估计未知权重(约束最小二乘),报告拟合与可识别性 Calibrate unknown weights on published index values."""
+    from stpi.analysis.calibrate import calibrate as calibrate_weights
+    from stpi.framework import load_framework
+    from stpi.queries.forecast import calibration_targets, calibration_values
+    from stpi.store import Store
     store = Store(database)
     fw = load_framework(framework) if framework else store.framework()
     values = calibration_values(store, fw, data, basis)

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import json
 from enum import Enum
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from stpi import console
 from stpi.cli.root import DatabaseOpt, FrameworkOpt, Missing, app
-from stpi.framework import Plan
 from stpi.i18n import add_messages, get_lang, tr
-from stpi.queries.goalseek import GoalSeekAnswer, goalseek_store, lead_departments
+
+if TYPE_CHECKING:
+    from stpi.framework import Plan
+    from stpi.queries.goalseek import GoalSeekAnswer
 
 __all__ = ["goalseek", "print_goalseek"]
 
@@ -98,6 +100,7 @@ def goalseek(
     database: DatabaseOpt = None,
 ) -> None:
     """以最小努力达到目标指数的指标提升方案(线性规划) Least-effort indicator improvements reaching a target index."""
+    from stpi.queries.goalseek import goalseek_store
     console.demo_notice(database)
     answer = goalseek_store(
         database, target=target, year=year, from_year=from_year, bound=bound.value, upper_file=upper,
@@ -115,6 +118,7 @@ def _dep_names(plan: Plan, codes: tuple[str, ...]) -> str:
 
 def print_goalseek(answer: GoalSeekAnswer) -> None:
     """The answer in a terminal: headline, moves, departments, marginal points, dependence, notes."""
+    from stpi.queries.goalseek import lead_departments
     r, plan, fmt = answer.result, answer.plan, console.fmt
     console.out.print(console.illustrative_label(r.illustrative, r.parameter_rules))
     policy = tr(f"policy.{r.missing_policy}")

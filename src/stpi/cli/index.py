@@ -5,13 +5,10 @@ from __future__ import annotations
 import json
 from typing import Annotated, Optional
 
-import pandas as pd
 import typer
 
-from stpi import console, service
-from stpi.analysis import plan_status
+from stpi import console
 from stpi.cli.root import DatabaseOpt, FrameworkOpt, Missing, OutputOpt, PlanFormat, TableFormat, UserOpt, app, emit, framework_app, plan_app
-from stpi.framework import export_framework, load_framework
 from stpi.i18n import tr
 
 
@@ -24,6 +21,8 @@ def status(
     database: DatabaseOpt = None,
 ) -> None:
     """实施方案基期与目标的综合指数、一二级指标、贡献与提升空间、责任单位 The plan's index at baseline and targets."""
+    from stpi.analysis import plan_status
+    from stpi import service
     plan, fw = service.plan_and_framework(database, framework)
     s = plan_status(plan, fw, missing=missing.value)
     if as_json:
@@ -44,6 +43,8 @@ def compute(
     database: DatabaseOpt = None,
 ) -> None:
     """计算每个地区、每年、每个节点的指数与排名 Compute every node for every region and year."""
+    import pandas as pd
+    from stpi import service
     recipe = service.make_recipe(missing.value, normalise, aggregate)
     if data is None:
         console.demo_notice(database)
@@ -83,6 +84,7 @@ def contributions(
     database: DatabaseOpt = None,
 ) -> None:
     """各指标的有效权重、贡献、提升空间;可分解两年间的变化 Contributions, headroom, change decomposition."""
+    from stpi import service
     result = service.compute_file(framework, data, service.make_recipe(missing.value, "ratio", "arithmetic"), database)
     frames = {"contributions": result.contributions(region, year)}
     if from_year is not None:
@@ -101,6 +103,7 @@ def contributions(
 @framework_app.command("show")
 def framework_show(framework: FrameworkOpt = None, database: DatabaseOpt = None) -> None:
     """以树形表格显示指标框架 Show the tree with weights, standards and provenance."""
+    from stpi import service
     console.print_framework(service.resolve_framework(framework, database))
 
 
@@ -112,12 +115,15 @@ def framework_export(
     database: DatabaseOpt = None,
 ) -> None:
     """导出指标框架 Export the framework (the one in force unless --framework)."""
+    from stpi.framework import export_framework
+    from stpi import service
     emit(export_framework(service.resolve_framework(framework, database), format.value), output)
 
 
 @framework_app.command("validate")
 def framework_validate(file: Annotated[str, typer.Argument(help="框架文件 framework file")]) -> None:
     """校验指标框架文件,一次列出全部问题 Validate a framework file, listing every problem."""
+    from stpi.framework import load_framework
     fw = load_framework(file)
     console.out.print(tr("valid", n=len(fw.nodes), k=len(fw.leaves)), style="green")
 
@@ -132,6 +138,7 @@ def framework_import(
     user: UserOpt = "admin",
 ) -> None:
     """导入官方权重与标准值,替换示意参数 Import the official weights and standards."""
+    from stpi import service
     fw, year = service.import_framework(file, source, database=database, actor=user, valid_from=valid_from, scope="county" if county else "city")
     console.out.print(tr("imported", title=fw.title, k=len(fw.leaves), year=year), style="green")
     if fw.is_illustrative:
@@ -141,6 +148,7 @@ def framework_import(
 @plan_app.command("show")
 def plan_show(database: DatabaseOpt = None) -> None:
     """显示实施方案的32项指标 Show the plan's indicators."""
+    from stpi import service
     console.print_plan(service.open_store(database).plan())
 
 
@@ -151,6 +159,7 @@ def plan_export(
     database: DatabaseOpt = None,
 ) -> None:
     """导出实施方案指标表 Export the plan table."""
+    from stpi import service
     plan, fw = service.plan_and_framework(database)
     emit(service.plan_export(plan, fw, format.value, output), output)
 

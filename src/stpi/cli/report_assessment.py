@@ -12,8 +12,6 @@ from stpi import console
 from stpi.cli.report import report_app
 from stpi.cli.root import DatabaseOpt
 from stpi.i18n import add_messages, get_lang, tr
-from stpi.queries.assessment import gather_assessment
-from stpi.reports.assessment_doc import SUMMARY_COLUMNS, assessment_payload, write_assessment
 
 add_messages({
     "assess.suffix": ("输出文件应为 .xlsx 或 .docx", "the output must be .xlsx or .docx"),
@@ -29,6 +27,8 @@ def assessment(
     database: DatabaseOpt = None,
 ) -> None:
     """各部门年度考核得分、名次与逐项计分依据 Departments' annual assessment."""
+    from stpi.queries.assessment import gather_assessment
+    from stpi.reports.assessment_doc import SUMMARY_COLUMNS, assessment_payload, write_assessment
     console.demo_notice(database)
     if output and Path(output).suffix.lower() not in (".xlsx", ".docx"):
         raise typer.BadParameter(tr("assess.suffix"), param_hint="--output")

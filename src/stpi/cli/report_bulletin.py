@@ -10,12 +10,11 @@ from typing import Annotated
 import typer
 
 from stpi import console
-from stpi.analysis.track import PATHS
+from stpi.defaults import MILESTONE_PATHS as PATHS
 from stpi.cli.report import report_app
 from stpi.cli.root import DatabaseOpt, Missing
 from stpi.i18n import add_messages, tr
-from stpi.queries.bulletin import DEFAULT_ISSUER, gather_bulletin, render_charts
-from stpi.reports.bulletin import write_docx, write_html
+from stpi.defaults import ISSUER as DEFAULT_ISSUER
 
 __all__ = ["bulletin_command"]
 
@@ -44,6 +43,8 @@ def bulletin_command(
     database: DatabaseOpt = None,
 ) -> None:
     """进展通报:指数、红黄绿灯、变动分析、县区排名、部门进度与工作重点 Progress bulletin (Word/HTML/PDF)."""
+    from stpi.queries.bulletin import gather_bulletin, render_charts
+    from stpi.reports.bulletin import write_docx, write_html
     console.demo_notice(database)
     kind = fmt.value if fmt else Path(output).suffix.lower().lstrip(".")
     if kind not in ("docx", "html", "pdf"):

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
-import pandas as pd
 import typer
 
-from stpi import console, service
-from stpi.analysis.track import PATHS
+from stpi import console
+from stpi.defaults import MILESTONE_PATHS as PATHS
 from stpi.cli.report import report_app
 from stpi.cli.root import DatabaseOpt, Missing, OutputOpt
-from stpi.framework.model import Framework
-from stpi.framework.plan import Plan
 from stpi.i18n import add_messages, get_lang, tr
-from stpi.queries.checks import CountyReport, counties_payload, counties_report, department_names, warnings_payload, warnings_report
-from stpi.reports.checks import write_counties, write_warnings
+
+if TYPE_CHECKING:
+    from stpi.framework.model import Framework
+    from stpi.framework.plan import Plan
+    from stpi.queries.checks import CountyReport
+    import pandas as pd
 
 add_messages({
     "rchk.warn_title": ("{region} {year}年 指标预警(连续 {years} 年低于里程碑或进展有限/倒退)", "{region} {year}: early warnings (off track {years} year(s) running)"),
@@ -56,6 +57,9 @@ def warnings_command(
     database: DatabaseOpt = None,
 ) -> None:
     """指标预警:偏离里程碑或进展有限/倒退的指标、责任单位与差距 Early warnings."""
+    from stpi import service
+    from stpi.queries.checks import warnings_payload, warnings_report
+    from stpi.reports.checks import write_warnings
     console.demo_notice(database)
     if path is not None and path not in PATHS:
         raise typer.BadParameter(f"{path!r}: {', '.join(PATHS)}", param_hint="--path")
@@ -72,6 +76,7 @@ def warnings_command(
 
 
 def _print_warnings(plan: Plan, fw: Framework, table: pd.DataFrame, year: int, years: int) -> None:
+    from stpi.queries.checks import department_names
     lang = get_lang()
     console.out.print(console.illustrative_label(fw.is_illustrative, fw.parameter_rules()))
     if year <= plan.baseline_year:
@@ -102,6 +107,9 @@ def counties_command(
     database: DatabaseOpt = None,
 ) -> None:
     """县区:各县区指数与排名、县区目标、县区合计与全市数据核对 Counties."""
+    from stpi import service
+    from stpi.queries.checks import counties_payload, counties_report
+    from stpi.reports.checks import write_counties
     console.demo_notice(database)
     if output and Path(output).suffix.lower() != ".xlsx":
         raise typer.BadParameter(tr("rchk.output_xlsx"), param_hint="--output")

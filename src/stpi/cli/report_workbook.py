@@ -11,8 +11,6 @@ from stpi import console
 from stpi.cli.report import report_app
 from stpi.cli.root import DatabaseOpt, Missing
 from stpi.i18n import add_messages, tr
-from stpi.queries.workbook import gather_workbook
-from stpi.reports.workbook import write_workbook
 
 __all__ = ["workbook"]
 
@@ -34,6 +32,8 @@ def workbook(
     database: DatabaseOpt = None,
 ) -> None:
     """生成工作簿:说明、指标框架、实施方案、数据、结果、目标与进度、考核 The plan's workbook (XLSX)."""
+    from stpi.queries.workbook import gather_workbook
+    from stpi.reports.workbook import write_workbook
     console.demo_notice(database)
     if Path(output).suffix.lower() != ".xlsx":
         raise typer.BadParameter(tr("wb.suffix"), param_hint="--output")

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
-import pandas as pd
 import typer
 from rich.text import Text
 
-from stpi import console, service
-from stpi.analysis.feasibility import feasibility as feasibility_table
-from stpi.analysis.track import PATHS, track as track_table
+from stpi import console
+from stpi.defaults import MILESTONE_PATHS as PATHS
 from stpi.cli.root import DatabaseOpt, Missing, app
-from stpi.framework.plan import Plan
 from stpi.i18n import add_messages, get_lang, tr
+
+if TYPE_CHECKING:
+    from stpi.framework.plan import Plan
 
 add_messages({
     "track.title": ("{region} {year}年 进度监测(里程碑路径:{path})", "{region} {year}: progress against milestones ({path} path)"),
@@ -54,6 +54,7 @@ def _owners(plan: Plan, codes: str) -> str:
 
 
 def _pct(x: float | None) -> str:
+    import pandas as pd
     return "—" if x is None or pd.isna(x) else f"{x:+.1%}"
 
 
@@ -66,6 +67,9 @@ def track(
     database: DatabaseOpt = None,
 ) -> None:
     """各指标、一二级指标与综合指数相对里程碑的进度与状态(红黄绿灯) Progress against milestones."""
+    import pandas as pd
+    from stpi import service
+    from stpi.analysis.track import track as track_table
     console.demo_notice(database)
     plan, fw = service.plan_and_framework(database)
     path = path or plan.milestone_path
@@ -101,6 +105,8 @@ def feasibility(
     database: DatabaseOpt = None,
 ) -> None:
     """目标可行性:所需增速与本地及同类地区历史增速对比 Targets against historical growth."""
+    from stpi import service
+    from stpi.analysis.feasibility import feasibility as feasibility_table
     console.demo_notice(database)
     plan = service.open_store(database).plan()
     table = feasibility_table(plan, service.store_figures(database))

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import json
 from enum import Enum
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
-import pandas as pd
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from stpi import console, service
-from stpi.analysis import uncertainty as unc
+from stpi import console
+from stpi.defaults import UNCERTAINTY_SEED
 from stpi.cli.root import DatabaseOpt, FrameworkOpt, app
-from stpi.engine import Normalise
-from stpi.framework import Framework
 from stpi.i18n import add_messages, get_lang, tr
-from stpi.queries.uncertainty import uncertainty_inputs
+
+if TYPE_CHECKING:
+    from stpi.analysis import uncertainty as unc
+    from stpi.engine import Normalise
+    from stpi.framework import Framework
+    import pandas as pd
 
 add_messages(
     {
@@ -61,6 +63,8 @@ class UncMissing(str, Enum):
 
 def parse_normalisations(text: str) -> tuple[Normalise, ...]:
     """``"ratio,minmax:0,100"`` → the methods; a number after a comma is a parameter of the method before."""
+    from stpi import service
+    from stpi.engine import Normalise
     items: list[str] = []
     for token in (t.strip() for t in text.split(",")):
         try:
@@ -86,7 +90,7 @@ def uncertainty_command(
     normalise: Annotated[str, typer.Option(help="候选标准化方法,逗号分隔 normalisations to choose from, e.g. ratio,minmax (first = nominal)")] = "ratio",
     aggregate: Annotated[str, typer.Option(help="候选加权方法 aggregations, e.g. arithmetic,geometric (first = nominal)")] = "arithmetic",
     missing: Annotated[UncMissing, typer.Option(help="缺失值处理 missing-value policy")] = UncMissing.reweight,
-    seed: Annotated[int, typer.Option(help="随机种子 random seed")] = unc.DEFAULT_SEED,
+    seed: Annotated[int, typer.Option(help="随机种子 random seed")] = UNCERTAINTY_SEED,
     sobol_samples: Annotated[int, typer.Option(help="Sobol 基础样本数(2 的幂;0 不做敏感性分析) Sobol' base sample (power of two; 0 skips)")] = 512,
     region: Annotated[Optional[list[str]], typer.Option("--region", help="单独计算其排名敏感性的地区(可重复) regions whose own rank gets Sobol' indices (repeatable)")] = None,
     top: Annotated[Optional[int], typer.Option(help="只显示名义排名前 N 的地区 show the first N regions only")] = None,
@@ -95,6 +99,8 @@ def uncertainty_command(
     database: DatabaseOpt = None,
 ) -> None:
     """权重、标准值与方法的不确定性:各地区排名区间与 Sobol 敏感性 Rank intervals under uncertain weights, standards and methods."""
+    from stpi.analysis import uncertainty as unc
+    from stpi.queries.uncertainty import uncertainty_inputs
     settings = unc.Settings(
         replications=replications,
         weight_noise=weight_noise,

@@ -22,6 +22,7 @@ from stpi.i18n import add_messages, tr
 from stpi.queries.checks import counties_report, warnings_report
 from stpi.reports import charts
 from stpi.reports.bulletin import STATUS_TEXT, Bulletin, GroupLine, Line
+from stpi.defaults import ISSUER as DEFAULT_ISSUER
 
 __all__ = ["DEFAULT_ISSUER", "LIGHTS", "city_frame", "department_lines", "focus_lines", "gather_bulletin", "index_movers", "owners", "render_charts"]
 
@@ -29,7 +30,6 @@ add_messages({
     "bull.no_year": ("没有 {year} 年的数据;可选 {years}", "no figures for {year}; available: {years}"),
 })
 
-DEFAULT_ISSUER = "陇南市科技领导小组办公室"
 LIGHTS = ("red", "yellow", "green", "grey")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -13,13 +14,15 @@ from stpi.framework.embedded import embedded_variables
 from stpi.framework.formula import Formula, Variable
 from stpi.framework.model import Framework
 from stpi.framework.plan import Plan
-from stpi.ingest import TemplateRow, TemplateSpec, read_submission, write_template
+from stpi.ingest import Submission, TemplateRow, TemplateSpec, read_submission, write_template
+from stpi.ingest.limits import DEFAULT_LIMITS, Limits
 from stpi.store import Store, WriteResult
 from stpi.store import observations as ob
 from stpi.service import open_store
 from stpi.store.rules import acting_user, check_write
+from stpi.store.settings import get_setting
 
-__all__ = ["import_submission", "make_template", "readable_formula", "template_spec"]
+__all__ = ["FileRules", "StoreHistory", "check_file", "file_rules", "import_submission", "make_template", "readable_formula", "reportable_units", "template_spec", "write_submission"]
 
 
 def _last_values(store: Store, year: int) -> dict[tuple[str, str], float]:
@@ -89,16 +92,73 @@ def make_template(database: str | None, output: str, *, year: int, department: s
     return spec
 
 
-def import_submission(database: str | None, path: str, *, actor: str, status: str = "submitted", revise: bool = False, reason: str = "") -> WriteResult:
-    """Validate a filled template or a long table, then write all its figures or none."""
-    store = open_store(database)  # the web app's own store when it serves this database
-    user = acting_user(store, actor)
-    fw = store.framework()
+@dataclass(frozen=True)
+class FileRules:
+    """Everything checking a file needs from the store, as plain data (it crosses into a worker process).
+
+    The same for ``stpi import`` and the web upload: codes and units (indicators and the raw
+    statistics behind them), regions, last year's figures (read from ``database`` for the years
+    the file holds), and the limits on what the file may hold.
+    """
+
+    database: str
+    units: dict[str, str]
+    regions: frozenset[str]
+    limits: Limits
+
+
+@dataclass(frozen=True)
+class StoreHistory:
+    """Last year's approved figures for the years a file holds, keyed by region code and name (the note rule)."""
+
+    database: str
+
+    def __call__(self, years: frozenset[int]) -> dict[tuple[str, int, str], float]:
+        """(region code or name, year, code) → the figure of year − 1."""
+        if not years:
+            return {}
+        store = open_store(self.database)
+        plan, regions = store.plan(), store.regions()
+        code_of = {r.name: r.code for r in regions}
+        last: dict[tuple[str, int, str], float] = {}
+        if plan.baseline_year + 1 in years:
+            city = store.region(plan.region)
+            for i in plan.indicators:
+                if i.baseline is not None:
+                    last[(city.code, plan.baseline_year + 1, i.code)] = last[(city.name, plan.baseline_year + 1, i.code)] = i.baseline
+        found = ob.frame(store, years=sorted(y - 1 for y in years))
+        for region, year, code, value in zip(found["region"], found["year"], found["indicator"], found["value"]):
+            if value is not None and not pd.isna(value):
+                for key in (region, code_of.get(region, region)):
+                    last[(key, int(year) + 1, code)] = float(value)
+        return last
+
+
+def reportable_units(store: Store) -> dict[str, str]:
+    """Every code a file, the form or the API may carry, with its unit: the indicators and the raw statistics."""
     variables, _ = embedded_variables()
+    return {n.code: n.unit for n in store.framework().leaves} | {v.code: v.unit for v in variables.values()}
+
+
+def file_rules(store: Store, *, upload_limit: bool) -> FileRules:
+    """The rules a file is checked by; ``upload_limit`` adds the store's upload size limit (web uploads)."""
     regions = store.regions()
-    units = {n.code: n.unit for n in fw.leaves} | {v.code: v.unit for v in variables.values()}
-    sub = read_submission(path, known_codes=set(units), known_regions={r.code for r in regions} | {r.name for r in regions}, units=units)
+    mb = int(get_setting(store, "upload_limit_mb")) if upload_limit else None  # type: ignore[call-overload]
+    limits = replace(DEFAULT_LIMITS, max_bytes=None if mb is None else mb * 1024 * 1024)
+    return FileRules(store.url, reportable_units(store), frozenset({r.code for r in regions} | {r.name for r in regions}), limits)
+
+
+def check_file(path: str, rules: FileRules) -> Submission:
+    """Read and check a file with the rules of every door; returns every problem, never raises for a bad file."""
+    return read_submission(path, known_codes=set(rules.units), known_regions=rules.regions, units=rules.units,
+                           history=StoreHistory(rules.database), limits=rules.limits)
+
+
+def write_submission(store: Store, sub: Submission, *, actor: str, content: bytes, status: str = "submitted", revise: bool = False, reason: str = "") -> WriteResult:
+    """Write a checked file's figures, all or none, once the user may report every one of them."""
     sub.raise_for_problems()
+    user = acting_user(store, actor)
+    regions = store.regions()
     table = sub.table[sub.table["value"].notna()]  # an empty cell reports nothing
     code_of = {r.name: r.code for r in regions} | {r.code: r.code for r in regions}
     pairs = set(zip(table["region"].to_numpy(), table["code"].to_numpy()))  # numpy arrays iterate a million rows fast
@@ -108,4 +168,13 @@ def import_submission(database: str | None, path: str, *, actor: str, status: st
         "region": table["region"], "code": table["code"], "period": table["year"].astype(str), "value": table["value"].astype(float),
         "source": table["source"], "note": table["note"], "expected_vintage": np.nan, "_file": file, "_row": table["_row"],
     })
-    return ob.write_frame(store, frame, actor=actor, status=status, reason=reason, revise=revise, upload=(Path(path).name, Path(path).read_bytes()))
+    return ob.write_frame(store, frame, actor=actor, status=status, reason=reason, revise=revise, upload=(Path(sub.file).name, content))
+
+
+def import_submission(database: str | None, path: str, *, actor: str, status: str = "submitted", revise: bool = False, reason: str = "") -> WriteResult:
+    """Validate a filled template or a long table, then write all its figures or none (``stpi import``)."""
+    store = open_store(database)  # the web app's own store when it serves this database
+    acting_user(store, actor)
+    sub = check_file(path, file_rules(store, upload_limit=False))
+    sub.raise_for_problems()
+    return write_submission(store, sub, actor=actor, content=Path(path).read_bytes(), status=status, revise=revise, reason=reason)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from stpi.errors import Problem
 from stpi.ingest.layout import HUGE
 from stpi.ingest.numbers import is_count_unit
 
-__all__ = ["Bounds", "Checks", "Entry", "check_entries", "check_entry", "duplicate_reason"]
+__all__ = ["NOTE_MAX", "SOURCE_MAX", "Bounds", "Checks", "Entry", "History", "check_entries", "check_entry", "duplicate_reason", "shorten", "text_problems"]
 
 Bounds = tuple[float | None, float | None]
+# Last year's figures for the years a file holds: (region code or name, year, code) → the figure of year − 1.
+History = Callable[[frozenset[int]], Mapping[tuple[str, int, str], float]]
+SOURCE_MAX, NOTE_MAX = 200, 1000  # characters, for every door: file, form and API
+_SHOWN = 80  # characters of a bad value repeated in a problem
 
 
 @dataclass
@@ -43,7 +47,7 @@ class Entry:
     def problem(self, key: str, reason: str, value: str | None) -> Problem:
         """A problem located at this row and the column of ``key``; marks the row bad."""
         self.bad = True
-        return Problem(self.file, self.line, self.fields.get(key, key), reason, value)
+        return Problem(self.file, self.line, self.fields.get(key, key), reason, None if value is None else shorten(value))
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,9 @@ class Checks:
 
     ``None`` switches a check off. ``rules`` maps a code to (lower, upper) bounds and takes
     precedence over a template's own bounds; ``previous`` maps (region, code) to last year's
-    value and takes precedence over the template's 上年值.
+    value and takes precedence over the template's 上年值. ``last_year`` maps (region, year,
+    code) to the figure of the year before, for files of several years; where it has no value
+    the template's 上年值 is used.
     """
 
     known_codes: frozenset[str] | None = None
@@ -62,6 +68,7 @@ class Checks:
     previous: Mapping[tuple[str, str], float] | None = None
     change_threshold: float = 0.5
     expect_year: int | None = None
+    last_year: Mapping[tuple[str, int, str], float] | None = None
 
     def unit(self, entry: Entry) -> str:
         """The unit of an entry's code: the caller's if given, else the file's."""
@@ -112,7 +119,21 @@ def _identity(e: Entry, checks: Checks) -> list[Problem]:
     if checks.expect_year is not None and e.year is not None and e.year != checks.expect_year:
         reason = f"年份应为 {checks.expect_year} the year must be {checks.expect_year}"
         out.append(e.problem("year", reason, str(e.year)))
-    return out
+    return out + text_problems(e)
+
+
+def text_problems(e: Entry) -> list[Problem]:
+    """A source or note longer than its limit (the same on every door)."""
+    return [
+        e.problem(key, f"{label}不能超过 {limit} 个字(现有 {len(text):,} 个) the {key} may have at most {limit} characters", text)
+        for key, label, text, limit in (("source", "数据来源", e.source, SOURCE_MAX), ("note", "备注", e.note, NOTE_MAX))
+        if len(text) > limit
+    ]
+
+
+def shorten(text: str) -> str:
+    """A value as a problem repeats it: at most a line's worth."""
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
 
 
 def _value(e: Entry, value: float, checks: Checks) -> list[Problem]:
@@ -139,6 +160,8 @@ def _change(e: Entry, value: float, checks: Checks) -> list[Problem]:
     """A note is required when the value moved more than the threshold from last year's."""
     if checks.previous is not None:
         previous = checks.previous.get((e.region, e.code))
+    elif checks.last_year is not None and e.year is not None:
+        previous = checks.last_year.get((e.region, e.year, e.code), e.previous)
     else:
         previous = e.previous
     if previous is None or e.note:

@@ -10,14 +10,15 @@ Region, year and code repeat a lot, so each distinct text is checked once.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from stpi.errors import InputError, Problem
-from stpi.ingest.entries import Checks, check_entry, duplicate_reason
+from stpi.ingest.entries import NOTE_MAX, SOURCE_MAX, Checks, History, check_entry, duplicate_reason
 from stpi.ingest.layout import HUGE
 from stpi.ingest.longform import HEADERS, entries_from_records, match_columns
 from stpi.ingest.numbers import is_count_unit
@@ -52,8 +53,11 @@ class _Keys:
         return self.rows(np.array([u in allowed for u in self.uniques], dtype=bool))
 
 
-def read_long_csv_frame(path: Path, checks: Checks) -> tuple[pd.DataFrame, list[Problem]]:
-    """Good rows (region, year, code, value, source, note, _row) and every problem of a long CSV."""
+def read_long_csv_frame(path: Path, checks: Checks, history: History | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Good rows (region, year, code, value, source, note, _row) and every problem of a long CSV.
+
+    ``history`` gives last year's figures for the years the file holds (the 50% note rule).
+    """
     file = str(path)
     try:
         raw = read_frame(path)
@@ -70,6 +74,9 @@ def read_long_csv_frame(path: Path, checks: Checks) -> tuple[pd.DataFrame, list[
     region, code, year = _Keys.of(frame["region"]), _Keys.of(frame["code"]), _Keys.of(frame["year"])
     year_n = year.rows(_years(year.uniques))
     value_n, plain = _values(frame["value"].to_numpy())
+    if history is not None:
+        years = frozenset(int(y) for y in np.unique(year_n[~np.isnan(year_n)]))
+        checks = replace(checks, last_year=history(years))
     suspect = ~plain | np.isnan(year_n) | ~((year_n >= 1900) & (year_n <= 2200)) | region.isin([""]) | code.isin([""])
     suspect |= _screen(frame, region, code, year_n, value_n, checks)
     problems = _duplicates(frame, region, code, year, year_n, file, headers[columns["code"]])
@@ -128,6 +135,7 @@ def _plain(text: np.ndarray) -> np.ndarray:
 def _screen(frame: pd.DataFrame, region: _Keys, code: _Keys, year_n: np.ndarray, value: np.ndarray, checks: Checks) -> np.ndarray:
     """Rows any row check could object to: these get the full check."""
     flag: np.ndarray = np.abs(value) > HUGE
+    flag |= (frame["note"].str.len() > NOTE_MAX).to_numpy() | (frame["source"].str.len() > SOURCE_MAX).to_numpy()
     if checks.known_codes is not None:
         flag |= ~code.isin(checks.known_codes)
     if checks.known_regions is not None:
@@ -148,7 +156,21 @@ def _screen(frame: pd.DataFrame, region: _Keys, code: _Keys, year_n: np.ndarray,
         with np.errstate(divide="ignore", invalid="ignore"):
             change = np.abs(value - last) / np.abs(last)
         flag |= (frame["note"] == "").to_numpy() & ~np.isnan(last) & ((change > checks.change_threshold) | ((last == 0) & (value != 0)))
+    elif checks.last_year:
+        flag |= _big_change(frame, year_n, value, checks.last_year, checks.change_threshold)
     return flag
+
+
+def _big_change(frame: pd.DataFrame, year_n: np.ndarray, value: np.ndarray, last_year: Mapping[tuple[str, int, str], float], threshold: float) -> np.ndarray:
+    """Rows without a note whose value moved more than the threshold from the year before's figure."""
+    prev = pd.Series(list(last_year.values()), index=pd.MultiIndex.from_tuples(list(last_year.keys())), dtype=float)
+    years = np.where(np.isnan(year_n), -1, year_n).astype(np.int64)
+    last = prev.reindex(pd.MultiIndex.from_arrays([frame["region"].to_numpy(), years, frame["code"].to_numpy()])).to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change = np.abs(value - last) / np.abs(last)
+    moved = (change > threshold) | ((last == 0) & (value != 0))
+    flagged: np.ndarray = (frame["note"] == "").to_numpy() & ~np.isnan(last) & moved
+    return flagged
 
 
 def _duplicates(frame: pd.DataFrame, region: _Keys, code: _Keys, year: _Keys, year_n: np.ndarray, file: str, label: str) -> list[Problem]:

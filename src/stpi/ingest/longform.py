@@ -7,10 +7,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from openpyxl.utils import get_column_letter
+
 from stpi.errors import InputError, Problem
 from stpi.ingest.cells import cell_number, cell_text
 from stpi.ingest.entries import Entry
 from stpi.ingest.numbers import normalise
+from stpi.ingest.limits import SheetScan
 from stpi.ingest.workbook import data_rows, is_formula, merged_problems
 from stpi.tables import read_frame
 
@@ -31,6 +34,7 @@ _YEAR = re.compile(r"([0-9]{4})(?:\.0+)?年?", re.ASCII)
 # (row number, key → (raw cell value, Excel number format, stored as a formula))
 _Record = tuple[int, dict[str, tuple[Any, str, bool]]]
 _NO_CELL = (None, "General", False)
+MAX_WIDTH = 64  # header cells read at most: a long table has six columns
 
 
 def read_long_csv(path: Path, units: Mapping[str, str]) -> tuple[list[Entry], list[Problem]]:
@@ -54,23 +58,23 @@ def read_long_csv(path: Path, units: Mapping[str, str]) -> tuple[list[Entry], li
     return entries_from_records(records, file, None, labels, units)
 
 
-def read_long_sheet(book: Any, path: Path, units: Mapping[str, str]) -> tuple[list[Entry], list[Problem]]:
-    """Rows and problems of a long table in the first sheet of a workbook."""
+def read_long_sheet(book: Any, path: Path, units: Mapping[str, str], scans: Mapping[str, SheetScan] | None = None) -> tuple[list[Entry], list[Problem]]:
+    """Rows and problems of a long table in the first sheet of a workbook (``scans``: as streamed, for merged cells)."""
     if not book.worksheets:
         return [], [Problem(str(path), None, None, "没有工作表 the workbook has no worksheet")]
     ws = book.worksheets[0]
     file = f"{path}:{ws.title}"
     if not hasattr(ws, "iter_rows"):
         return [], [Problem(file, None, None, "不是普通工作表 not a worksheet (a chart sheet?)")]
-    first = next(ws.iter_rows(min_row=1, max_row=1), ())
+    first = next(ws.iter_rows(min_row=1, max_row=1, max_col=MAX_WIDTH), ())
     headers = [cell_text(c.value) for c in first]
     if not any(headers):
         return [], [Problem(file, 1, None, "工作表为空或缺少表头行 the sheet is empty or has no header row")]
     columns, problems = match_columns(headers, file, 1)
     if problems:
         return [], problems
-    problems = merged_problems(ws, file, 1)
-    labels = {key: f"{headers[i]}({first[i].column_letter})" for key, i in columns.items()}
+    problems = merged_problems((scans or {}).get(ws.title), file, 1)
+    labels = {key: f"{headers[i]}({get_column_letter(i + 1)})" for key, i in columns.items()}
     records = [
         (line, {key: (cells[i].value, cells[i].number_format, is_formula(cells[i])) for key, i in columns.items()})
         for line, cells in data_rows(ws, 2, len(headers))

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from stpi.errors import InputError, Problem
-from stpi.ingest.entries import Bounds, Checks, Entry, check_entries
+from stpi.ingest.entries import Bounds, Checks, Entry, History, check_entries
 from stpi.ingest.layout import DATA_SHEET, META_SHEET, TemplateIdentity
 from stpi.ingest.fastlong import read_long_csv_frame
+from stpi.ingest.limits import DEFAULT_LIMITS, Limits, screen_csv
 from stpi.ingest.longform import read_long_csv, read_long_sheet
 from stpi.ingest.workbook import open_book, read_template
 
@@ -27,6 +28,8 @@ __all__ = ["Submission", "SubmissionRow", "read_submission"]
 DEFAULT_CHANGE_THRESHOLD = 0.5
 
 Kind = Literal["template", "long", "unknown"]
+_COLUMNS = ["region", "year", "code", "text", "value", "source", "note", "sheet", "_row"]
+_EMPTY = pd.DataFrame(columns=_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ def read_submission(
     change_threshold: float | None = None,
     expect_reporter: str | None = None,
     expect_year: int | None = None,
+    history: History | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Submission:
     """Read a filled template or a long table, checking every row; never raises for bad files.
 
@@ -119,6 +124,12 @@ def read_submission(
         Relative change (0.5 = 50%); defaults to the template's own, else 0.5.
     expect_reporter, expect_year : optional
         The reporter code and year the file must be for.
+    history : callable, optional
+        Last year's figures for the years the file holds (:data:`stpi.ingest.entries.History`),
+        for the note rule on every kind of file; ``previous`` takes precedence.
+    limits : Limits, optional
+        Size, sheets, rows, columns and cell text allowed, checked before the file is expanded;
+        macro-enabled workbooks are always refused.
 
     Returns
     -------
@@ -127,13 +138,16 @@ def read_submission(
     """
     path = Path(path)
     if path.suffix.lower() in (".csv", ".txt") and path.is_file():
+        refused = screen_csv(path, limits)
+        if refused:
+            return Submission(str(path), "unknown", _EMPTY.copy(), tuple(refused), None)
         checks = Checks(
             known_codes=None if known_codes is None else frozenset(known_codes),
             known_regions=None if known_regions is None else frozenset(known_regions),
             rules=rules, units=units, previous=previous, expect_year=expect_year,
             change_threshold=DEFAULT_CHANGE_THRESHOLD if change_threshold is None else change_threshold,
         )
-        table, found = read_long_csv_frame(path, checks)
+        table, found = read_long_csv_frame(path, checks, None if previous is not None else history)
         table = table.assign(sheet=None)
         return Submission(str(path), "long", table, tuple(sorted(found, key=lambda p: (p.file, p.row or 0))), None)
     checks = Checks(
@@ -144,7 +158,9 @@ def read_submission(
         previous=previous,
         change_threshold=DEFAULT_CHANGE_THRESHOLD if change_threshold is None else change_threshold,
     )
-    kind, identity, entries, problems = _load(path, checks)
+    kind, identity, entries, problems = _load(path, checks, limits)
+    if history is not None and previous is None:
+        checks = replace(checks, last_year=history(frozenset(e.year for e in entries if e.year is not None)))
     if identity is not None:
         problems += _identity_problems(identity, str(path), expect_reporter, expect_year)
         if change_threshold is None:
@@ -155,13 +171,13 @@ def read_submission(
     good = [e for e in entries if not e.bad and e.year is not None]
     table = pd.DataFrame(
         [(e.region, e.year, e.code, e.text, np.nan if e.value is None else e.value, e.source, e.note, e.sheet, e.line) for e in good],
-        columns=["region", "year", "code", "text", "value", "source", "note", "sheet", "_row"],
+        columns=_COLUMNS,
     )
     ordered = sorted(problems, key=lambda p: (p.file, p.row or 0))
     return Submission(str(path), kind, table, tuple(ordered), identity)
 
 
-def _load(path: Path, checks: Checks) -> tuple[Kind, TemplateIdentity | None, list[Entry], list[Problem]]:
+def _load(path: Path, checks: Checks, limits: Limits) -> tuple[Kind, TemplateIdentity | None, list[Entry], list[Problem]]:
     file = str(path)
     if not path.is_file():
         return "unknown", None, [], [Problem(file, None, None, "文件不存在 file not found")]
@@ -170,19 +186,19 @@ def _load(path: Path, checks: Checks) -> tuple[Kind, TemplateIdentity | None, li
     if suffix in (".csv", ".txt"):
         entries, problems = read_long_csv(path, units)
         return "long", None, entries, problems
-    if suffix not in (".xlsx", ".xlsm"):
+    if suffix not in (".xlsx", ".xlsm"):  # .xlsm: refused by open_book, with the reason
         reason = f"不支持的文件类型 {suffix or '(无)'},请上传 .xlsx 或 .csv unsupported file type; upload .xlsx or .csv"
         if suffix in (".xls", ".et"):
             reason = f"请将 {suffix} 文件另存为 .xlsx 后上传 save the {suffix} file as .xlsx and upload again"
         return "unknown", None, [], [Problem(file, None, None, reason)]
-    book, problems = open_book(path)
+    book, scans, problems = open_book(path, limits)
     if book is None:
         return "unknown", None, [], problems
     try:
         if DATA_SHEET in book.sheetnames or META_SHEET in book.sheetnames:
-            identity, entries, problems = read_template(book, path, units)
+            identity, entries, problems = read_template(book, path, units, scans)
             return "template", identity, entries, problems
-        entries, problems = read_long_sheet(book, path, units)
+        entries, problems = read_long_sheet(book, path, units, scans)
         return "long", None, entries, problems
     finally:
         book.close()

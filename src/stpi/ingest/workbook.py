@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import warnings
-import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeGuard
+
+from openpyxl.utils import range_boundaries
 
 from stpi.errors import Problem
 from stpi.ingest.cells import cell_number, cell_text
@@ -26,6 +27,7 @@ from stpi.ingest.layout import (
     TemplateIdentity,
     column_letter,
 )
+from stpi.ingest.limits import DEFAULT_LIMITS, Limits, SheetScan, screen_workbook
 
 __all__ = ["cell_problem", "data_rows", "is_formula", "merged_problems", "open_book", "read_template"]
 
@@ -43,12 +45,17 @@ class _MetaRow:
     last_year: float | None
 
 
-def open_book(path: Path) -> tuple[Any, list[Problem]]:
-    """The workbook read with formulas as text (not ``data_only``), or the problems why not."""
+def open_book(path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, dict[str, SheetScan], list[Problem]]:
+    """The workbook, read-only with formulas as text (not ``data_only``), once it passed the limits; or the problems.
+
+    Formulas stay visible so that a formula in a value cell is refused, not its cached (and
+    forgeable) result taken. Each sheet's declared size is dropped: rows are read as far as
+    :func:`stpi.ingest.limits.screen_workbook` found them, never as far as a sheet claims.
+    """
     file = str(path)
-    if not zipfile.is_zipfile(path):
-        reason = "文件已损坏、不完整或不是 XLSX 文件 the file is truncated, corrupt or not an XLSX file"
-        return None, [Problem(file, None, None, reason)]
+    scans, problems = screen_workbook(path, limits)
+    if problems:
+        return None, {}, problems
     from openpyxl import load_workbook
 
     try:
@@ -56,26 +63,30 @@ def open_book(path: Path) -> tuple[Any, list[Problem]]:
         # matter for reading values, and must not turn into test failures.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return load_workbook(path, data_only=False), []
+            book = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl and zipfile raise many types for a broken file
-        reason = f"无法读取 XLSX 文件 cannot read the XLSX file ({type(exc).__name__}: {exc})"
-        return None, [Problem(file, None, None, reason)]
+        reason = f"无法读取 XLSX 文件 cannot read the XLSX file ({type(exc).__name__}: {str(exc)[:200]})"
+        return None, {}, [Problem(file, None, None, reason)]
+    for ws in book.worksheets:
+        ws.reset_dimensions()
+    return book, scans, []
 
 
-def merged_problems(ws: Any, file: str, first_row: int) -> list[Problem]:
+def merged_problems(scan: SheetScan | None, file: str, first_row: int) -> list[Problem]:
     """One problem per merged range reaching row ``first_row`` or below."""
-    return [
-        Problem(file, rng.min_row, rng.coord, "数据区不能有合并单元格 merged cells in the data area", None)
-        for rng in ws.merged_cells.ranges
-        if rng.max_row >= first_row
-    ]
+    out = []
+    for ref in () if scan is None else scan.merged:
+        _, min_row, _, max_row = range_boundaries(ref)
+        if max_row is not None and max_row >= first_row:
+            out.append(Problem(file, min_row, ref, "数据区不能有合并单元格 merged cells in the data area", None))
+    return out
 
 
 def data_rows(ws: Any, first_row: int, width: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """(row number, cells) of every row at or below ``first_row`` that is not blank."""
-    for cells in ws.iter_rows(min_row=first_row, max_col=width):
+    for line, cells in enumerate(ws.iter_rows(min_row=first_row, max_col=width), start=first_row):
         if any(cell_text(c.value) for c in cells):
-            yield cells[0].row, tuple(cells)
+            yield line, tuple(cells)
 
 
 def is_formula(cell: Any) -> bool:
@@ -89,11 +100,12 @@ def cell_problem(file: str, line: int, field: str, cell: Any, exc: ValueError) -
 
 
 def read_template(
-    book: Any, path: Path, units: Mapping[str, str]
+    book: Any, path: Path, units: Mapping[str, str], scans: Mapping[str, SheetScan] | None = None
 ) -> tuple[TemplateIdentity | None, list[Entry], list[Problem]]:
     """Identity, rows and problems of a filled template (``_meta`` and ``填报`` sheets).
 
-    ``units`` (code → unit) overrides the units recorded in the template.
+    ``units`` (code → unit) overrides the units recorded in the template; ``scans`` are the
+    sheets as :func:`open_book` streamed them (for merged cells).
     """
     file = str(path)
     found = "、".join(book.sheetnames)
@@ -115,7 +127,7 @@ def read_template(
     problems += _header_problems(ws, sheet_file)
     if problems:  # columns may have moved: reading cells would only add noise
         return identity, [], problems
-    problems += merged_problems(ws, sheet_file, HEADER_ROW)
+    problems += merged_problems((scans or {}).get(DATA_SHEET), sheet_file, HEADER_ROW)
     entries = []
     for line, cells in data_rows(ws, FIRST_DATA_ROW, len(COLUMNS)):
         entry, found_problems = _entry(cells, line, sheet_file, identity, meta, units)
@@ -136,8 +148,10 @@ def read_template(
 
 def _header_problems(ws: Any, file: str) -> list[Problem]:
     out = []
+    row = next(ws.iter_rows(min_row=HEADER_ROW, max_row=HEADER_ROW, max_col=len(COLUMNS), values_only=True), ())
+    row = tuple(row) + (None,) * (len(COLUMNS) - len(row))
     for i, (key, header) in enumerate(COLUMNS, start=1):
-        got = cell_text(ws.cell(HEADER_ROW, i).value)
+        got = cell_text(row[i - 1])
         if got != header:
             reason = f"表头被修改,应为“{header}” the header was changed; expected {header!r}"
             out.append(Problem(file, HEADER_ROW, column_letter(key), reason, got))
@@ -183,7 +197,8 @@ def _entry(
 
 def _read_meta(ws: Any, file: str) -> tuple[TemplateIdentity | None, dict[tuple[str, str], _MetaRow], list[Problem]]:
     """The identity block and the row table of the ``_meta`` sheet."""
-    keys = {cell_text(ws.cell(i, 1).value): (i, ws.cell(i, 2).value) for i in range(1, 20) if ws.cell(i, 1).value}
+    head = ws.iter_rows(min_row=1, max_row=19, max_col=2, values_only=True)  # one pass: read-only cells are streamed
+    keys = {cell_text(row[0]): (i, row[1] if len(row) > 1 else None) for i, row in enumerate(head, start=1) if row and row[0]}
     names = ("format", "version", "year", "change_threshold")
     fmt, version, year, threshold = (keys.get(k, (None, None)) for k in names)
     if fmt[1] != FORMAT:
@@ -219,7 +234,8 @@ def _is_number(value: object) -> TypeGuard[int | float]:
 def _meta_rows(ws: Any, file: str) -> tuple[dict[tuple[str, str], _MetaRow], dict[str, str], list[Problem]]:
     """The row table from column D: one line per data row of the template."""
     width = len(META_COLUMNS)
-    header = tuple(cell_text(ws.cell(1, 4 + j).value) for j in range(width))
+    first = next(ws.iter_rows(min_row=1, max_row=1, min_col=4, max_col=3 + width, values_only=True), ())
+    header = tuple(cell_text(v) for v in tuple(first) + (None,) * (width - len(first)))
     if header != META_COLUMNS:
         return {}, {}, [Problem(file, 1, "D", _ALTERED, " ".join(header))]
     meta: dict[tuple[str, str], _MetaRow] = {}

@@ -17,19 +17,19 @@ from typing import Any
 from stpi import service, submissions
 from stpi.errors import ForbiddenError, InputError, Problem
 from stpi.i18n import get_lang, tr
-from stpi.ingest.entries import Checks, Entry as RowEntry, check_entry, duplicate_reason
+from stpi.ingest.entries import NOTE_MAX, SOURCE_MAX, Checks, Entry as RowEntry, check_entry, duplicate_reason, text_problems
+from stpi.ingest.isolated import run_isolated
 from stpi.ingest.numbers import normalise, parse_number
 from stpi.store import observations as ob
 from stpi.store.core import Store
 from stpi.store.queue import figure_years
 from stpi.store.records import STATUSES, Observation, User
-from stpi.store.rules import check_write, submit_scope, writable_codes
+from stpi.store.rules import acting_user, check_write, submit_scope, writable_codes
 from stpi.store.settings import get_setting
 
 __all__ = ["FIELDS", "NOTE_MAX", "SOURCE_MAX", "YEAR_MAX", "YEAR_MIN", "data_page", "default_year", "import_upload", "last_year_values", "problem_rows", "save_entries", "scope_of", "shown", "submit_year", "template_file"]
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
-SOURCE_MAX, NOTE_MAX = 200, 1000
 FIGURES_LIMIT = 2000  # rows listed at most (page and JSON twin); the downloads export every figure
 FIELDS = ("region", "year", "code", "value", "source", "note", "vintage")
 ENTRY_FILE = "<entry>"
@@ -153,15 +153,9 @@ def _year(text: str, row: int, problems: list[Problem]) -> int | None:
 
 
 def last_year_values(store: Store, year: int) -> dict[tuple[str, str], float]:
-    """Last year's approved figures (the plan's baseline for the plan's region in the year after it)."""
-    plan = store.plan()
-    last = {(o.region, o.code): o.value for o in ob.observations(store, year=year - 1) if o.period == str(year - 1) and o.status in ("approved", "locked") and o.value is not None}
-    if year - 1 == plan.baseline_year:
-        city = store.region(plan.region).code
-        for i in plan.indicators:
-            if i.baseline is not None:
-                last.setdefault((city, i.code), i.baseline)
-    return last
+    """Last year's approved figures by (region code, code), as every door's note rule sees them."""
+    codes = {r.code for r in store.regions()}
+    return {(r, c): v for (r, _, c), v in submissions.StoreHistory(store.url)(frozenset({year})).items() if r in codes}
 
 
 @dataclass
@@ -193,9 +187,7 @@ def _check_one(item: Mapping[str, object], row: int, known: _Known) -> tuple[ob.
     elif code not in units:
         problems.append(Problem(ENTRY_FILE, row, "code", "未知指标代码 unknown indicator code", code))
     source, note, value_text = _text(item, "source"), _text(item, "note"), _text(item, "value")
-    for key, text, limit in (("source", source, SOURCE_MAX), ("note", note, NOTE_MAX)):
-        if len(text) > limit:
-            problems.append(Problem(ENTRY_FILE, row, key, f"不能超过 {limit} 个字 at most {limit} characters", text[:40] + "…"))
+    problems += text_problems(RowEntry(ENTRY_FILE, None, row, region_text, None, code, value_text, None, source, note))
     value = _value(value_text, units.get(code, ""), row, problems)
     vintage_text = _text(item, "vintage")
     if vintage_text and not (vintage_text.isascii() and vintage_text.isdigit()):
@@ -226,7 +218,7 @@ def save_entries(database: str | None, *, username: str, items: list[Mapping[str
     store = service.open_store(database)
     user = store.user(username)
     regions = {key: r.code for r in store.regions() for key in (r.code, r.name)}
-    units = {n.code: n.unit for n in store.framework().leaves}
+    units = submissions.reportable_units(store)  # the raw statistics too: a department's template lists them
     known = _Known(store, regions, units, {}, set(ob.locked_years(store)))
     entries: list[ob.Entry] = []
     problems: list[Problem] = []
@@ -278,16 +270,27 @@ def problem_rows(problems: list[Problem]) -> list[dict[str, Any]]:
     return rows
 
 
-def import_upload(database: str | None, *, username: str, filename: str, content: bytes) -> dict[str, Any]:
-    """Validate an uploaded template or long table exactly as ``stpi import`` does; save all its figures as drafts, or none."""
+def import_upload(database: str | None, *, username: str, filename: str, content: bytes, isolated: bool = True) -> dict[str, Any]:
+    """Validate an uploaded template or long table exactly as ``stpi import`` does; save all its figures as drafts, or none.
+
+    ``isolated``: read and check the file in a child process with its own memory and time limits
+    (:func:`stpi.ingest.isolated.run_isolated`), so that parsing never holds the server's GIL.
+    """
     name = _safe_name(filename)
+    store = service.open_store(database)
+    acting_user(store, username)
+    rules = submissions.file_rules(store, upload_limit=True)
     with tempfile.TemporaryDirectory(prefix="stpi-upload-") as folder:
         path = Path(folder) / name
         path.write_bytes(content)
+        prefix = str(path)
         try:
-            result = submissions.import_submission(database, str(path), actor=username, status="draft")
+            if isolated:
+                sub = run_isolated(submissions.check_file, prefix, rules, file=name)
+            else:
+                sub = submissions.check_file(prefix, rules)
+            result = submissions.write_submission(store, sub, actor=username, content=content, status="draft")
         except InputError as exc:  # locate problems by the user's file name, not the server's temporary path
-            prefix = str(path)
             raise InputError([Problem(p.file.replace(prefix, name), p.row, p.field, p.reason, p.value) for p in exc.problems]) from None
     return {"file": name, "written": result.written, "unchanged": result.unchanged, "upload_id": result.upload_id}
 

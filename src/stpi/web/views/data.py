@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Body, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.types import Message
 
@@ -218,9 +219,10 @@ async def upload_submit(request: Request) -> Response:
     if not content:
         return _render(request, year, upload_error=t("web.data.no_file"), status=422)
     try:
-        done = import_upload(store_of(request).url, username=user.username, filename=name, content=content)
+        done = await run_in_threadpool(import_upload, store_of(request).url, username=user.username, filename=name, content=content)
     except InputError as exc:
-        return _render(request, year, problems=problem_rows(exc.problems), upload_error=t("web.data.upload_failed", n=len(exc.problems)), status=422)
+        rows = problem_rows(exc.problems)  # a long report renders in a worker thread, off the event loop
+        return await run_in_threadpool(lambda: _render(request, year, problems=rows, upload_error=t("web.data.upload_failed", n=len(exc.problems)), status=422))
     _flash(request, t("web.data.uploaded", file=done["file"], n=done["written"], same=done["unchanged"]))
     return RedirectResponse(f"/data?year={year}" if year else "/data", status_code=303)
 
@@ -240,7 +242,8 @@ async def upload_json(request: Request) -> Any:
     check_csrf(request, None)
     if not content:
         raise InputError([Problem("<upload>", None, "file", t("web.data.no_file"))])
-    done = import_upload(store_of(request).url, username=user.username, filename=name, content=content)
+    # parsing runs in a child process and the write in a worker thread: the event loop stays free
+    done = await run_in_threadpool(import_upload, store_of(request).url, username=user.username, filename=name, content=content)
     return done
 
 

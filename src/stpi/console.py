@@ -44,13 +44,24 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]], *, 
 
 
 def print_problems(problems: Sequence[Problem]) -> None:
-    """Every located problem of an input, on standard error."""
+    """Every located problem of an input, on standard error.
+
+    In a terminal: a table whose cells wrap (a path is never cut). Anywhere else (a log, a pipe, CI):
+    one full line each, ``FILE:ROW:COLUMN: CODE 名称: reason``, which editors and grep understand.
+    """
+    if not err.is_terminal:
+        err.file.write(f"{tr('errors')} ({len(problems)})\n" + "".join(p.line() + "\n" for p in problems))
+        err.file.flush()
+        return
     rows = [
-        (p.file, "" if p.row is None else str(p.row), p.field or "", p.reason, "" if p.value is None else p.value)
+        (p.file, "" if p.row is None else str(p.row), p.field or "", p.subject, p.reason, "" if p.value is None else p.value)
         for p in problems
     ]
-    cols = [tr("file"), tr("row"), tr("field"), tr("reason"), tr("value")]
-    err.print(table(f"{tr('errors')} ({len(problems)})", cols, rows))
+    cols = [tr("file"), tr("row"), tr("field"), tr("problem_subject"), tr("reason"), tr("value")]
+    t = table(f"{tr('errors')} ({len(problems)})", cols, rows)
+    for column in t.columns:
+        column.overflow = "fold"
+    err.print(t)
 
 
 def illustrative_label(illustrative: bool, rules: Sequence[str]) -> Panel:

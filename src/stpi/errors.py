@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ConflictError", "ForbiddenError", "InputError", "MethodError", "NotFoundError", "Problem", "StpiError"]
+from stpi.i18n import add_messages
+
+__all__ = ["BusyError", "ConflictError", "ForbiddenError", "InputError", "MethodError", "NotFoundError", "Problem", "StoreError", "StpiError"]
 
 
 class StpiError(Exception):
@@ -24,6 +26,20 @@ class Problem:
     field: str | None
     reason: str
     value: str | None = None
+    code: str | None = None  # the indicator, raw statistic or node the problem is about
+    name: str | None = None  # its name, in the user's language
+
+    @property
+    def subject(self) -> str:
+        """``CODE 名称``: what the problem is about ('' when it is about no one node)."""
+        return " ".join(part for part in (self.code, self.name) if part)
+
+    def line(self) -> str:
+        """One full line for logs and pipes: ``FILE:ROW:COLUMN: CODE 名称: reason (值 value: …)``."""
+        where = ":".join([self.file, *([str(self.row)] if self.row is not None else []), *([self.field] if self.field else [])])
+        subject = f" {self.subject}:" if self.subject else ""
+        value = f" (值 value: {self.value!r})" if self.value is not None else ""
+        return f"{where}:{subject} {self.reason}{value}"
 
     def __str__(self) -> str:
         where = self.file
@@ -31,6 +47,8 @@ class Problem:
             where += f", 第{self.row}行 row {self.row}"
         if self.field:
             where += f", 列 column '{self.field}'"
+        if self.subject:
+            where += f", {self.subject}"
         value = f" (值 value: {self.value!r})" if self.value is not None else ""
         return f"{where}: {self.reason}{value}"
 
@@ -58,3 +76,20 @@ class ConflictError(StpiError):
 
 class ForbiddenError(StpiError):
     """The acting user may not do this."""
+
+
+class StoreError(StpiError):
+    """The database failed (the driver's text is logged on the server, never shown to a client)."""
+
+
+class BusyError(StoreError):
+    """The database is busy (a lock wait ran out, a serialization failure): try again shortly (HTTP 503)."""
+
+    retry_after = 5  # seconds
+
+
+add_messages({
+    "error.busy": ("数据库正忙,请稍后重试", "The database is busy; please try again in a moment"),
+    "error.store": ("数据库出错,操作未完成;详情已记入服务器日志", "A database error stopped this; the details are in the server log"),
+    "error.conflict": ("数据已被他人同时修改,请刷新后重试", "Someone else changed this at the same time; reload and try again"),
+})

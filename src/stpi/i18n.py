@@ -57,6 +57,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field": ("列", "Column"),
     "reason": ("原因", "Reason"),
     "value": ("值", "Value"),
+    "problem_subject": ("指标", "Indicator"),
     "valid": ("校验通过:{n} 个节点,{k} 个末级指标", "Valid: {n} nodes, {k} indicators"),
     "imported": (
         "已导入指标框架 {title}:{k} 个指标;自 {year} 年起所有计算使用该参数(原有版本保留)",

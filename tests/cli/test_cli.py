@@ -93,9 +93,9 @@ def run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 
 
 def problem_line(err: str, file: Path, row: int | None, field: str, reason: str) -> str:
-    """The line of the problem table that names this file, row, column and reason."""
-    cell = r"\s*" if row is None else rf"\s*{row}\s*"
-    pattern = re.compile(rf"{re.escape(file.name)}\s*│{cell}│\s*{re.escape(field)}\s*│.*{re.escape(reason)}")
+    """The line (``FILE:ROW:COLUMN: … reason``, as printed when not in a terminal) that names this file, row, column and reason."""
+    cell = "" if row is None else f"{row}:"
+    pattern = re.compile(rf"{re.escape(file.name)}:{cell}{re.escape(field)}:.*{re.escape(reason)}")
     lines = [ln for ln in err.splitlines() if pattern.search(ln)]
     assert lines, f"no problem line for row {row} {field} {reason!r} in:\n{err}"
     return lines[0]

@@ -6,12 +6,14 @@ Validation reports every problem at once (file, row, field, reason).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from stpi.errors import InputError, Problem
+from stpi.i18n import get_lang
 from stpi.framework.model import Framework, Node, Provenance
 from stpi.tables import read_table, write_table, load_yaml
 
@@ -145,7 +147,7 @@ def framework_from_records(
         nodes.append((row, _node(row, rec, file, problems, default_provenance)))
     ordered = _check_tree(nodes, file, problems)
     if problems:
-        raise InputError(problems)
+        raise InputError(_named(problems, nodes))
     notes = head.get("notes") or []
     return Framework(
         id=str(head["id"]),
@@ -154,6 +156,13 @@ def framework_from_records(
         nodes=tuple(ordered),
         notes=tuple(str(n) for n in notes),
     )
+
+
+def _named(problems: list[Problem], nodes: list[tuple[int, Node]]) -> list[Problem]:
+    """Each problem of a row names the node of that row (code and name), so a reader needn't count rows."""
+    lang = get_lang()
+    by_row = {row: n for row, n in nodes if n.code}
+    return [p if p.code or p.row not in by_row else replace(p, code=by_row[p.row].code, name=by_row[p.row].label(lang) or None) for p in problems]
 
 
 def _check_tree(nodes: list[tuple[int, Node]], file: str, problems: list[Problem]) -> list[Node]:

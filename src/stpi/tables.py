@@ -148,32 +148,40 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> Table:
 
 def _unguard(text: str) -> str:
     """Undo :func:`safe_cell` so that guarded text reads back as it was written."""
-    return text[1:] if text[:1] == "'" and text[1:2] in _FORMULA_START else text
+    return text[1:] if text[:1] == "'" and safe_cell(text[1:]) == text else text
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What makes Excel, WPS or LibreOffice read a cell as a formula: the ASCII starters, their
+# full-width forms (WPS and Excel with a Chinese IME take ＝ for =), tab, CR and LF.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠", "﹦", "﹢", "﹣")
 
 
 def safe_cell(value: Any) -> Any:
-    """Neutralise text that a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value[:1] and value[:1] in _FORMULA_START:
-        try:
-            float(value)
-        except ValueError:
-            return "'" + value
+    """Neutralise text that a spreadsheet would run as a formula: the one guard of every export (CSV and XLSX).
+
+    A leading ``'`` makes the text plain; plain numbers (``-12.5``) stay numbers. Leading
+    spaces do not protect: spreadsheets strip them before looking for a formula.
+    """
+    if isinstance(value, str):
+        start = value.lstrip(" \u3000")[:1]
+        if start and start in _FORMULA_START:
+            try:
+                float(value)
+            except ValueError:
+                return "'" + value
     return value
 
 
 def write_table(
     rows: list[dict[str, Any]], columns: list[str], path: str | Path | None, *, fmt: str, sheet: str = "Sheet1"
 ) -> bytes:
-    """Write rows as CSV (UTF-8) or XLSX; return the bytes, and write them to ``path`` if given."""
+    """Write rows as CSV (UTF-8) or XLSX, every text cell formula-safe; return the bytes, and write them to ``path`` if given."""
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
+            writer.writerow({k: "" if row.get(k) is None else safe_cell(row.get(k)) for k in columns})
         data = buffer.getvalue().encode("utf-8")
     elif fmt == "xlsx":
         data = _xlsx_bytes(rows, columns, sheet)

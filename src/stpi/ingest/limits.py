@@ -20,7 +20,7 @@ from xml.etree import ElementTree
 
 from stpi.errors import Problem
 
-__all__ = ["DEFAULT_LIMITS", "Limits", "SheetScan", "screen_csv", "screen_workbook"]
+__all__ = ["DEFAULT_LIMITS", "MACRO_REASON", "Limits", "SheetScan", "screen_csv", "screen_workbook"]
 
 MB = 1024 * 1024
 _CHUNK = MB
@@ -95,7 +95,7 @@ def screen_workbook(path: Path, limits: Limits) -> tuple[dict[str, SheetScan], l
     """Every worksheet's scan by title, or the problems that make the workbook unsafe or unreadable."""
     file = str(path)
     if path.suffix.lower() == ".xlsm":
-        return {}, [Problem(file, None, None, _MACRO_REASON)]
+        return {}, [Problem(file, None, None, MACRO_REASON)]
     size = path.stat().st_size
     if limits.max_bytes is not None and size > limits.max_bytes:
         return {}, [Problem(file, None, None, f"文件 {path.name} 大小 {_size(size)},超过上限 {_size(limits.max_bytes)} the file is larger than the limit")]
@@ -110,7 +110,7 @@ def screen_workbook(path: Path, limits: Limits) -> tuple[dict[str, SheetScan], l
 
 
 _CORRUPT = "文件已损坏、不完整或不是 XLSX 文件 the file is truncated, corrupt or not an XLSX file"
-_MACRO_REASON = "不接受含宏(VBA)的工作簿,请另存为不含宏的 .xlsx 后上传 macro-enabled workbooks (VBA) are refused; save as a plain .xlsx"
+MACRO_REASON = "不接受含宏(VBA)的工作簿,请另存为不含宏的 .xlsx 后上传 macro-enabled workbooks (VBA) are refused; save as a plain .xlsx"
 
 
 def _screen_zip(zf: zipfile.ZipFile, path: Path, limits: Limits) -> tuple[dict[str, SheetScan], list[Problem]]:
@@ -129,12 +129,12 @@ def _screen_zip(zf: zipfile.ZipFile, path: Path, limits: Limits) -> tuple[dict[s
             reason = f"文件 {name} 的部件 {i.filename} 压缩比 {ratio:.0f}:1,超过 {limits.max_ratio:.0f}:1(疑为压缩炸弹) compression ratio too high (a zip bomb?)"
             return {}, [Problem(file, None, None, reason)]
         if i.filename.lower().rsplit("/", 1)[-1] == "vbaproject.bin":
-            return {}, [Problem(file, None, None, _MACRO_REASON)]
+            return {}, [Problem(file, None, None, MACRO_REASON)]
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         return {}, [Problem(file, None, None, _CORRUPT)]
     types = _read_part(zf, "[Content_Types].xml", limits)
     if _MACRO.search(types):
-        return {}, [Problem(file, None, None, _MACRO_REASON)]
+        return {}, [Problem(file, None, None, MACRO_REASON)]
     sheets = _sheets(zf, limits)
     if len(sheets) > limits.max_sheets:
         return {}, [Problem(file, None, None, f"文件 {name} 有 {len(sheets)} 个工作表,超过 {limits.max_sheets} 个 the workbook has more than {limits.max_sheets} sheets")]

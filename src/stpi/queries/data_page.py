@@ -19,6 +19,7 @@ from stpi.errors import ForbiddenError, InputError, Problem
 from stpi.i18n import get_lang, tr
 from stpi.ingest.entries import NOTE_MAX, SOURCE_MAX, Checks, Entry as RowEntry, check_entry, duplicate_reason, text_problems
 from stpi.ingest.isolated import run_isolated
+from stpi.ingest.limits import MACRO_REASON
 from stpi.ingest.numbers import normalise, parse_number
 from stpi.store import observations as ob
 from stpi.store.core import Store
@@ -256,6 +257,8 @@ def submit_year(database: str | None, *, username: str, year: int) -> int:
 def _safe_name(filename: str) -> str:
     """The uploaded file's own name, without any folder, kept only for .xlsx and .csv."""
     name = "".join(ch for ch in filename.replace("\\", "/").rsplit("/", 1)[-1] if ch.isprintable() and ch not in ':*?"<>|').strip()[-120:]
+    if Path(name).suffix.lower() == ".xlsm":
+        raise InputError([Problem(name, None, "file", MACRO_REASON, filename[:80])])
     if Path(name).suffix.lower() not in (".xlsx", ".csv"):
         raise InputError([Problem(name or "?", None, "file", "只接受填好的 .xlsx 模板或 .csv 长表 only a filled .xlsx template or a .csv long table is accepted", filename[:80] or None)])
     return name

@@ -11,6 +11,7 @@ import pandas as pd
 
 from stpi.analysis import IndexResult, compute_index, read_values, values_from_frame
 from stpi.analysis.derived import derive_indicators
+from stpi.analysis.values import peer_label
 from stpi.framework.embedded import embedded_variables
 from stpi.store import observations as ob
 from stpi.engine import Aggregate, Normalise, Recipe
@@ -39,6 +40,7 @@ __all__ = [
     "register_store",
     "release",
     "store_figures",
+    "store_peers",
     "write_result",
 ]
 
@@ -122,7 +124,8 @@ def compute_store(database: str | None, recipe: Recipe, *, basis: str = "latest"
     """Compute from the store's approved figures, each year under the framework valid in it.
 
     Returns one result per framework version used, and the indicator values that were
-    derived from raw statistics. ``framework`` (a file) overrides the versions, to
+    derived from raw statistics. Ranks are among regions of the same level and parent
+    (the province's cities among themselves, a city's counties among themselves). ``framework`` (a file) overrides the versions, to
     recompute past years under other parameters.
     """
     store = open_store(database)
@@ -131,6 +134,7 @@ def compute_store(database: str | None, recipe: Recipe, *, basis: str = "latest"
     if figures.empty:
         raise NotFoundError("数据库中还没有审核通过的数据 no approved figures in the store yet")
     forced = load_framework(framework) if framework else None
+    peers = store_peers(store)
     by_version: dict[str, tuple[Framework, list[int]]] = {}
     for year in sorted(figures["year"].unique()):
         fw = forced or store.framework(int(year))
@@ -138,8 +142,13 @@ def compute_store(database: str | None, recipe: Recipe, *, basis: str = "latest"
     results = []
     for fw, years in by_version.values():
         part = figures[figures["year"].isin(years) & figures["indicator"].isin([n.code for n in fw.leaves])]
-        results.append(compute_index(fw, values_from_frame(part, fw), recipe))
+        results.append(compute_index(fw, values_from_frame(part, fw, peers=peers), recipe))
     return results, figures[figures["origin"] == "derived"]
+
+
+def store_peers(store: Store) -> dict[str, str]:
+    """Each region's peer group by name: regions are ranked among those of the same level and parent."""
+    return {r.name: peer_label(r.level, r.parent) for r in store.regions()}
 
 
 def result_csv(result: IndexResult | list[IndexResult]) -> bytes:

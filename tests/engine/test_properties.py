@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stpi.engine import Aggregate, Recipe, build, contributions, decompose, effective_weights, rank_regions
 from stpi.engine.tree import Tree
+from stpi.errors import MethodError
 
 
 @st.composite
@@ -112,3 +114,33 @@ def test_rank_in_parallel_blocks_equals_one_block(values: list[float], columns: 
         np.testing.assert_array_equal(rank_regions(x), whole)
     finally:
         rank.PARALLEL_FROM = saved
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cells=st.lists(
+        st.tuples(st.one_of(st.sampled_from([0.0, 1.0, 50.0, np.nan]), st.floats(-100, 100)), st.sampled_from(["city/62", "county/6212", "county/6211"])),
+        min_size=1,
+        max_size=30,
+    ),
+    columns=st.integers(1, 3),
+)
+def test_ranks_stay_within_peer_groups(cells: list[tuple[float, str]], columns: int) -> None:
+    """With groups, a rank is the rank among the region's own group: 1 ≤ rank ≤ the group's ranked regions."""
+    from scipy.stats import rankdata
+
+    values, groups = [v for v, _ in cells], [g for _, g in cells]
+    x = np.array(values * columns).reshape(columns, -1).T
+    got = rank_regions(x, groups=groups)
+    labels = np.array(groups)
+    for g in set(groups):
+        mine = labels == g
+        np.testing.assert_array_equal(got[mine], rankdata(-x[mine], method="min", axis=0, nan_policy="omit"))
+        ranked = (~np.isnan(x[mine])).sum(axis=0)
+        assert np.all((got[mine] >= 1) & (got[mine] <= ranked) | np.isnan(got[mine]))
+    np.testing.assert_array_equal(rank_regions(x, groups=["all"] * len(groups)), rank_regions(x))
+
+
+def test_ranks_need_one_group_label_per_region() -> None:
+    with pytest.raises(MethodError, match="3 group labels for 2 regions"):
+        rank_regions(np.ones((2, 1)), groups=["a", "b", "c"])

@@ -142,6 +142,6 @@ class IndexResult:
 
 
 def compute_index(framework: Framework, values: Values, recipe: Recipe | None = None) -> IndexResult:
-    """Build the index of every node for every region and year (vectorised)."""
+    """Build the index of every node for every region and year (vectorised); ranks among ``values.peers``."""
     recipe = recipe or Recipe()
-    return IndexResult(framework, values, build(recipe, framework.tree, values.data))
+    return IndexResult(framework, values, build(recipe, framework.tree, values.data, peer_groups=values.peers))

@@ -124,8 +124,9 @@ class Inputs:
 class Uncertainty:
     """Rank and index intervals of every region, and what drives them.
 
-    ``summary``: one row per region (nominal index and rank, their 5/50/95% quantiles
-    over replications, mean absolute rank shift), by nominal rank. ``weights``: each
+    ``summary``: one row per region (peer group, nominal index and rank among its peers,
+    how many peers are ranked, 5/50/95% quantiles over replications, mean absolute rank
+    shift), by peer group and nominal rank. ``weights``: each
     indicator's effective weight and its quantiles. ``methods``: replications per recipe.
     ``sensitivity``: Sobol' first-order (S1) and total (ST) indices with 95% confidence
     half-widths, per output and input group. ``index`` and ``ranks``: every replication,
@@ -229,20 +230,21 @@ def uncertainty(
     x = values.data[:, values.years.index(year), :]
     keep = ~np.isnan(x).all(axis=1)
     x, regions = x[keep], tuple(values.regions[i] for i in np.flatnonzero(keep))
-    nominal = build(settings.recipes()[0], tree, x[:, None, :])
+    groups = None if values.peers is None else tuple(values.peers[i] for i in np.flatnonzero(keep))
+    nominal = build(settings.recipes()[0], tree, x[:, None, :], peer_groups=groups)
     nom_index, nom_rank = nominal.scores[:, 0, 0], nominal.ranks[:, 0, 0]
     rng = np.random.default_rng(settings.seed)
     inputs = sample_inputs(tree, settings, settings.replications, rng)
     index = _replicate(tree, x, settings, inputs, progress, "monte_carlo")
-    ranks = rank_regions(index, axis=0)
-    sensitivity, runs = sobol_indices(framework, x, settings, nom_rank, regions, progress=progress)
+    ranks = rank_regions(index, axis=0, groups=groups)
+    sensitivity, runs = sobol_indices(framework, x, settings, nom_rank, regions, progress=progress, groups=groups)
     return Uncertainty(
         settings=settings,
         year=year,
         regions=regions,
         illustrative=framework.is_illustrative,
         parameter_rules=tuple(framework.parameter_rules()),
-        summary=_summary(regions, nom_index, nom_rank, index, ranks),
+        summary=_summary(regions, nom_index, nom_rank, index, ranks, groups),
         weights=_weights(tree, inputs.weight_factors),
         methods=_methods(settings, inputs.choice),
         sensitivity=sensitivity,
@@ -261,16 +263,21 @@ def _quantiles(a: FloatArray) -> FloatArray:
         return np.asarray(np.nanquantile(a, QUANTILES, axis=1))
 
 
-def _summary(regions: Sequence[str], nom_index: FloatArray, nom_rank: FloatArray, index: FloatArray, ranks: FloatArray) -> pd.DataFrame:
+def _summary(
+    regions: Sequence[str], nom_index: FloatArray, nom_rank: FloatArray, index: FloatArray, ranks: FloatArray, groups: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """One row per region; ``peers`` is its peer group and ``of`` how many of the group are ranked."""
     iq, rq = _quantiles(index), _quantiles(ranks)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         shift = np.nanmean(np.abs(ranks - nom_rank[:, None]), axis=1)
-    columns: dict[str, Any] = {"region": list(regions), "index": nom_index, "rank": nom_rank}
+    peers = list(groups) if groups is not None else [""] * len(regions)
+    ranked = pd.Series(~np.isnan(nom_rank)).groupby(peers).transform("sum").to_numpy(dtype=int)
+    columns: dict[str, Any] = {"region": list(regions), "peers": peers, "index": nom_index, "rank": nom_rank, "of": ranked}
     columns.update({f"index_p{p}": q for p, q in zip(PERCENTS, iq)})
     columns.update({f"rank_p{p}": q for p, q in zip(PERCENTS, rq)})
     frame = pd.DataFrame(dict(columns, rank_shift=shift))
-    return frame.sort_values(["rank", "region"], kind="stable", na_position="last").reset_index(drop=True)
+    return frame.sort_values(["peers", "rank", "region"], kind="stable", na_position="last").reset_index(drop=True)
 
 
 def _weights(tree: Tree, weight_factors: FloatArray) -> pd.DataFrame:
@@ -361,11 +368,12 @@ def sobol_indices(
     regions: Sequence[str],
     *,
     progress: Progress | None = None,
+    groups: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """First-order and total Sobol' indices of the rank outputs, per input group.
 
     Outputs: ``rank_shift`` (mean absolute rank shift over all regions) and ``rank:REGION``
-    for each region in ``settings.focus``.
+    for each region in ``settings.focus``; ranks are within ``groups`` (peer groups) when given.
 
     Returns
     -------
@@ -387,7 +395,7 @@ def sobol_indices(
     sample = sobol_sample.sample(problem, settings.sobol_samples, calc_second_order=False, seed=sample_seed)
     inputs = _inputs_from_sample(tree, settings, sample, where)
     index = _replicate(tree, x, settings, inputs, progress, "sobol")
-    ranks = rank_regions(index, axis=0)
+    ranks = rank_regions(index, axis=0, groups=groups)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         outputs = {"rank_shift": np.nanmean(np.abs(ranks - nominal_rank[:, None]), axis=0)}

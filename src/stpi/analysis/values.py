@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,19 +14,30 @@ from stpi.errors import InputError, Problem
 from stpi.framework.model import Framework
 from stpi.tables import read_frame
 
-__all__ = ["Values", "read_values", "values_from_frame", "DATA_COLUMNS"]
+__all__ = ["Values", "read_values", "values_from_frame", "DATA_COLUMNS", "PEER_COLUMNS", "peer_label"]
 
 DATA_COLUMNS = ("region", "year", "indicator", "value")
+PEER_COLUMNS = ("level", "parent")  # optional: regions are ranked among those with the same level and parent
+
+
+def peer_label(level: str | None, parent: str | None) -> str:
+    """The peer group of a region: regions of one level under one parent are ranked together."""
+    return f"{level or ''}/{parent or ''}"
 
 
 @dataclass(frozen=True, eq=False)
 class Values:
-    """Raw values: ``data`` has shape (R, T, K), NaN where missing."""
+    """Raw values: ``data`` has shape (R, T, K), NaN where missing.
+
+    ``peers`` gives each region's peer group (see :func:`peer_label`); ranks are
+    among the regions of one group. None: all regions are peers.
+    """
 
     regions: tuple[str, ...]
     years: tuple[int, ...]
     indicators: tuple[str, ...]
     data: FloatArray
+    peers: tuple[str, ...] | None = None
 
     def missing(self) -> pd.DataFrame:
         """One row per missing input: region, year, indicator."""
@@ -43,6 +55,8 @@ def read_values(path: str | Path, framework: Framework) -> Values:
     """Read a long table ``region,year,indicator,value`` (CSV or XLSX); validate every row.
 
     Numbers may carry thousands separators ("1,234.5"); an empty value is a missing value.
+    Optional columns ``level`` and/or ``parent`` put regions into peer groups: ranks are
+    then among the regions with the same level and parent; without them all rows are peers.
     Every problem is reported (file, row, column, reason) before anything is used.
     """
     file = str(path)
@@ -76,13 +90,36 @@ def read_values(path: str | Path, framework: Framework) -> Values:
             Problem(file, int(r), "indicator", f"重复的数据行(首次出现于第{f}行) duplicate row", f"{g} {int(y)} {c}")
             for r, f, g, y, c in zip(clean.loc[dup, "_row"], first[dup], clean.loc[dup, "region"], clean.loc[dup, "year"], clean.loc[dup, "indicator"])
         ]
+    peers, peer_problems = _peers(frame, file)
+    problems += peer_problems
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.row or 0, DATA_COLUMNS.index(p.field) if p.field in DATA_COLUMNS else 9)))
-    return values_from_frame(clean, framework)
+    return values_from_frame(clean, framework, peers=peers)
 
 
-def values_from_frame(frame: pd.DataFrame, framework: Framework) -> Values:
-    """Values from a DataFrame with columns region, year, indicator, value (already clean)."""
+def _peers(frame: pd.DataFrame, file: str) -> tuple[dict[str, str] | None, list[Problem]]:
+    """Each region's peer group from the optional level/parent columns; a region must keep one."""
+    columns = [c for c in PEER_COLUMNS if c in frame.columns]
+    if not columns:
+        return None, []
+    level = frame["level"] if "level" in frame.columns else pd.Series("", index=frame.index)
+    parent = frame["parent"] if "parent" in frame.columns else pd.Series("", index=frame.index)
+    label = level.str.cat(parent, sep="/")
+    first = label.groupby(frame["region"]).transform("first")
+    odd = label != first
+    problems = [
+        Problem(file, int(r), columns[0] if len(columns) == 1 else "level/parent", f"同一地区的层级或上级不一致(首行为 {f}) a region's level/parent differs between rows (first: {f})", v)
+        for r, v, f in zip(frame.loc[odd, "_row"], label[odd], first[odd])
+    ]
+    return dict(zip(frame["region"], first)), problems
+
+
+def values_from_frame(frame: pd.DataFrame, framework: Framework, *, peers: Mapping[str, str] | None = None) -> Values:
+    """Values from a DataFrame with columns region, year, indicator, value (already clean).
+
+    ``peers`` maps a region to its peer group (regions it lacks are in a group of their own, "");
+    None: all regions are peers.
+    """
     leaves = [n.code for n in framework.leaves]
     unknown = sorted(set(frame["indicator"]) - set(leaves))
     if unknown:
@@ -96,4 +133,5 @@ def values_from_frame(frame: pd.DataFrame, framework: Framework) -> Values:
     t = years.get_indexer(pd.Index(frame["year"].astype(int)))
     k = pd.Index(leaves).get_indexer(pd.Index(frame["indicator"]))
     data[r, t, k] = frame["value"].to_numpy(dtype=float)
-    return Values(tuple(regions), tuple(int(y) for y in years), tuple(leaves), data)
+    groups = None if peers is None else tuple(str(peers.get(r, "")) for r in regions)
+    return Values(tuple(regions), tuple(int(y) for y in years), tuple(leaves), data, groups)

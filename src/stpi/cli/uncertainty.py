@@ -137,7 +137,7 @@ def _print(result: unc.Uncertainty, fw: Framework, top: int | None) -> None:
     f = console.fmt
     frame = result.summary if top is None else result.summary.head(top)
     rows = [
-        [r.region, f(r.index), f(r.rank, 0), f"{f(r.index_p5)} – {f(r.index_p95)}", f(r.rank_p5, 1), f(r.rank_p50, 1), f(r.rank_p95, 1), f(r.rank_shift)]
+        [r.region, f(r.index), f"{f(r.rank, 0)}/{r.of}", f"{f(r.index_p5)} – {f(r.index_p95)}", f(r.rank_p5, 1), f(r.rank_p50, 1), f(r.rank_p95, 1), f(r.rank_shift)]
         for r in frame.itertuples()
     ]
     cols = [tr("region"), tr("unc.index"), tr("unc.rank"), tr("unc.index_range"), tr("unc.rank_p5"), tr("unc.rank_p50"), tr("unc.rank_p95"), tr("unc.shift")]

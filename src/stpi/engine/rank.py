@@ -1,47 +1,68 @@
-"""Ranks among regions within a year."""
+"""Ranks among regions within a year, optionally within peer groups (cities among cities, counties among counties)."""
 
 from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from stpi.engine.tree import FloatArray
+from stpi.engine.tree import FloatArray, IntArray
+from stpi.errors import MethodError
 
 __all__ = ["rank_regions"]
 
 
-def rank_regions(values: FloatArray, *, axis: int = 0) -> FloatArray:
+def rank_regions(values: FloatArray, *, axis: int = 0, groups: Sequence[object] | None = None) -> FloatArray:
     """Rank along the region axis: 1 = highest, ties share the best rank, NaN stays NaN.
 
     One sort for all years and nodes at once: in descending order a value's rank
-    is its position, carried forward over equal values.
+    is its position, carried forward over equal values. With ``groups`` the
+    regions are ranked among the regions of their own group only (one more,
+    stable sort by group brings each group's regions together).
 
     Parameters
     ----------
     values : float array, shape (R, ...)
         Scores; regions along ``axis``.
+    groups : sequence of hashable labels, length R, optional
+        The peer group of each region (e.g. level and parent). Default: all regions are peers.
 
     Returns
     -------
     float array, same shape
-        Ranks as floats (NaN where the value is missing).
+        Ranks as floats (NaN where the value is missing); with ``groups``, 1 is the
+        highest within the region's group.
     """
     values = np.asarray(values, dtype=float)
     moved = np.moveaxis(values, axis, -1)
     n = moved.shape[-1]
     if n == 0 or moved.size == 0:
         return np.moveaxis(moved.astype(float, copy=True), -1, axis)
+    codes = _group_codes(groups, n)
     # regions on the last, contiguous axis, negated so that an ascending sort is descending (NaN last)
     neg = np.ascontiguousarray(np.negative(moved)).reshape(-1, n)
     ranks = np.empty(neg.shape)
     chunks = _chunks(neg.shape[0], neg.size)
     if len(chunks) == 1:
-        _rank_rows(neg, ranks)
+        _rank_rows(neg, ranks, codes)
     else:  # numpy releases the GIL while sorting: rows ranked on several cores at once
-        list(_pool().map(lambda c: _rank_rows(neg[c], ranks[c]), chunks))
+        list(_pool().map(lambda c: _rank_rows(neg[c], ranks[c], codes), chunks))
     return np.moveaxis(ranks.reshape(moved.shape), -1, axis)
+
+
+def _group_codes(groups: Sequence[object] | None, n: int) -> IntArray | None:
+    """Integer code of each region's group, or None when there is at most one group."""
+    if groups is None:
+        return None
+    labels = list(groups)
+    if len(labels) != n:
+        raise MethodError(f"分组标签数 {len(labels)} 与地区数 {n} 不符 {len(labels)} group labels for {n} regions")
+    index: dict[object, int] = {}
+    codes = np.array([index.setdefault(g, len(index)) for g in labels], dtype=np.intp)
+    return codes if len(index) > 1 else None
 
 
 PARALLEL_FROM = 1 << 20  # values; below this one thread is faster than handing work out
@@ -64,10 +85,25 @@ def _pool() -> ThreadPoolExecutor:
     return _POOL[0]
 
 
-def _rank_rows(neg: FloatArray, out: FloatArray) -> None:
-    """Ranks of each row of ``neg`` (negated values, shape (M, n)) into ``out``; one flat index addresses every row."""
+def _rank_rows(neg: FloatArray, out: FloatArray, codes: IntArray | None = None) -> None:
+    """Ranks of each row of ``neg`` (negated values, shape (M, n)) into ``out``; one flat index addresses every row.
+
+    With group ``codes`` (shape (n,)) a second, stable sort by group puts each group's
+    regions together, still in descending order; as every row has the same regions,
+    the groups sit at the same positions in every row, so a rank is the position
+    carried forward over ties, minus the positions of the groups before it.
+    """
     m, n = neg.shape
-    order = np.argsort(neg, axis=-1)
+    if codes is None:
+        order = np.argsort(neg, axis=-1)
+        offset = None
+    else:
+        order = np.argsort(neg, axis=-1, kind="stable")
+        by_group = np.argsort(codes[order], axis=-1, kind="stable")
+        order = np.take_along_axis(order, by_group, axis=-1)
+        sorted_codes = np.sort(codes)
+        starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+        offset = np.repeat(starts, np.diff(np.r_[starts, n])).astype(float)  # positions before each group
     order += (np.arange(m, dtype=order.dtype) * n)[:, None]
     flat = order.ravel()
     ordered = neg.ravel()[flat].reshape(neg.shape)
@@ -75,11 +111,15 @@ def _rank_rows(neg: FloatArray, out: FloatArray) -> None:
     is_new[:, 0] = True
     np.not_equal(ordered[:, 1:], ordered[:, :-1], out=is_new[:, 1:])
     position = np.arange(1, n + 1, dtype=float)
+    if offset is not None:
+        is_new[:, offset.astype(np.intp) == np.arange(n)] = True  # a group's first region starts a new rank
     if is_new.all():  # no ties (NaN never equals NaN): the rank is the position
         rank_sorted = np.broadcast_to(position, neg.shape)
     else:
         rank_sorted = np.where(is_new, position, 0.0)
         np.maximum.accumulate(rank_sorted, axis=-1, out=rank_sorted)
+    if offset is not None:
+        rank_sorted = rank_sorted - offset
     result = out.reshape(-1)
     result[flat] = rank_sorted.ravel()
     missing = np.isnan(neg.ravel())

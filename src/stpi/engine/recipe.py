@@ -171,6 +171,7 @@ def build(
     groups: Sequence[object] | None = None,
     targets: FloatArray | None = None,
     goalposts: tuple[FloatArray, FloatArray] | None = None,
+    peer_groups: Sequence[object] | None = None,
 ) -> Built:
     """Run the recipe on raw values.
 
@@ -186,6 +187,9 @@ def build(
         Targets for ``dist2targ`` (default: the tree's standards).
     goalposts : (lower, upper) float arrays, shape (K,), optional
         Goalposts for ``goalposts``; they override ``lower``/``upper`` in the recipe.
+    peer_groups : sequence of labels, length R, optional
+        Each region's peer group (level and parent): ranks are within groups.
+        Default: every region is a peer of every other.
 
     Returns
     -------
@@ -205,4 +209,4 @@ def build(
     scores = aggregate(
         tree, leaf_scores, method=recipe.aggregate.method, missing=recipe.aggregate.missing
     )
-    return Built(recipe, leaf_scores, scores, rank_regions(scores, axis=0), imputed, treated)
+    return Built(recipe, leaf_scores, scores, rank_regions(scores, axis=0, groups=peer_groups), imputed, treated)

@@ -15,9 +15,10 @@ from stpi.framework import Framework
 from stpi.framework.embedded import embedded_variables
 from stpi.i18n import add_messages, tr
 from stpi.store import Store, notes
+from stpi.store.records import Region
 from stpi.store import observations as ob
 
-__all__ = ["calibration_targets", "calibration_values", "published_indices", "rank_forecast_store"]
+__all__ = ["calibration_targets", "calibration_values", "peer_regions", "published_indices", "rank_forecast_store"]
 
 add_messages({
     "rf.no_published": ("数据库中没有同级地区的公布结果:请用 stpi published add 录入,或用 --demo 使用演示数据", "No published peer results in the store: record them with stpi published add, or use --demo for demo data"),
@@ -26,13 +27,22 @@ add_messages({
 
 
 def published_indices(store: Store) -> dict[str, list[tuple[int, float]]]:
-    """Published index values of the city-level regions, by region name."""
-    names = {r.code: r.name for r in store.regions("city")}
+    """Published index values of the plan's region and its peers (same level and parent), by region name.
+
+    Every peer is a key, those without a published value with an empty list.
+    """
+    names = {r.code: r.name for r in peer_regions(store)}
     out: dict[str, list[tuple[int, float]]] = {n: [] for n in names.values()}
     for r in notes.published_results(store):
         if r.region in names and r.index_value is not None:
             out[names[r.region]].append((r.year, r.index_value))
     return out
+
+
+def peer_regions(store: Store) -> list[Region]:
+    """The plan's region and every region of the same level under the same parent (the province's cities)."""
+    me = store.region(store.plan().region)
+    return [r for r in store.regions(me.level) if r.parent == me.parent]
 
 
 def rank_forecast_store(
@@ -97,3 +107,4 @@ def calibration_targets(store: Store, values: Values) -> dict[tuple[str, int], f
     if not out:
         raise NotFoundError(tr("cal.no_published"))
     return out
+

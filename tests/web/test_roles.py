@@ -124,6 +124,8 @@ CASES += (
     Case("/admin/users/{username}/active", "form", lambda s, r: {"active": "1"}, ADMIN_FORMS, url=f"/admin/users/{SPARE}/active"),
     Case("/api/admin/users/{username}/password", "json", lambda s, r: {"password": f"pass-{_value()}"}, ADMIN, url=f"/api/admin/users/{SPARE}/password"),
     Case("/admin/users/{username}/password", "form", lambda s, r: {"password": f"pass-{_value()}"}, ADMIN_FORMS, url=f"/admin/users/{SPARE}/password"),
+    Case("/api/admin/users/{username}/unlock", "json", lambda s, r: {}, ADMIN, url=f"/api/admin/users/{SPARE}/unlock"),
+    Case("/admin/users/{username}/unlock", "form", lambda s, r: {}, ADMIN_FORMS, url=f"/admin/users/{SPARE}/unlock"),
     Case("/api/admin/settings", "json", lambda s, r: {"settings": {"upload_limit_mb": str(10 + next(_names))}}, ADMIN),
     Case("/admin/settings", "form", lambda s, r: {"upload_limit_mb": str(10 + next(_names)), "login_attempts": "5", "login_lockout_minutes": "15", "public_overview": "1"},
          ADMIN_FORMS),

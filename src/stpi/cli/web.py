@@ -22,6 +22,8 @@ add_messages({
     "serve.at": ("stpi 网页版已启动:http://{host}:{port}/ (Ctrl+C 停止)", "stpi web app running at http://{host}:{port}/ (Ctrl+C to stop)"),
     "serve.public": ("未登录即可查看总览(设置 public_overview = true)", "The overview is readable without an account (public_overview = true)"),
     "serve.no_admin_password": ("管理员 admin 尚无密码,无法登录网页:运行 stpi user password admin 设置", "The admin account has no password yet: run stpi user password admin to log in on the web"),
+    "user.unlocked": ("已解除 {user} 的登录锁定(清除 {n} 次失败记录)", "Logins unlocked for {user} ({n} counted failures cleared)"),
+    "serve.proxies": ("只信任这些代理转发的 X-Forwarded-For:{proxies}", "X-Forwarded-For trusted from these proxies only: {proxies}"),
     "serve.demo": ("演示库(合成数据,非真实统计):{url}", "Demo store (synthetic data, not real statistics): {url}"),
     "serve.demo_made": ("已生成演示库(内置实施方案 + 合成演示数据,非真实统计):{url}", "Made the demo store (embedded plan + synthetic demo data, not real statistics): {url}"),
     "serve.demo_password": ("演示库的管理员 admin 尚无密码:运行 stpi user password admin --database {url} 设置", "The demo store's admin has no password yet: run stpi user password admin --database {url}"),
@@ -39,6 +41,7 @@ app.add_typer(setting_app, name="setting")
 def serve(
     host: Annotated[str, typer.Option("--host", help="监听地址 address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="端口 port")] = 8000,
+    trusted_proxies: Annotated[Optional[str], typer.Option("--trusted-proxies", envvar="STPI_TRUSTED_PROXIES", help="反向代理地址(逗号分隔,可用网段);只信任它们转发的 X-Forwarded-For reverse proxies (comma-separated addresses or networks) whose X-Forwarded-For is trusted")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="进程数(生产环境配合 PostgreSQL)worker processes (production: with PostgreSQL)")] = 1,
     database: DatabaseOpt = None,
     https_only: Annotated[bool, typer.Option("--https-only", help="会话 Cookie 只经 HTTPS 发送(生产环境在 HTTPS 反向代理之后使用) session cookie sent over HTTPS only (production, behind an HTTPS reverse proxy)")] = False,
@@ -60,6 +63,15 @@ def serve(
     if settings(store)["public_overview"]:
         console.err.print(tr("serve.public"))
     admin = next((u for u in store.users() if u.username == "admin"), None)
+    if trusted_proxies:
+        from stpi.web.auth import parse_proxies
+
+        try:
+            parse_proxies(trusted_proxies)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--trusted-proxies") from None
+        os.environ["STPI_TRUSTED_PROXIES"] = trusted_proxies  # the app (each worker too) reads the client address through it
+        console.err.print(tr("serve.proxies", proxies=trusted_proxies))
     if admin is not None and admin.active and not admin.has_password:
         console.err.print(tr("serve.demo_password", url=database) if demo else tr("serve.no_admin_password"), style="yellow")
     console.err.print(tr("serve.at", host=host, port=port), style="green")
@@ -68,9 +80,9 @@ def serve(
             os.environ["STPI_DATABASE_URL"] = database
         if https_only:
             os.environ["STPI_HTTPS_ONLY"] = "1"
-        uvicorn.run("stpi.web.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning")
-    else:
-        uvicorn.run(create_app(store=store, https_only=https_only), host=host, port=port, log_level="warning")
+        uvicorn.run("stpi.web.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning", proxy_headers=False)
+    else:  # proxy_headers off: uvicorn would trust X-Forwarded-For from any local client; the app decides (STPI_TRUSTED_PROXIES)
+        uvicorn.run(create_app(store=store, https_only=https_only), host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 @user_app.command("password")
@@ -88,6 +100,21 @@ def user_password(
 
 
 @setting_app.command("list")
+@user_app.command("unlock")
+def user_unlock(username: Annotated[str, typer.Argument(help="用户名 username")], database: DatabaseOpt = None, user: UserOpt = "admin") -> None:
+    """解除账号的登录锁定(清除各来源的失败记录,记入审计) Clear an account's login failures from every source (audited)."""
+    from stpi.store import Store
+    from stpi.store.rules import acting_user, check_admin
+    from stpi.store.logins import unlock
+
+    store = Store(database)
+    try:
+        check_admin(acting_user(store, user), tr("action.user"))
+        console.out.print(tr("user.unlocked", user=username, n=unlock(store, username, actor=user)), style="green")
+    finally:
+        store.close()
+
+
 def setting_list(database: DatabaseOpt = None) -> None:
     """列出设置及其当前值 List the settings."""
     values = settings(Store(database))

@@ -1,19 +1,22 @@
-"""Accounts: adding, listing, disabling; passwords hashed with argon2."""
+"""Accounts: adding, listing, disabling; passwords hashed with argon2; the session epoch that ends old sessions."""
 
 from __future__ import annotations
 
+import secrets
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from stpi.errors import ConflictError, InputError, NotFoundError, Problem
 from stpi.store import models as m
-from stpi.store.core import Store, now
+from stpi.store.core import Store, _user, now
 from stpi.store.records import User
 from stpi.store.rules import ROLES
 
-__all__ = ["add_user", "set_active", "set_password", "verify_password"]
+__all__ = ["add_user", "check_password", "end_sessions", "session_account", "set_active", "set_password", "verify_password"]
 
 _hasher = PasswordHasher()
 
@@ -49,6 +52,7 @@ def set_active(store: Store, username: str, active: bool, *, actor: str) -> None
             raise NotFoundError(f"没有该用户 no user {username!r}")
         Store.audit_in(s, actor, "enable" if active else "disable", "user", username, str(row.active), str(active))
         row.active = active
+        _bump(s, row.id)  # disabling ends its sessions; enabling again does not revive them
 
 
 def set_password(store: Store, username: str, password: str, *, actor: str) -> None:
@@ -60,19 +64,55 @@ def set_password(store: Store, username: str, password: str, *, actor: str) -> N
         if row is None:
             raise NotFoundError(f"没有该用户 no user {username!r}")
         row.password_hash = _hasher.hash(password)
+        _bump(s, row.id)  # a reset password ends every session made with the old one
         Store.audit_in(s, actor, "password", "user", username, "", "(changed)")
 
 
 def verify_password(store: Store, username: str, password: str) -> bool:
     """True when the account is active and the password matches its argon2 hash."""
+    return check_password(store, username, password) is not None
+
+
+def check_password(store: Store, username: str, password: str) -> tuple[User, int] | None:
+    """The active account and its session epoch when the password matches, else None.
+
+    An unknown, disabled or password-less account is checked against a dummy hash of the
+    same cost, so the answer takes as long as for a real account and does not tell which.
+    """
     with store.session() as s:
         row = s.scalars(select(m.UserRow).where(m.UserRow.username == username)).first()
-        if row is None or not row.active or not row.password_hash:
-            return False
-        try:
-            return _hasher.verify(row.password_hash, password)
-        except VerificationError:
-            return False
+        found = None if row is None or not row.active or not row.password_hash else (_user(s, row), row.session_epoch)
+        stored = row.password_hash if found is not None and row is not None else _dummy_hash()
+    try:
+        matches = _hasher.verify(stored, password)
+    except VerificationError:
+        matches = False
+    return found if matches else None
+
+
+def session_account(store: Store, username: str) -> tuple[User, int] | None:
+    """An account and its session epoch (None when there is no such account)."""
+    with store.session() as s:
+        row = s.scalars(select(m.UserRow).where(m.UserRow.username == username)).first()
+        return None if row is None else (_user(s, row), row.session_epoch)
+
+
+def end_sessions(store: Store, username: str) -> None:
+    """End every session of the account (logout ends them on every device)."""
+    with store.session() as s:
+        row = s.scalars(select(m.UserRow).where(m.UserRow.username == username)).first()
+        if row is not None:
+            _bump(s, row.id)
+
+
+def _bump(s: Session, user_id: int) -> None:
+    s.execute(update(m.UserRow).where(m.UserRow.id == user_id).values(session_epoch=m.UserRow.session_epoch + 1))
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash with the real parameters of a password nobody knows (made once per process)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def _department_id(s: Session, code_or_name: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -9,11 +10,13 @@ from datetime import datetime, timezone
 from importlib import resources
 
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import Session
 
 from stpi.tables import load_yaml
-from stpi.errors import NotFoundError, StpiError
+from stpi.errors import BusyError, ConflictError, NotFoundError, StoreError, StpiError
+from stpi.i18n import tr
 from stpi.framework.embedded import embedded_framework
 from stpi.framework.io import export_framework, framework_from_records
 from stpi.framework.model import Framework, Provenance
@@ -23,6 +26,8 @@ from stpi.store.db import database_url, make_engine, upgrade
 from stpi.store.records import AuditEntry, Region, User
 
 __all__ = ["Store", "now"]
+
+_log = logging.getLogger("stpi.store")
 
 YEAR_LOCK_SPACE = 0x5354  # "ST": the first key of stpi's PostgreSQL advisory locks; the year is the second
 
@@ -67,7 +72,7 @@ class Store:
                     session.connection().exec_driver_sql("BEGIN IMMEDIATE")
                 yield session
         except SQLAlchemyError as exc:
-            raise StpiError(f"数据库错误 database error: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}") from exc
+            raise _store_error(exc) from exc
 
     @staticmethod
     def lock_years(s: Session, years: Iterable[int], *, exclusive: bool = False) -> None:
@@ -207,6 +212,22 @@ class Store:
             if row is None:
                 raise NotFoundError(f"没有该用户 no user {username!r}")
             return _user(s, row)
+
+
+# SQLSTATEs of a lock or snapshot that could not be had in time (PostgreSQL): the same request may succeed shortly
+_BUSY_STATES = {"40001", "40P01", "55P03", "57014"}  # serialization failure, deadlock, lock not available, statement/lock timeout
+_BUSY_TEXT = ("database is locked", "database table is locked", "database is busy")  # SQLite
+
+
+def _store_error(exc: SQLAlchemyError) -> StpiError:
+    """The package's own error for a driver's: busy, conflict or failed; the driver's text goes to the server log only."""
+    orig = getattr(exc, "orig", None)
+    _log.warning("database error: %s: %s", type(exc).__name__, orig if orig is not None else exc)
+    if isinstance(exc, SATimeoutError) or getattr(orig, "sqlstate", None) in _BUSY_STATES or any(t in str(orig).lower() for t in _BUSY_TEXT):
+        return BusyError(tr("error.busy"))
+    if isinstance(exc, IntegrityError):
+        return ConflictError(tr("error.conflict"))
+    return StoreError(tr("error.store"))
 
 
 def _user(s: Session, u: m.UserRow) -> User:

@@ -9,6 +9,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -189,6 +190,28 @@ class AuditRow(Base):
 
 
 class SettingRow(Base):
+    # bumped on logout, password reset, disable and enable: a session cookie names the epoch it was made in
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class LoginAttemptRow(Base):
+    """One password check, counted before it runs (pending), then failed or ok; cleared by an unlock."""
+
+    __tablename__ = "login_attempt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    username: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(64))  # the client address (X-Forwarded-For only from a trusted proxy)
+    outcome: Mapped[str] = mapped_column(String(8))  # pending / failed / ok / cleared
+    __table_args__ = (Index("ix_login_attempt_username_at", "username", "at"), Index("ix_login_attempt_source_at", "source", "at"))
+
+
+class LoginGateRow(Base):
+    """One row that every login attempt updates first: counting and adding an attempt is one serial step on every backend."""
+
+    __tablename__ = "login_gate"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    turns: Mapped[int] = mapped_column(Integer, default=0)
     """A per-store switch (public_overview, demo_data, session_secret …); see stpi.store.settings."""
 
     __tablename__ = "setting"

@@ -35,6 +35,8 @@ SETTINGS = (
     Setting("upload_limit_mb", int, 10, "上传文件大小上限(MB)", "Largest upload accepted (MB)"),
     Setting("login_attempts", int, 5, "连续登录失败多少次后暂时锁定", "Failed logins before an account is held"),
     Setting("login_lockout_minutes", int, 15, "登录失败锁定时长(分钟)", "How long a held account waits (minutes)"),
+    Setting("session_idle_minutes", int, 30, "会话闲置多久后需重新登录(分钟)", "Minutes without a request after which a session ends"),
+    Setting("session_max_hours", int, 8, "会话最长有效期(小时),到期须重新登录", "Hours after login after which a session ends, however busy"),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
 _SECRET = "session_secret"  # not user-editable: the key that signs web sessions, shared by every worker

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Callable
+import secrets
 import time
+from collections.abc import Callable
+from html import escape as html_escape
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -14,18 +17,26 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stpi import service
-from stpi.errors import ConflictError, ForbiddenError, InputError, MethodError, NotFoundError, StpiError
-from stpi.i18n import LANGS, request_lang
+from stpi.errors import BusyError, ConflictError, ForbiddenError, InputError, MethodError, NotFoundError, StoreError, StpiError
+from stpi.i18n import LANGS, request_lang, tr
 from stpi.store.core import Store
-from stpi.store.settings import session_secret
+from stpi.store.settings import session_secret, settings
 from stpi.web import messages as _messages  # noqa: F401  (registers the web's words)
-from stpi.web.auth import NotLoggedIn, TooManyAttempts
+from stpi.web.auth import NotLoggedIn, TooManyAttempts, parse_proxies
 from stpi.web.render import render_error, vendor_dir
 
 __all__ = ["create_app", "STATUS"]
 
-STATUS: dict[type[StpiError], int] = {InputError: 422, MethodError: 422, NotFoundError: 404, ForbiddenError: 403, ConflictError: 409}
+STATUS: dict[type[StpiError], int] = {InputError: 422, MethodError: 422, NotFoundError: 404, ForbiddenError: 403, ConflictError: 409,
+                                       TooManyAttempts: 429, BusyError: 503, StoreError: 500}
 STATIC = Path(__file__).parent / "static"
+_log = logging.getLogger("stpi.web")
+
+# No inline script anywhere (the page context is a JSON data block, which is never run); plotly draws with inline styles.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = [(b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
+                    (b"cross-origin-opener-policy", b"same-origin"), (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
 
 
 def with_headers(send: Send, extra: Callable[[], list[tuple[bytes, bytes]]]) -> Send:
@@ -58,13 +69,17 @@ class _HttpMiddleware:
 class LanguageMiddleware(_HttpMiddleware):
     """Each request speaks its own language: ``?lang=`` (remembered in a cookie), else the cookie, else Chinese."""
 
+    def __init__(self, app: ASGIApp, https_only: bool = False) -> None:
+        super().__init__(app)
+        self.flags = "; HttpOnly; SameSite=Lax" + ("; Secure" if https_only else "")
+
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
         asked = request.query_params.get("lang", "")
         lang = asked if asked in LANGS else request.cookies.get("lang", "")
         token = request_lang.set(lang if lang in LANGS else "zh")
 
-        cookie = [(b"set-cookie", f"lang={asked}; Path=/; Max-Age=31536000; SameSite=Lax".encode())] if asked in LANGS else []
+        cookie = [(b"set-cookie", f"lang={asked}; Path=/; Max-Age=31536000{self.flags}".encode())] if asked in LANGS else []
         try:
             await self.app(scope, receive, with_headers(send, lambda: cookie))
         finally:
@@ -79,6 +94,42 @@ class TimingMiddleware(_HttpMiddleware):
         await self.app(scope, receive, with_headers(send, lambda: [(b"server-timing", f"app;dur={(time.perf_counter() - start) * 1000:.2f}".encode())]))
 
 
+class SecurityHeadersMiddleware(_HttpMiddleware):
+    """Every response, static files and errors included: CSP (no inline script, no framing), nosniff, referrer policy.
+
+    A response that sets its own CSP (the API docs page, with a nonce) keeps it. An error that
+    escapes everything else still gets a plain 500 page with these headers; the traceback is
+    logged on the server only.
+    """
+
+    def __init__(self, app: ASGIApp, https_only: bool = False) -> None:
+        super().__init__(app)
+        self.extra = SECURITY_HEADERS + ([(b"strict-transport-security", b"max-age=31536000")] if https_only else [])
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def secured(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in [(b"content-security-policy", CSP.encode()), *self.extra] if k not in names]
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, secured)
+        except Exception:
+            if started:
+                raise
+            _log.exception("unhandled error in %s %s", scope.get("method"), scope.get("path"))
+            body = tr("web.server_error").encode()
+            await secured({"type": "http.response.start", "status": 500, "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]})
+            await secured({"type": "http.response.body", "body": body})
+
+
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
 
@@ -90,10 +141,13 @@ def _error_handler(request: Request, exc: Exception) -> Response:
         from fastapi.responses import RedirectResponse
 
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    status = 429 if isinstance(exc, TooManyAttempts) else next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
+    status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
     problems = [p._asdict() if hasattr(p, "_asdict") else vars(p) for p in getattr(exc, "problems", [])]
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, BusyError) else None
     if _wants_json(request):
-        return JSONResponse({"error": type(exc).__name__, "message": str(exc), "problems": problems}, status_code=status)
+        return JSONResponse({"error": type(exc).__name__, "message": str(exc), "problems": problems}, status_code=status, headers=headers)
+    if isinstance(exc, StoreError):  # the page frame reads the store too: a plain page, not one more failing query
+        return HTMLResponse(f"<!doctype html><title>{status}</title><p>{html_escape(str(exc))}</p>", status_code=status, headers=headers)
     return render_error(request, status, str(exc), problems)
 
 
@@ -101,12 +155,17 @@ def create_app(database: str | None = None, *, store: Store | None = None, https
     """The stpi web app on ``database`` (default: the embedded SQLite store)."""
     store = store or Store(database)
     service.register_store(store)  # the queries the views call reuse this store instead of reconnecting
-    app = FastAPI(title="stpi 科技进步水平指数监测评估系统", version="0.1.0", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+    parse_proxies(os.environ.get("STPI_TRUSTED_PROXIES", ""))  # a mistyped proxy list stops the start, not every request
+    app = FastAPI(title="stpi 科技进步水平指数监测评估系统", version="0.1.0", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.store = store
     app.state.cache = {}
-    app.add_middleware(SessionMiddleware, secret_key=session_secret(store), session_cookie="stpi_session", same_site="lax", https_only=https_only, max_age=8 * 3600)
-    app.add_middleware(LanguageMiddleware)
+    # the cookie outlives no session; the idle and absolute limits themselves are checked on every request (stpi.web.auth)
+    max_age = 3600 * int(settings(store)["session_max_hours"])  # type: ignore[call-overload]
+    app.add_middleware(SessionMiddleware, secret_key=session_secret(store), session_cookie="stpi_session", same_site="lax", https_only=https_only, max_age=max_age)
+    app.add_middleware(LanguageMiddleware, https_only=https_only)
+    app.add_middleware(SecurityHeadersMiddleware, https_only=https_only)
     app.add_middleware(TimingMiddleware)
+    app.add_api_route("/api/docs", _docs, include_in_schema=False)
     app.add_exception_handler(StpiError, _error_handler)
     app.mount("/static/vendor", StaticFiles(directory=vendor_dir()), name="vendor")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -115,6 +174,19 @@ def create_app(database: str | None = None, *, store: Store | None = None, https
     for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+def _docs() -> HTMLResponse:
+    """The API docs (Swagger UI from its CDN): its one inline script runs by a nonce of this response alone."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    nonce = secrets.token_urlsafe(16)
+    page = get_swagger_ui_html(openapi_url="/api/openapi.json", title="stpi API")
+    body = bytes(page.body).decode().replace("<script>", f'<script nonce="{nonce}">')
+    cdn = "https://cdn.jsdelivr.net"
+    csp = (f"default-src 'self'; script-src 'self' 'nonce-{nonce}' {cdn}; style-src 'self' 'unsafe-inline' {cdn}; img-src 'self' data: https://fastapi.tiangolo.com; "
+           "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+    return HTMLResponse(body, headers={"Content-Security-Policy": csp})
 
 
 def html(content: str, status: int = 200) -> HTMLResponse:

@@ -22,6 +22,7 @@ add_messages({
     "web.skip": ("跳到正文", "Skip to content"),
     "web.lang_switch": ("English", "中文"),
     "web.error": ("出错了", "Something went wrong"),
+    "web.server_error": ("服务器内部错误,操作未完成;详情已记入服务器日志", "Internal server error: nothing was done; the details are in the server log"),
     "web.back": ("返回", "Back"),
     "web.demo_banner": ("【演示数据】库中含合成演示数据,并非真实统计,仅用于演示", "[DEMO DATA] this store holds synthetic demo data, not real statistics"),
     "web.role.admin": ("管理员(市科技局)", "Admin (S&T bureau)"),

@@ -14,7 +14,8 @@ from stpi.errors import ConflictError, ForbiddenError, InputError, NotFoundError
 from stpi.i18n import add_messages
 from stpi.queries.accounts_page import accounts_page
 from stpi.store.accounts import add_user, set_active, set_password
-from stpi.store.settings import SETTINGS, check_setting, check_value, set_setting, settings
+from stpi.store import logins
+from stpi.store.settings import SETTINGS, check_setting, check_value, get_setting, set_setting, settings
 from stpi.web.auth import check_csrf, require
 from stpi.web.render import page, store_of, t
 
@@ -45,6 +46,8 @@ add_messages({
     "web.adm.saved": ("已保存。", "Saved."),
     "web.adm.fix": ("请修改标出的内容。", "Please fix the marked fields."),
     "web.adm.exists": ("该用户名已存在", "This username is taken"),
+    "web.adm.failures": ("近期登录失败 {n} 次", "{n} recent failed logins"),
+    "web.adm.unlock": ("解除登录锁定", "Unlock logins"),
     "web.adm.bad_name": ("用户名只能含字母、数字、点、下划线和连字符,1–64 位", "Usernames use letters, digits, dot, underscore and hyphen, 1–64 characters"),
 })
 
@@ -56,7 +59,9 @@ FIELD_OF = {"region": "county"}  # the store names a county reporter's county "r
 def admin_context(request: Request, *, errors: dict[str, str] | None = None, form: dict[str, str] | None = None, saved: str = "") -> dict[str, Any]:
     """The admin page's context (accounts, choices, settings) with any form errors."""
     require(request, "manage")
-    return {**accounts_page(store_of(request).url), "errors": errors or {}, "form": form or {}, "saved": saved}
+    store = store_of(request)
+    failed = logins.failures(store, minutes=int(get_setting(store, "login_lockout_minutes")))  # type: ignore[call-overload]
+    return {**accounts_page(store.url), "failures": failed, "errors": errors or {}, "form": form or {}, "saved": saved}
 
 
 def _problems(exc: InputError | ConflictError) -> dict[str, str]:
@@ -185,6 +190,23 @@ def password_form(request: Request, username: str = UserPath, csrf_token: str = 
     return RedirectResponse("/admin?saved=1", status_code=303)
 
 
+@router.post("/api/admin/users/{username}/unlock", tags=["admin"], summary="解除登录锁定 Unlock logins")
+def unlock_json(request: Request, username: str = UserPath) -> dict[str, Any]:
+    """Clear the account's counted login failures from every source (X-CSRF-Token); audited."""
+    check_csrf(request, None)
+    actor = require(request, "manage")
+    return {"username": username, "cleared": logins.unlock(store_of(request), username, actor=actor.username)}
+
+
+@router.post("/admin/users/{username}/unlock", include_in_schema=False)
+def unlock_form(request: Request, username: str = UserPath, csrf_token: str = Form("")) -> RedirectResponse:
+    """Unlock from the page."""
+    check_csrf(request, csrf_token)
+    actor = require(request, "manage")
+    logins.unlock(store_of(request), username, actor=actor.username)
+    return RedirectResponse("/admin?saved=1", status_code=303)
+
+
 def _save_settings(request: Request, wanted: dict[str, str]) -> None:
     """Check every value first, then change them in one go (all or nothing)."""
     actor = require(request, "manage")
@@ -216,7 +238,8 @@ async def settings_form(request: Request) -> Response:
 def _settings_form(request: Request, form: dict[str, str]) -> Response:
     check_csrf(request, form.get("csrf_token", ""))
     require(request, "manage")
-    wanted = {s.key: ("true" if form.get(s.key) else "false") if s.kind is bool else form.get(s.key, "") for s in SETTINGS}
+    # an unticked box sends nothing: a switch missing is off; a number missing stays as it is
+    wanted = {s.key: ("true" if form.get(s.key) else "false") if s.kind is bool else form[s.key] for s in SETTINGS if s.kind is bool or s.key in form}
     try:
         _save_settings(request, wanted)
     except InputError as exc:

@@ -101,6 +101,8 @@ def print_status(s: PlanStatus, plan: Plan, *, top: int = 8) -> None:
     _ranked(tr("top_contrib"), s.indicators, lambda i: i.contribution, tr("contribution"), plan, top)
     _ranked(tr("top_headroom"), s.indicators, lambda i: i.headroom, tr("headroom"), plan, top)
     _ranked(tr("top_gain"), s.indicators, lambda i: i.gain, tr("gain"), plan, top)
+    if s.gain_reweight:
+        out.print(tr("gain_reweight", points=fmt(s.gain_reweight, 3)), style="dim")
     notes = [n.label(lang) for n in s.notes] + [f"{i.no}. {i.note.label(lang)}" for i in s.indicators if i.note.zh]
     out.print(tr("notes") + ":", style="bold")
     for n in notes:
@@ -161,13 +163,17 @@ def print_contributions(frame: pd.DataFrame, title: str) -> None:
 
 
 def print_decomposition(frame: pd.DataFrame, title: str) -> None:
-    """Every node's change and its part of the root's change."""
+    """Every node's change, its own score effect on the root, and the re-weighting term (a column of its own when not 0)."""
+    reweighted = bool((frame["reweight"].fillna(0.0) != 0).any())
     rows = [
-        ["  " * int(r.depth) + r.code, "  " * int(r.depth) + r.name, fmt(r.start), fmt(r.end), fmt(r.change), fmt(r.part, 3)]
+        ["  " * int(r.depth) + r.code, "  " * int(r.depth) + r.name, fmt(r.start), fmt(r.end), fmt(r.change), fmt(r.part, 3), *([fmt(r.reweight, 3)] if reweighted else [])]
         for r in frame.itertuples()
     ]
-    cols = [tr("code"), tr("name"), tr("start"), tr("end"), tr("change"), tr("part")]
+    cols = [tr("code"), tr("name"), tr("start"), tr("end"), tr("change"), tr("part"), *([tr("reweight")] if reweighted else [])]
     out.print(table(title, cols, rows, numeric_from=2))
+    root = frame.iloc[0]
+    out.print(tr("decomp_sum", part=fmt(root["part"], 3), reweight=fmt(root["reweight"], 3), change=fmt(root["change"], 3)))
+    out.print(tr("decomp_note"), style="dim")
 
 
 def demo_notice(database: str | None) -> None:

@@ -68,7 +68,9 @@ def test_indicator_rows_and_gains(plan, fw) -> None:  # type: ignore[no-untyped-
     status = plan_status(plan, fw)
     assert len(status.indicators) == 32
     gains = sum(i.gain for i in status.indicators if i.gain is not None)
-    assert gains == pytest.approx(status.index_target - status.index_baseline, abs=1e-12)
+    assert status.gain_reweight is not None and status.gain_reweight != 0  # I28 appears: weights re-normalised
+    assert gains + status.gain_reweight == pytest.approx(status.index_target - status.index_baseline, abs=1e-12)
+    assert all(i.gain >= 0 for i in status.indicators if i.gain is not None)  # every target is an improvement
     i01 = status.indicators[0]
     assert i01.effective_weight == pytest.approx(1 / 5 * 1 / 3 * 1 / 3)
     assert i01.lead == ("hrss",) and i01.score_target == pytest.approx(43.26)
@@ -83,10 +85,15 @@ def test_long_table_and_decomposition(plan, fw) -> None:  # type: ignore[no-unty
     assert list(long.columns) == ["region", "year", "code", "value", "rank"]
     assert len(long) == 2 * len(fw.nodes)
     dec = result.decompose(plan.region, 2022, 2026).set_index("code")
-    assert dec.at["INDEX", "part"] == pytest.approx(dec.at["INDEX", "change"], abs=1e-12)
+    assert dec.at["INDEX", "part"] + dec.at["INDEX", "reweight"] == pytest.approx(dec.at["INDEX", "change"], abs=1e-12)
     for area in fw.children("INDEX"):  # a group's part is the sum of its leaves' parts
         leaves = [n.code for n in fw.leaves if area in fw.ancestors(n.code)]
         assert dec.loc[leaves, "part"].sum() == pytest.approx(dec.at[area.code, "part"], abs=1e-12)
+        assert dec.loc[leaves, "reweight"].sum() == pytest.approx(dec.at[area.code, "reweight"], abs=1e-12)
+    # I28 has no baseline: appearing at the target is re-weighting, not a score change of its own
+    assert dec.at["I28", "part"] == 0 and dec.at["I28", "reweight"] > 0
+    improved = dec[(dec["depth"] == 3) & (dec["change"] > 0)]
+    assert len(improved) and (improved["part"] > 0).all()
 
 
 def test_values_from_frame_matches_manual_cube(fw) -> None:  # type: ignore[no-untyped-def]

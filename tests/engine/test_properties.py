@@ -74,12 +74,21 @@ def test_change_decomposition_sums_to_change(data: st.DataObject, policy: str) -
         x = np.where(mask & (np.arange(x.shape[-1]) > 0), np.nan, x)
     built = build(Recipe(aggregate=Aggregate(missing=policy)), tree, x)
     leaf = built.scores[..., tree.leaves]
-    contrib = contributions(effective_weights(tree, leaf, missing=policy), leaf)
-    parts = decompose(contrib[:, 0], contrib[:, 1])
+    eff = effective_weights(tree, leaf, missing=policy)
+    contrib = contributions(eff, leaf)
+    parts = decompose(eff[:, 0], leaf[:, 0], eff[:, 1], leaf[:, 1])
     change = built.scores[:, 1, 0] - built.scores[:, 0, 0]
     ok = ~np.isnan(change)
-    np.testing.assert_allclose(np.nansum(parts, axis=-1)[ok], change[ok], rtol=0, atol=1e-9)
+    total = np.nansum(parts.score + parts.reweight, axis=-1)
+    np.testing.assert_allclose(total[ok], change[ok], rtol=0, atol=1e-9)
     np.testing.assert_allclose(np.nansum(contrib, axis=-1)[:, 0][ok], built.scores[:, 0, 0][ok], rtol=0, atol=1e-9)
+    # an indicator's own part has the sign of its score change: one that improved is never negative
+    delta = leaf[:, 1] - leaf[:, 0]
+    known = ~np.isnan(delta)
+    assert np.all(parts.score[known & (delta >= 0)] >= 0) and np.all(parts.score[known & (delta <= 0)] <= 0)
+    assert np.all(parts.score[~known & ~np.isnan(parts.score)] == 0)  # present in one year only: re-weighting
+    if policy != "reweight":  # weights never move: nothing to re-weight for an indicator present in both years
+        assert np.all(parts.reweight[known] == 0)
 
 
 @settings(max_examples=200, deadline=None)
@@ -144,3 +153,23 @@ def test_ranks_stay_within_peer_groups(cells: list[tuple[float, str]], columns: 
 def test_ranks_need_one_group_label_per_region() -> None:
     with pytest.raises(MethodError, match="3 group labels for 2 regions"):
         rank_regions(np.ones((2, 1)), groups=["a", "b", "c"])
+
+
+def test_an_appearing_indicator_is_re_weighting_not_a_loss_for_the_others() -> None:
+    """Hand-computed: X3 appears under reweight; X1 and X2 improve and keep positive parts."""
+    tree = Tree(
+        codes=("INDEX", "X1", "X2", "X3"), parent=np.array([-1, 0, 0, 0], dtype=np.intp), weight=np.array([1.0, 1 / 3, 1 / 3, 1 / 3]),
+        leaves=np.array([1, 2, 3], dtype=np.intp), standard=np.array([100.0, 100.0, 100.0]), direction=np.ones(3),
+    )
+    x = np.array([[[40.0, 50.0, np.nan], [44.0, 55.0, 20.0]]])
+    built = build(Recipe(aggregate=Aggregate(missing="reweight")), tree, x)
+    leaf = built.scores[..., tree.leaves]
+    eff = effective_weights(tree, leaf, missing="reweight")
+    parts = decompose(eff[0, 0], leaf[0, 0], eff[0, 1], leaf[0, 1])
+    mean_weight = (1 / 2 + 1 / 3) / 2
+    np.testing.assert_allclose(parts.score, [mean_weight * 4, mean_weight * 5, 0.0], rtol=0, atol=1e-12)
+    # the old split gave X1 44/3 − 20 = −5.33 although it improved; now the fall is re-weighting
+    change = built.scores[0, 1, 0] - built.scores[0, 0, 0]
+    assert change == pytest.approx(119 / 3 - 45)
+    assert parts.reweight.sum() == pytest.approx(change - mean_weight * 9, abs=1e-12)
+    assert parts.reweight[2] == pytest.approx(20 / 3)  # X3's whole contribution

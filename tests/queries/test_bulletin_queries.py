@@ -52,3 +52,18 @@ def test_city_frame_fills_the_baseline_year_from_the_plan(store: Store) -> None:
     assert frame.set_index("indicator").loc["I01", "value"] == i01.baseline
     names = "、".join(plan.department(d).name for d in i01.lead)
     assert owners(plan, i01.lead) == names and owners(plan, ";".join(i01.lead) + ";") == names
+
+
+def test_the_change_is_split_into_own_score_effects_and_re_weighting(store: Store) -> None:
+    """I28 has no baseline and appears in 2023: its weight shift is a term of its own, not booked against the others."""
+    from stpi.reports.bulletin import _change_blocks
+
+    city_2023(store, share=0.1)  # every indicator moves toward its target: none may get a negative part
+    b = gather_bulletin(None, year=2023, top=40)
+    assert b.change is not None and b.reweight is not None and abs(b.reweight) > 1e-6
+    parts = [float(m.cells[0]) for m in b.movers]
+    assert parts and all(p >= 0 for p in parts)
+    assert not any(m.label.startswith("28.") for m in b.movers)  # appearing is re-weighting, not a score change
+    assert sum(parts) + b.reweight == pytest.approx(b.change, abs=5e-3)  # the lines print three decimals
+    table = _change_blocks(b)[1][1]
+    assert table[1][-1][0].startswith("权重重新分配") and table[1][-1][1] == f"{b.reweight:+.3f}"

@@ -121,12 +121,18 @@ class IndexResult:
     def decompose(self, region: str, year_from: int, year_to: int) -> pd.DataFrame:
         """The change of every node between two years split into leaf parts that sum to it.
 
-        Columns: code, name, depth, start, end, change, part (the node's share of the root's change).
+        Columns: code, name, depth, start, end, change, part (the node's own score
+        effect on the root: its leaves' mean effective weight × score change, summed),
+        reweight (its share of the re-weighting term: effective weights moved by
+        indicators appearing or disappearing under ``reweight``, and the whole
+        contribution of an indicator present in one year only). An indicator whose
+        score rose never has a negative part. Over the leaves, part + reweight sums
+        to the root's change; the root's part and reweight are those sums.
         """
         i, a = self._at(region, year_from)
         _, b = self._at(region, year_to)
         tree = self.framework.tree
-        parts = roll_up(tree, decompose(self.contribution[i, a], self.contribution[i, b]))
+        split = decompose(self.effective[i, a], self._leaf_scores[i, a], self.effective[i, b], self._leaf_scores[i, b])
         frm, to = self.built.scores[i, a], self.built.scores[i, b]
         return pd.DataFrame(
             {
@@ -136,7 +142,8 @@ class IndexResult:
                 "start": frm,
                 "end": to,
                 "change": to - frm,
-                "part": parts,
+                "part": roll_up(tree, split.score),
+                "reweight": roll_up(tree, split.reweight),
             }
         )
 

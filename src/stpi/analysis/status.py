@@ -81,6 +81,9 @@ class PlanStatus:
     groups: tuple[GroupRow, ...]
     indicators: tuple[IndicatorRow, ...]
     notes: tuple[Note, ...]
+    # the baseline→target change not owed to any indicator's own score: weights re-normalised as
+    # indicators missing at the baseline (I28) appear; gains + gain_reweight = the index change
+    gain_reweight: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN becomes None)."""
@@ -135,6 +138,7 @@ def plan_status(plan: Plan, framework: Framework, *, missing: str = "reweight") 
         groups=_groups(result, plan, framework),
         indicators=_indicators(result, plan, framework),
         notes=plan.notes,
+        gain_reweight=_num(result.decompose(plan.region, b, t)["reweight"].iloc[0]),
     )
 
 

@@ -4,7 +4,7 @@ No files, database, logging or printing: arrays in, arrays out.
 """
 
 from stpi.engine.aggregate import AGGREGATORS, MISSING_POLICIES, aggregate
-from stpi.engine.contrib import contributions, decompose, effective_weights, headroom, roll_up
+from stpi.engine.contrib import Decomposition, contributions, decompose, effective_weights, headroom, roll_up
 from stpi.engine.normalise import NORMALISERS, normalise
 from stpi.engine.rank import rank_regions
 from stpi.engine.recipe import Aggregate, Built, Impute, Normalise, Recipe, Treat, build
@@ -17,6 +17,7 @@ __all__ = [
     "NORMALISERS",
     "Aggregate",
     "Built",
+    "Decomposition",
     "Impute",
     "Normalise",
     "Recipe",

@@ -1,4 +1,4 @@
-"""Contributions of leaves to the root, headroom, and exact change decomposition.
+"""Contributions of leaves to the root, headroom, and exact change decomposition (score effects and re-weighting).
 
 Valid for the arithmetic aggregation (the official one), where the root is
 linear in the leaf scores: root = Σ_k e_k · score_k with e_k the effective
@@ -7,12 +7,14 @@ weight of leaf k.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from stpi.engine.aggregate import check_policy
 from stpi.engine.tree import FloatArray, Tree
 
-__all__ = ["effective_weights", "contributions", "headroom", "decompose", "roll_up"]
+__all__ = ["Decomposition", "effective_weights", "contributions", "headroom", "decompose", "roll_up"]
 
 
 def effective_weights(tree: Tree, leaf_scores: FloatArray, *, missing: str = "propagate") -> FloatArray:
@@ -83,17 +85,55 @@ def roll_up(tree: Tree, leaf_values: FloatArray, *, skip_missing: bool = False) 
     return np.where(n_missing > 0, np.nan, total)
 
 
-def decompose(contrib_from: FloatArray, contrib_to: FloatArray) -> FloatArray:
-    """Change of the root split into leaf parts that sum to it exactly.
+@dataclass(frozen=True)
+class Decomposition:
+    """A change of the root split into parts, shape (..., K) each.
+
+    ``score``: each leaf's own score effect, its mean effective weight over the two
+    years × its score change (0 for a leaf present in only one year); never negative
+    for a leaf whose score rose. ``reweight``: each leaf's share of the re-weighting
+    term: the change of its effective weight × its mean score for a leaf present in
+    both years (other leaves appearing or disappearing move it), its whole
+    contribution for a leaf that appears, minus it for one that disappears.
+    ``score + reweight`` is the change of the leaf's contribution; summed over the
+    leaves, the change of the root.
+    """
+
+    score: FloatArray
+    reweight: FloatArray
+
+
+def decompose(eff_from: FloatArray, score_from: FloatArray, eff_to: FloatArray, score_to: FloatArray) -> Decomposition:
+    """Change of the root split into each leaf's score effect and a re-weighting term.
+
+    The root is ``Σ_k e_k · s_k``. Between two years, for a leaf present in both,
+    ``e_b s_b − e_a s_a = ē (s_b − s_a) + (e_b − e_a) s̄`` with ē, s̄ the means of the
+    two years (the symmetric, Shapley split of a product): the first term is the
+    leaf's own score effect, the second what re-weighting (under ``reweight``, other
+    leaves appearing or disappearing) does to it. A leaf present in one year only
+    has no score change; its contribution is re-weighting.
 
     Parameters
     ----------
-    contrib_from, contrib_to : float array, shape (..., K)
-        Leaf contributions in the two years.
+    eff_from, eff_to : float array, shape (..., K)
+        Effective weights in the two years (:func:`effective_weights`).
+    score_from, score_to : float array, shape (..., K)
+        Leaf scores in the two years; NaN where missing.
 
     Returns
     -------
-    float array, shape (..., K)
-        ``contrib_to − contrib_from``; their sum is root(to) − root(from).
+    Decomposition
+        ``score`` and ``reweight``, shape (..., K); NaN where a leaf that carries
+        weight has no score (its contribution is unknown). Their sum over the leaves
+        is root(to) − root(from).
     """
-    return np.asarray(np.asarray(contrib_to, dtype=float) - np.asarray(contrib_from, dtype=float))
+    ea, eb = np.asarray(eff_from, dtype=float), np.asarray(eff_to, dtype=float)
+    sa, sb = np.asarray(score_from, dtype=float), np.asarray(score_to, dtype=float)
+    ca, cb = contributions(ea, sa), contributions(eb, sb)
+    both = ~np.isnan(sa) & ~np.isnan(sb)
+    with np.errstate(invalid="ignore"):
+        score = np.where(both, 0.5 * (ea + eb) * (sb - sa), 0.0)
+        # so that the two parts add up to the change whatever the rounding; exactly 0 where the weight stayed
+        reweight = np.where(both & (ea == eb), 0.0, (cb - ca) - score)
+    unknown = np.isnan(ca) | np.isnan(cb)
+    return Decomposition(np.where(unknown, np.nan, score), np.where(unknown, np.nan, reweight))

@@ -58,21 +58,21 @@ def city_frame(plan: Plan, figures: pd.DataFrame, years: list[int]) -> pd.DataFr
     return mine
 
 
-def index_movers(plan: Plan, fw: Framework, figures: pd.DataFrame, years: list[int], year: int, missing: str, top: int) -> tuple[int | None, float | None, tuple[Line, ...]]:
-    """The previous year with figures, the index change since then and the ``top`` indicators behind it."""
+def index_movers(plan: Plan, fw: Framework, figures: pd.DataFrame, years: list[int], year: int, missing: str, top: int) -> tuple[int | None, float | None, tuple[Line, ...], float | None]:
+    """The previous year with figures, the index change since then, the ``top`` indicators behind it (their own score effects) and the re-weighting term."""
     earlier = [y for y in years if y < year]
     if not earlier:
-        return None, None, ()
+        return None, None, (), None
     prev = max(earlier)
     result = compute_index(fw, values_from_frame(city_frame(plan, figures, [prev, year]), fw), Recipe(aggregate=Aggregate(missing=missing)))
     parts = result.decompose(plan.region, prev, year)
     change = _float(parts["change"].iloc[0])
     if change is None:
-        return prev, None, ()
+        return prev, None, (), None
     leaves = parts[parts["code"].isin([n.code for n in fw.leaves])].copy()
     leaves = leaves.reindex(leaves["part"].abs().sort_values(ascending=False).index).head(top)
     lines = tuple(Line(f"{plan.indicator(r.code).no}. {r.name}", (f"{r.part:+.3f}",), owners(plan, plan.indicator(r.code).lead)) for r in _rows(leaves) if r.part == r.part and abs(r.part) > 1e-12)
-    return prev, change, lines
+    return prev, change, lines, _float(parts["reweight"].iloc[0])
 
 
 def focus_lines(plan: Plan, fw: Framework, figures: pd.DataFrame, year: int, missing: str, top: int) -> tuple[str, tuple[Line, ...]]:
@@ -105,7 +105,7 @@ def gather_bulletin(database: str | None, *, year: int | None, missing: str = "r
     lights = {light: tuple(Line(f"{plan.indicator(r.code).no}. {r.name}", (f"{r.value:.4g}" if r.value == r.value else "—", f"{r.milestone:.4g}" if r.milestone == r.milestone else "—", STATUS_TEXT.get(r.status, r.status)), owners(plan, r.lead))
                            for r in _rows(leaves[leaves["light"] == light])) for light in LIGHTS}
     groups = tuple(GroupLine(r.code, r.name, int(r.depth), _float(r.value), _float(r.milestone), _float(r.target), r.status, r.light) for r in _rows(now[now["depth"].isin([1, 2])]))
-    prev, change, movers = index_movers(plan, fw, figures, years, year, missing, top)
+    prev, change, movers, reweight = index_movers(plan, fw, figures, years, year, missing, top)
     warnings, late = department_lines(database, plan, leaves, year, path, missing)
     _, _, rep = counties_report(database, year=year, tolerance=0.005, missing=missing)
     counties = tuple(Line(str(r.rank), (r.region, f"{r.index:.2f}", f"{r.indicators}/{len(leaf_codes)}"), "") for r in _rows(rep.index))
@@ -119,7 +119,7 @@ def gather_bulletin(database: str | None, *, year: int | None, missing: str = "r
         goal_index=plan.goal.index, goal_at_least=plan.goal.at_least, goal_rank=plan.goal.rank, goal_rank_approx=plan.goal.rank_approx, goal_regions=plan.goal.regions,
         with_data=int(leaves["value"].notna().sum()), indicators=len(leaf_codes), groups=groups, lights=lights, previous_year=prev, change=change, movers=movers,
         county_year=year if counties else None, counties=counties, warnings=warnings, late=late, focus=focus, focus_text=focus_text, path=index_path,
-        demo=is_demo(service.open_store(database)),
+        demo=is_demo(service.open_store(database)), reweight=reweight,
     )
 
 

@@ -87,6 +87,7 @@ class Bulletin:
     focus_text: str
     path: tuple[tuple[int, float | None, float | None], ...] = field(default=())
     demo: bool = False  # the store holds synthetic demo data
+    reweight: float | None = None  # the change's re-weighting term (indicators appearing or disappearing), apart from the movers' own parts
 
     @property
     def title(self) -> str:
@@ -173,8 +174,12 @@ def _change_blocks(b: Bulletin) -> list[Block]:
         return [("p", f"目前只有基期({b.baseline_year}年)数据,尚无法分析指数变动。")]
     if b.change is None:
         return [("p", f"{b.previous_year}年或{b.year}年的指数无法计算,尚无法分析指数变动。")]
-    head = f"与{b.previous_year}年相比,综合指数{'上升' if b.change >= 0 else '下降'}{abs(b.change):.2f}个点,按指标精确分解(各项之和等于总变动),变动最大的指标如下:"
-    return [("p", head), ("table", (["指标", "拉动(点)", "牵头单位"], [[m.label, *m.cells, m.owners] for m in b.movers]))]
+    head = (f"与{b.previous_year}年相比,综合指数{'上升' if b.change >= 0 else '下降'}{abs(b.change):.2f}个点,按指标精确分解"
+            "(各指标的拉动为其自身得分变动的影响,得分上升的指标不会为负;指标出现或缺失引起的权重重新分配单列一项;各项之和等于总变动),变动最大的指标如下:")
+    rows = [[m.label, *m.cells, m.owners] for m in b.movers]
+    if b.reweight is not None and abs(b.reweight) > 5e-4:
+        rows.append(["权重重新分配(指标出现或缺失,同级权重重新归一)", f"{b.reweight:+.3f}", "—"])
+    return [("p", head), ("table", (["指标", "拉动(点)", "牵头单位"], rows))]
 
 
 def _county_blocks(b: Bulletin) -> list[Block]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -102,13 +103,16 @@ def test_rank_intervals_contain_the_nominal_rank() -> None:
 
 
 def test_method_choices_share_the_replications() -> None:
-    settings = Settings(replications=2000, normalisations=(Normalise(), Normalise("minmax")), aggregations=("arithmetic", "geometric"), sobol_samples=0)
+    minmax = Normalise("minmax", {"low": 1.0, "high": 100.0})  # the geometric mean needs positive scores (as in COINr)
+    settings = Settings(replications=2000, normalisations=(Normalise(), minmax), aggregations=("arithmetic", "geometric"), sobol_samples=0)
     res = uncertainty(SIX, values(SIX, SIX_DATA), settings=settings)
     s = res.summary
     assert s["index"].tolist() == pytest.approx([90, 75, 60, 45, 30, 15])
     assert s["rank_p5"].tolist() == s["rank_p95"].tolist() == [1, 2, 3, 4, 5, 6]  # equal profiles: no method reorders them
     assert res.methods["replications"].tolist() == [505, 498, 508, 489] and res.methods["nominal"].tolist() == [True, False, False, False]
-    assert s["index_p5"].iloc[-1] == 0.0  # minmax scores the last region 0: its geometric mean is 0
+    assert s["index_p5"].iloc[-1] == pytest.approx(1.0)  # minmax:1,100 scores the last region 1: so is its geometric mean
+    with pytest.raises(MethodError, match="a1 \\(己 2024"):  # minmax:0,100 scores it 0: refused, naming it
+        uncertainty(SIX, values(SIX, SIX_DATA), settings=replace(settings, normalisations=(Normalise(), Normalise("minmax"))))
 
 
 def test_a_dominant_input_gets_the_sobol_indices() -> None:

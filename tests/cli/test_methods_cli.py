@@ -120,3 +120,14 @@ def test_unknown_names_list_the_valid_ones(files: tuple[str, str], monkeypatch: 
     assert code == 1 and "'median'" in err and "arithmetic, geometric, harmonic" in err
     code, err = run_main(monkeypatch, capsys, "compute", "-f", files[0], "-d", files[1], "--normalise", "rank:3")
     assert code == 1 and "p0" in err and "Traceback" not in err
+
+
+def test_geometric_and_harmonic_refuse_zero_scores(files: tuple[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """minmax:0,100 scores the lowest region 0: the geometric mean refuses (as COINr does), naming nodes and regions."""
+    for method, word in (("geometric", "几何平均"), ("harmonic", "调和平均")):
+        code, err = run_main(monkeypatch, capsys, "compute", "-f", files[0], "-d", files[1], "--normalise", "minmax:0,100", "--aggregate", method)
+        assert code == 1 and "Traceback" not in err
+        flat = " ".join(err.split())
+        assert f"{word}要求得分为正" in flat and "X1 (R1 2023" in flat and "R3 2023" in flat and "minmax:1,100" in flat
+    geo, _ = compute(files, "--normalise", "minmax:1,100", "--aggregate", "geometric")  # COINr's way out: a positive floor
+    assert all(v is None or v >= 1 for v, _ in geo.values())

@@ -86,13 +86,13 @@ def test_same_seed_same_output_other_seed_other(files: list[str]) -> None:
 
 
 def test_table_is_chinese_and_labelled(files: list[str]) -> None:
-    result = run("uncertainty", *files, *FAST, "--normalise", "ratio,minmax:0,100", "--aggregate", "arithmetic,geometric")
+    result = run("uncertainty", *files, *FAST, "--normalise", "ratio,minmax:1,100", "--aggregate", "arithmetic,geometric")
     out = plain(result.stdout)
     assert "示意参数" in out and "假设的不确定性" in out and "±25%" in out and "±10%" in out
     assert "2023年 排名不确定性(蒙特卡洛 400 次重复)" in out and "名义排名" in out and "排名 95%" in out
     line = next(ln for ln in out.splitlines() if "│ R2 " in ln)
     assert "70.00" in line
-    assert "minmax {'low': 0.0, 'high': 100.0}" in out and "arithmetic (名义)" in out
+    assert "minmax {'low': 1.0, 'high': 100.0}" in out and "arithmetic (名义)" in out
     assert "A Area A 下的权重" in out and "方法选择" in out and "Sobol" in out
 
 

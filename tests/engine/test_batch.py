@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from stpi.engine import Aggregate, Normalise, Recipe, Tree, build
+from stpi.engine import Aggregate, NonPositiveScores, Normalise, Recipe, Tree, build
 from stpi.engine.batch import (
     aggregate_root,
     effective_leaf_weights,
@@ -51,7 +51,7 @@ def _values(tree: Tree, regions: int = 40, seed: int = 7) -> np.ndarray:
     x = rng.uniform(0.1, 1.6, size=(regions, len(tree.leaves))) * tree.standard
     x[3, 2] = NAN
     x[5, :3] = NAN
-    x[8, 4] = 0.0  # a zero score: absorbing for the geometric and harmonic means
+    x[8, 4] = 0.0  # a zero score: refused by the geometric and harmonic means
     x[9, :] = x[10, :]  # an exact tie
     return x
 
@@ -75,6 +75,18 @@ def _nominal(tree: Tree, x: np.ndarray, recipe: Recipe, n: int, block: int | Non
 def test_unperturbed_replications_equal_the_build_bit_for_bit(deep: Tree, norm: str, agg: str, missing: str) -> None:
     x = _values(deep)
     recipe = Recipe(Normalise(norm), Aggregate(agg, missing))
+    if agg != "arithmetic":  # the zero score is refused by both, naming the leaf and the region
+        for run in (lambda: build(recipe, deep, x[:, None, :]), lambda: _nominal(deep, x, recipe, n=37, block=10)):
+            with pytest.raises(NonPositiveScores, match=rf"{deep.leaf_codes[4]} \(#9"):
+                run()
+        x[8, 4] = 0.5 * deep.standard[4]
+        if norm == "minmax":  # the lowest region scores 0: COINr's way out is a positive lower bound
+            recipe = Recipe(Normalise(norm, {"low": 1.0, "high": 100.0}), Aggregate(agg, missing))
+        if norm == "dist2targ" or missing == "zero":  # the lowest region scores 0, a missing score counts 0: refused too
+            for run in (lambda: build(recipe, deep, x[:, None, :]), lambda: _nominal(deep, x, recipe, n=37, block=10)):
+                with pytest.raises(NonPositiveScores):
+                    run()
+            return
     expected = build(recipe, deep, x[:, None, :]).scores[:, 0, 0]
     got = _nominal(deep, x, recipe, n=37, block=10)
     assert got.shape == (40, 37)
@@ -94,7 +106,7 @@ def test_perturbed_replications_equal_a_build_per_replication(deep: Tree) -> Non
         x[4, 1] = NAN
         wf = 1 + 0.25 * rng.uniform(-1, 1, size=(40, tree.n_nodes))
         sf = 1 + 0.1 * rng.uniform(-1, 1, size=(40, len(tree.leaves)))
-        for recipe in (Recipe(aggregate=Aggregate(missing="reweight")), Recipe(aggregate=Aggregate("geometric", "zero"))):
+        for recipe in (Recipe(aggregate=Aggregate(missing="reweight")), Recipe(aggregate=Aggregate("geometric", "reweight"))):
             root = replicate(tree, x, [recipe], choice=np.zeros(40, dtype=np.intp), weight_factors=wf, standard_factors=sf, block=16)
             w = perturb_weights(tree, wf)
             for n in range(40):
@@ -154,7 +166,8 @@ def test_arithmetic_root_is_scores_times_effective_weights(deep: Tree) -> None:
 
 def test_each_replication_uses_its_chosen_recipe(deep: Tree) -> None:
     x = _values(deep)
-    recipes = [Recipe(aggregate=Aggregate(missing="zero")), Recipe(Normalise("minmax"), Aggregate("geometric", "zero"))]
+    x[8, 4] = 0.5 * deep.standard[4]
+    recipes = [Recipe(aggregate=Aggregate(missing="zero")), Recipe(Normalise("minmax", {"low": 1.0, "high": 100.0}), Aggregate("geometric", "reweight"))]
     choice = np.array([0, 1, 1, 0, 1], dtype=np.intp)
     root = replicate(deep, x, recipes, choice=choice, weight_factors=np.ones((5, deep.n_nodes)), standard_factors=np.ones((5, len(deep.leaves))))
     for c, recipe in enumerate(recipes):
@@ -166,6 +179,7 @@ def test_each_replication_uses_its_chosen_recipe(deep: Tree) -> None:
 def test_blocks_do_not_change_the_result(deep: Tree) -> None:
     rng = np.random.default_rng(11)
     x = _values(deep)
+    x[8, 4] = 0.5 * deep.standard[4]  # the geometric mean needs positive scores
     wf = 1 + 0.25 * rng.uniform(-1, 1, size=(64, deep.n_nodes))
     sf = 1 + 0.1 * rng.uniform(-1, 1, size=(64, len(deep.leaves)))
     recipes = [Recipe(aggregate=Aggregate(missing="reweight")), Recipe(aggregate=Aggregate("geometric", "reweight"))]

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stpi.engine import aggregate, rank_regions
+from stpi.engine import NonPositiveScores, aggregate, rank_regions
 from stpi.engine.normalise import normalise
 from stpi.engine.recipe import Aggregate, Built, Impute, Normalise, Recipe, Treat, build
 from stpi.engine.treat import check_skew_kurt, impute, kurt, log_ct, skew, treat, winsorise
@@ -356,3 +356,17 @@ def test_asem_rebuild_is_bit_identical(asem: tuple[Tree, pd.DataFrame, pd.DataFr
     again = build(Recipe.from_dict(built.recipe.to_dict()), tree, asem_values(ind, data), groups=list(data["EurAsia_group"]))
     assert np.array_equal(again.scores, built.scores) and np.array_equal(again.ranks, built.ranks)
     assert rank_regions(built.scores, axis=0)[..., 0].max() == 51
+
+
+def test_asem_minmax_geometric_refuses_zero_scores_instead_of_zero_indices() -> None:
+    """minmax:0,100 gives every indicator's lowest country 0: a geometric mean of it is undefined in COINr."""
+    tree, ind, data = asem_tree()
+    x = asem_values(ind, data)
+    with pytest.raises(NonPositiveScores) as caught:
+        build(Recipe(Normalise("minmax", {"low": 0.0, "high": 100.0}), Aggregate("geometric")), tree, x)
+    err = caught.value.named(lambda idx: str(data["uCode"][idx[0]]))
+    assert str(err).startswith("几何平均要求得分为正:31 处得分为零或负") and "geometric mean needs positive scores" in str(err)
+    assert "LPI (LAO)" in str(err) and "Ship (AUT, CZE" in str(err)
+    assert err.bad.any(axis=-1).sum() == 31
+    shifted = build(Recipe(Normalise("minmax", {"low": 1.0, "high": 100.0}), Aggregate("geometric")), tree, x).scores[:, 0, 0]
+    assert np.nanmin(shifted) > 1  # a positive floor, COINr's practice: every defined index is positive

@@ -93,8 +93,11 @@ def test_geometric_and_harmonic_means() -> None:
     har = build(Recipe(aggregate=Aggregate("harmonic")), tree, x).scores[0, 0, 0]
     assert geo == pytest.approx(50.0)  # exp(0.5 ln 25 + 0.5 ln 100)
     assert har == pytest.approx(40.0)  # 1 / (0.5/25 + 0.5/100)
-    zero = build(Recipe(aggregate=Aggregate("geometric")), tree, np.array([[[0.0, 100.0]]])).scores[0, 0, 0]
-    assert zero == 0.0
+    for method, word in (("geometric", "几何平均"), ("harmonic", "调和平均")):  # COINr refuses zero or negative inputs
+        with pytest.raises(MethodError, match=rf"^{word}要求得分为正.*x \(#1/1\)$"):
+            build(Recipe(aggregate=Aggregate(method)), tree, np.array([[[0.0, 100.0]]]))
+    with pytest.raises(MethodError, match=r"1 place\(s\).*x \(#1/1\); y \(#1/1\)"):  # a missing score counted 0 is refused too
+        build(Recipe(aggregate=Aggregate("geometric", "zero")), tree, np.array([[[-5.0, np.nan]]]))
 
 
 def test_ranks_ties_share_best_rank_and_nan_stays() -> None:

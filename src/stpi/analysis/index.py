@@ -11,6 +11,7 @@ import pandas as pd
 from stpi.analysis.values import Values
 from stpi.engine import (
     Built,
+    NonPositiveScores,
     Recipe,
     build,
     contributions,
@@ -151,4 +152,8 @@ class IndexResult:
 def compute_index(framework: Framework, values: Values, recipe: Recipe | None = None) -> IndexResult:
     """Build the index of every node for every region and year (vectorised); ranks among ``values.peers``."""
     recipe = recipe or Recipe()
-    return IndexResult(framework, values, build(recipe, framework.tree, values.data, peer_groups=values.peers))
+    try:
+        built = build(recipe, framework.tree, values.data, peer_groups=values.peers)
+    except NonPositiveScores as exc:  # name the regions and years the engine knows by position
+        raise exc.named(lambda idx: f"{values.regions[idx[0]]} {values.years[idx[1]]}") from None
+    return IndexResult(framework, values, built)

@@ -36,7 +36,7 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
 from stpi.analysis.values import Values
-from stpi.engine import AGGREGATORS, Aggregate, Normalise, Recipe, build, rank_regions
+from stpi.engine import AGGREGATORS, Aggregate, NonPositiveScores, Normalise, Recipe, build, rank_regions
 from stpi.engine.batch import effective_leaf_weights, perturb_weights, replicate
 from stpi.engine.methods import pick
 from stpi.engine.tree import FloatArray, IntArray, Tree
@@ -196,6 +196,10 @@ def _replicate(tree: Tree, x: FloatArray, settings: Settings, inputs: Inputs, pr
     return replicate(tree, x, settings.recipes(), choice=inputs.choice, weight_factors=w, standard_factors=s, on_block=tick)
 
 
+def _named(regions: Sequence[str], year: int) -> Callable[[tuple[int, ...]], str]:
+    return lambda idx: f"{regions[idx[0]]} {year}"
+
+
 def uncertainty(
     framework: Framework,
     values: Values,
@@ -231,13 +235,16 @@ def uncertainty(
     keep = ~np.isnan(x).all(axis=1)
     x, regions = x[keep], tuple(values.regions[i] for i in np.flatnonzero(keep))
     groups = None if values.peers is None else tuple(values.peers[i] for i in np.flatnonzero(keep))
-    nominal = build(settings.recipes()[0], tree, x[:, None, :], peer_groups=groups)
-    nom_index, nom_rank = nominal.scores[:, 0, 0], nominal.ranks[:, 0, 0]
-    rng = np.random.default_rng(settings.seed)
-    inputs = sample_inputs(tree, settings, settings.replications, rng)
-    index = _replicate(tree, x, settings, inputs, progress, "monte_carlo")
-    ranks = rank_regions(index, axis=0, groups=groups)
-    sensitivity, runs = sobol_indices(framework, x, settings, nom_rank, regions, progress=progress, groups=groups)
+    try:
+        nominal = build(settings.recipes()[0], tree, x[:, None, :], peer_groups=groups)
+        nom_index, nom_rank = nominal.scores[:, 0, 0], nominal.ranks[:, 0, 0]
+        rng = np.random.default_rng(settings.seed)
+        inputs = sample_inputs(tree, settings, settings.replications, rng)
+        index = _replicate(tree, x, settings, inputs, progress, "monte_carlo")
+        ranks = rank_regions(index, axis=0, groups=groups)
+        sensitivity, runs = sobol_indices(framework, x, settings, nom_rank, regions, progress=progress, groups=groups)
+    except NonPositiveScores as exc:  # a geometric or harmonic choice met a score of 0 or less
+        raise exc.named(_named(regions, year)) from None
     return Uncertainty(
         settings=settings,
         year=year,

@@ -3,7 +3,7 @@
 No files, database, logging or printing: arrays in, arrays out.
 """
 
-from stpi.engine.aggregate import AGGREGATORS, MISSING_POLICIES, aggregate
+from stpi.engine.aggregate import AGGREGATORS, MISSING_POLICIES, NonPositiveScores, aggregate
 from stpi.engine.contrib import Decomposition, contributions, decompose, effective_weights, headroom, roll_up
 from stpi.engine.normalise import NORMALISERS, normalise
 from stpi.engine.rank import rank_regions
@@ -19,6 +19,7 @@ __all__ = [
     "Built",
     "Decomposition",
     "Impute",
+    "NonPositiveScores",
     "Normalise",
     "Recipe",
     "Treat",

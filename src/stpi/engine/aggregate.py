@@ -8,15 +8,19 @@ missing under the ``reweight`` policy.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from stpi.engine.methods import pick
 from stpi.engine.tree import FloatArray, Level, Tree
+from stpi.errors import MethodError
 
-__all__ = ["AGGREGATORS", "MISSING_POLICIES", "aggregate", "check_policy", "node_presence"]
+__all__ = ["AGGREGATORS", "MISSING_POLICIES", "NonPositiveScores", "aggregate", "check_policy", "check_positive", "node_presence"]
+
+BoolArray = NDArray[np.bool_]
 
 MISSING_POLICIES = ("propagate", "zero", "reweight")
 
@@ -26,6 +30,65 @@ class _Mean:
     forward: Callable[[FloatArray], FloatArray]
     inverse: Callable[[FloatArray], FloatArray]
     divide: bool
+    positive: bool = False  # defined for positive scores only (COINr refuses zero or negative inputs)
+
+
+Labeller = Callable[[tuple[int, ...]], str]
+
+
+class NonPositiveScores(MethodError):
+    """Scores of zero or less where the geometric or harmonic mean needs positive ones.
+
+    ``bad`` is a boolean array (..., K): which leaf scores are zero or negative, the
+    leading axes those of the data (regions, years); ``codes`` names the K leaves.
+    :meth:`named` gives the message with the callers' region (and year) names.
+    """
+
+    SHOWN = 6  # nodes, and places per node, named in the message
+
+    def __init__(self, method: str, codes: Sequence[str], bad: BoolArray, label: Labeller | None = None) -> None:
+        self.method, self.codes, self.bad = method, tuple(codes), np.asarray(bad, dtype=bool)
+        super().__init__(self._message(label or (lambda idx: "#" + "/".join(str(i + 1) for i in idx))))
+
+    def named(self, label: Labeller) -> NonPositiveScores:
+        """The same error, each place named by ``label`` (called with the leading indices of a cell)."""
+        return NonPositiveScores(self.method, self.codes, self.bad, label)
+
+    def _message(self, label: Labeller) -> str:
+        zh = {"geometric": "几何平均", "harmonic": "调和平均"}.get(self.method, self.method)
+        flat = self.bad.reshape(-1, self.bad.shape[-1])
+        places = sorted({tuple(int(i) for i in np.unravel_index(int(j), self.bad.shape[:-1])) for j in np.flatnonzero(flat.any(axis=1))})
+        parts = []
+        for k in np.flatnonzero(flat.any(axis=0))[: self.SHOWN]:
+            where = [np.unravel_index(int(j), self.bad.shape[:-1]) for j in np.flatnonzero(flat[:, k])]
+            names = ", ".join(label(tuple(int(i) for i in idx)) for idx in where[: self.SHOWN])
+            parts.append(f"{self.codes[k]} ({names}{f' …共 {len(where)} 处 {len(where)} in all' if len(where) > self.SHOWN else ''})")
+        more = int(flat.any(axis=0).sum()) - self.SHOWN
+        nodes = "; ".join(parts) + (f"; …另有 {more} 个节点 {more} more nodes" if more > 0 else "")
+        return (
+            f"{zh}要求得分为正:{len(places)} 处得分为零或负,无法计算(COINr 同样拒绝);"
+            f"请改用算术平均,或选用最低分为正的标准化(如 minmax:1,100) "
+            f"the {self.method} mean needs positive scores: zero or negative in {len(places)} place(s) "
+            f"(COINr refuses them too); use the arithmetic mean or a normalisation whose lowest score is positive "
+            f"(e.g. minmax:1,100). 节点与地区 nodes and regions: {nodes}"
+        )
+
+
+def check_positive(codes: Sequence[str], leaf_scores: FloatArray, method: str) -> None:
+    """Raise :class:`NonPositiveScores` when ``method`` needs positive scores and some are 0 or less.
+
+    Parameters
+    ----------
+    codes : the leaf codes, length K
+    leaf_scores : float array, shape (..., K); NaN (missing) is not checked
+    method : a name in :data:`AGGREGATORS`
+    """
+    if not AGGREGATORS[method].positive:
+        return
+    with np.errstate(invalid="ignore"):
+        bad = np.asarray(leaf_scores) <= 0
+    if bad.any():
+        raise NonPositiveScores(method, codes, bad)
 
 
 def _identity(a: FloatArray) -> FloatArray:
@@ -44,8 +107,8 @@ def _log(a: FloatArray) -> FloatArray:
 
 AGGREGATORS: dict[str, _Mean] = {
     "arithmetic": _Mean(_identity, _identity, divide=False),
-    "geometric": _Mean(_log, np.exp, divide=True),
-    "harmonic": _Mean(_reciprocal, _reciprocal, divide=True),
+    "geometric": _Mean(_log, np.exp, divide=True, positive=True),
+    "harmonic": _Mean(_reciprocal, _reciprocal, divide=True, positive=True),
 }
 
 
@@ -64,6 +127,9 @@ def aggregate(
     leaf_scores : float array, shape (..., K)
         NaN where an indicator is missing.
     method : {"arithmetic", "geometric", "harmonic"}
+        The geometric and harmonic means need positive scores, as in COINr: a
+        zero or negative leaf score (also a missing one scored 0 under ``zero``)
+        raises :class:`NonPositiveScores`, naming the leaves and places.
     missing : {"propagate", "zero", "reweight"}
         ``propagate``: a missing child leaves its parent missing. ``zero``: a
         missing leaf scores 0. ``reweight``: the present siblings' weights are
@@ -79,6 +145,7 @@ def aggregate(
     leaf_scores = np.asarray(leaf_scores, dtype=float)
     if missing == "zero":
         leaf_scores = np.where(np.isnan(leaf_scores), 0.0, leaf_scores)
+    check_positive(tree.leaf_codes, leaf_scores, method)
     scores = np.full(leaf_scores.shape[:-1] + (tree.n_nodes,), np.nan)
     scores[..., tree.leaves] = leaf_scores
     for level in tree.levels:

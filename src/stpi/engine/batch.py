@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from stpi.engine.aggregate import AGGREGATORS, _Mean, check_policy  # the engine's own mean type
+from stpi.engine.aggregate import AGGREGATORS, NonPositiveScores, _Mean, check_policy  # the engine's own mean type
 from stpi.engine.methods import pick
 from stpi.engine.normalise import normalise
 from stpi.engine.recipe import Recipe
@@ -180,6 +180,8 @@ def aggregate_root(
     weights : float array, shape (N, n_nodes)
         Node weights of each replication.
     method : {"arithmetic", "geometric", "harmonic"}
+        The geometric and harmonic means refuse scores of zero or less
+        (:class:`stpi.engine.NonPositiveScores`, naming leaves and regions).
     missing : {"propagate", "zero", "reweight"}
         As in :func:`stpi.engine.aggregate`.
 
@@ -194,6 +196,11 @@ def aggregate_root(
     scores = np.asarray(scores, dtype=float)
     if missing == "zero" and np.isnan(scores).any():
         scores = np.where(np.isnan(scores), 0.0, scores)
+    if mean.positive:  # refused as the engine refuses them; the message names regions, not replications
+        with np.errstate(invalid="ignore"):
+            bad = np.asarray((scores <= 0).any(axis=1))
+        if bad.any():
+            raise NonPositiveScores(method, tree.leaf_codes, bad)
     # The same arrays and indexing as the engine's aggregate: matmul's rounding depends on the
     # memory layout of its operands, and a fancy-indexed gather fixes that layout.
     node = np.empty(scores.shape[:-1] + (tree.n_nodes,))

@@ -3,6 +3,7 @@ bursts, distributed guessing, unlock, the timing of unknown accounts, X-Forwarde
 
 from __future__ import annotations
 
+import functools
 import json
 import statistics
 import threading
@@ -15,19 +16,37 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 from itsdangerous import TimestampSigner
-from sqlalchemy import event
+from sqlalchemy import event, update
 from starlette.testclient import TestClient
 
 from stpi.store import Store
 from stpi.store import observations as ob
-from stpi.store.accounts import session_account, set_active, set_password
+from stpi.store import models as m
+from stpi.store.accounts import add_user, session_account, set_active, set_password
 from stpi.store.settings import session_secret, set_setting
 from stpi.web import create_app
 from tests.store.conftest import _plain, pg_url  # noqa: F401  (the PostgreSQL fixture)
-from tests.web.conftest import PASSWORD, add_accounts, login
+from tests.web.conftest import ACCOUNTS, PASSWORD, login
 
 ATTEMPTS = 3  # login_attempts in these stores (fewer slow password checks than the default 5)
 PROXY = "10.9.0.1"  # the reverse proxy of the tests that trust one
+
+
+@functools.cache
+def _password_hash() -> str:
+    """PASSWORD hashed once, by the app's own hasher and cost (each new store reuses it: fewer slow hashes)."""
+    from stpi.store.accounts import _hasher
+
+    return _hasher.hash(PASSWORD)
+
+
+def _accounts(store: Store) -> None:
+    """One account per role, all with PASSWORD (as add_accounts, with the one hash)."""
+    for name, (role, dep, county) in ACCOUNTS.items():
+        if name != "admin":
+            add_user(store, name, role=role, actor="admin", department=dep, region=county, display_name=name)
+    with store.session() as s:
+        s.execute(update(m.UserRow).values(password_hash=_password_hash()))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -35,7 +54,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Store]:
     """A production store (opened by URL) on each backend, with one account per role."""
     url = f"sqlite:///{tmp_path / 'stpi.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
     st = Store(url)
-    add_accounts(st)
+    _accounts(st)
     set_setting(st, "login_attempts", str(ATTEMPTS), actor="admin")
     yield st
     st.close()
@@ -46,11 +65,11 @@ def app(backend: Store) -> FastAPI:
     return create_app(store=backend)
 
 
-@pytest.fixture
-def local(tmp_path: Any) -> Iterator[Store]:
-    """A SQLite production store, for the checks that do not depend on the backend."""
-    st = Store(f"sqlite:///{tmp_path / 'stpi.db'}")
-    add_accounts(st)
+@pytest.fixture(scope="module")
+def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """A SQLite production store shared by the checks that do not depend on the backend (none of them is held)."""
+    st = Store(f"sqlite:///{tmp_path_factory.mktemp('security') / 'stpi.db'}")
+    _accounts(st)
     yield st
     st.close()
 

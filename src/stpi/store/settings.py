@@ -37,6 +37,9 @@ SETTINGS = (
     Setting("login_lockout_minutes", int, 15, "登录失败锁定时长(分钟)", "How long a held account waits (minutes)"),
     Setting("session_idle_minutes", int, 30, "会话闲置多久后需重新登录(分钟)", "Minutes without a request after which a session ends"),
     Setting("session_max_hours", int, 8, "会话最长有效期(小时),到期须重新登录", "Hours after login after which a session ends, however busy"),
+    Setting("maps", bool, True, "总览、县区页与通报显示行政区划地图(关:改为排名条形图)", "Show maps of the cities and counties on the overview, the counties page and in the bulletin (off: a ranked bar chart instead)"),
+    Setting("map_review_number", str, "", "地图审图号:公开发布行政区划地图须经审核,取得后填写,印在每幅地图下方",
+            "The maps' review number (审图号): a published map of administrative boundaries in China needs one; printed under every map"),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
 _SECRET = "session_secret"  # not user-editable: the key that signs web sessions, shared by every worker
@@ -51,6 +54,11 @@ def _parse(setting: Setting, text: str) -> object:
         if low in ("0", "false", "no", "off", "否", "关"):
             return False
         raise ValueError("应为 true/false expected true or false")
+    if setting.kind is str:
+        text = text.strip()
+        if len(text) > 64 or any(ord(ch) < 32 for ch in text):
+            raise ValueError("应为一行不超过 64 个字的文字 expected one line of at most 64 characters")
+        return text
     value = int(text)
     if value <= 0:
         raise ValueError("应为正整数 expected a positive integer")

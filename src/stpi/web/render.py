@@ -134,9 +134,13 @@ def _frame(request: Request) -> dict[str, Any]:
     }
 
 
-def page(request: Request, template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
-    """Render ``template`` with the page frame (user, language, navigation, CSRF token) around ``context``."""
-    return templates.TemplateResponse(request, template, {**_frame(request), "ctx": context, "json_ctx": jsonable(context)}, status_code=status)
+def page(request: Request, template: str, context: dict[str, Any], status: int = 200, *, drawing: dict[str, Any] | None = None) -> HTMLResponse:
+    """Render ``template`` with the page frame (user, language, navigation, CSRF token) around ``context``.
+
+    ``drawing``: what only the HTML draws (a map's shapes), kept out of the page's embedded JSON.
+    """
+    frame = {**_frame(request), "ctx": context, "json_ctx": jsonable(context), "drawing": drawing or {}}
+    return templates.TemplateResponse(request, template, frame, status_code=status)
 
 
 def render_error(request: Request, status: int, message: str, problems: list[dict[str, Any]]) -> HTMLResponse:

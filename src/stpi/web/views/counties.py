@@ -11,6 +11,7 @@ from stpi.i18n import add_messages
 from stpi.queries.county_page import TOLERANCE, counties_page
 from stpi.web.auth import require
 from stpi.web.render import cached, page, store_of
+from stpi.web.views.maps import page_map
 
 __all__ = ["router", "counties_context"]
 
@@ -63,7 +64,9 @@ def counties_context(request: Request, year: int | None, tolerance: float = TOLE
     """The counties' index, ranking, targets and sum check for a year."""
     require(request, "read")
     url = store_of(request).url
-    return cached(request, ("counties", year, tolerance), lambda: counties_page(url, year=year, tolerance=tolerance))
+    ctx = cached(request, ("counties", year, tolerance), lambda: counties_page(url, year=year, tolerance=tolerance))
+    summary, _ = page_map(request, "counties", ctx["year"]) if ctx.get("has_figures") else (None, None)
+    return {**ctx, "map": summary}
 
 
 @router.get("/api/counties", tags=["pages"], summary="县区 Counties")
@@ -75,4 +78,6 @@ def counties_json(request: Request, year: int | None = YearQuery, tolerance: flo
 @router.get("/counties", response_class=HTMLResponse, include_in_schema=False)
 def counties_html(request: Request, year: int | None = YearQuery, tolerance: float = ToleranceQuery) -> HTMLResponse:
     """The counties page."""
-    return page(request, "counties.html", counties_context(request, year, tolerance))
+    ctx = counties_context(request, year, tolerance)
+    shapes = page_map(request, "counties", ctx["year"])[1] if ctx["map"] else None
+    return page(request, "counties.html", ctx, drawing={"map": shapes})

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from stpi.queries.overview import overview
 from stpi.web.auth import NotLoggedIn, current_user, public_overview
 from stpi.web.render import cached, page, store_of
+from stpi.web.views.maps import page_map
 
 __all__ = ["router", "overview_context"]
 
@@ -22,7 +23,9 @@ def overview_context(request: Request, year: int | None) -> dict[str, Any]:
     if current_user(request) is None and not public_overview(request):
         raise NotLoggedIn("请先登录 please log in")
     url = store_of(request).url
-    return cached(request, ("overview", year), lambda: overview(url, year=year))
+    ctx = cached(request, ("overview", year), lambda: overview(url, year=year))
+    summary, _ = page_map(request, "peers", ctx["year"])
+    return {**ctx, "map": summary}
 
 
 @router.get("/api/overview", tags=["pages"], summary="总览 Overview")
@@ -34,4 +37,5 @@ def overview_json(request: Request, year: int | None = YearQuery) -> dict[str, A
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def overview_page(request: Request, year: int | None = YearQuery) -> HTMLResponse:
     """The overview page."""
-    return page(request, "overview.html", overview_context(request, year))
+    ctx = overview_context(request, year)
+    return page(request, "overview.html", ctx, drawing={"map": page_map(request, "peers", ctx["year"])[1]})

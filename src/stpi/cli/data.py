@@ -8,7 +8,7 @@ import typer
 
 from stpi import console, submissions
 from stpi.cli.root import DatabaseOpt, UserOpt, app
-from stpi.i18n import tr
+from stpi.i18n import add_messages, tr
 from stpi.store import accounts, notes, backup as backups, observations as ob
 from stpi.store.core import Store
 from stpi.store.backupkey import load_key
@@ -224,7 +224,12 @@ def import_(
 
 
 progress_app = typer.Typer(help="部门工作进展(调度):记录与查看 Departments' progress notes.", no_args_is_help=True)
-published_app = typer.Typer(help="省里公布的各地区指数与排名 Published official results.", no_args_is_help=True)
+published_app = typer.Typer(help="省里公布的各地区指数、排名与评价反馈 Published official results and feedback reports.", no_args_is_help=True)
+add_messages({
+    "published_imported": ("已导入 {n} 个公布得分(新增 {new},修改 {changed}):{regions} 个地区,{years} 年", "Imported {n} published scores ({new} new, {changed} changed): {regions} regions, {years}"),
+    "published_scores_title": ("公布的节点得分({n} 条)", "Published node scores ({n})"),
+    "published_nodes": ("节点得分数", "Node scores"),
+})
 app.add_typer(progress_app, name="progress")
 app.add_typer(published_app, name="published")
 
@@ -274,9 +279,43 @@ def published_add(
 
 
 @published_app.command("list")
-def published_list(year: YearOpt = None, database: DatabaseOpt = None) -> None:
+def published_list(
+    year: YearOpt = None,
+    nodes: Annotated[bool, typer.Option("--nodes", help="列出各节点得分(评价反馈) list every node's published score (feedback report)")] = False,
+    region: Annotated[Optional[str], typer.Option("--region", help="地区 region (with --nodes)")] = None,
+    database: DatabaseOpt = None,
+) -> None:
     """查看已录入的公布结果 List published results."""
+    from stpi.store import notes
+    from stpi.store.core import Store
     store = Store(database)
     names = {r.code: r.name for r in store.regions()}
-    rows = [[str(r.year), names.get(r.region, r.region), console.fmt(r.index_value), "" if r.rank is None else str(r.rank), r.source, r.note] for r in notes.published_results(store, year=year)]
-    console.out.print(console.table(tr("published_title", n=len(rows)), [tr("year"), tr("region"), tr("index"), tr("rank_published"), tr("source"), tr("note")], rows))
+    if nodes:
+        fw = store.framework()
+        scores = notes.published_scores(store, year=year, region=region)
+        rows = [[str(p.year), names.get(p.region, p.region), p.code, fw.node(p.code).name if p.code in fw else "", console.fmt(p.score), "" if p.rank is None else str(p.rank), p.source] for p in scores]
+        console.out.print(console.table(tr("published_scores_title", n=len(rows)), [tr("year"), tr("region"), tr("code"), tr("name"), tr("score"), tr("rank_published"), tr("source")], rows))
+        return
+    counts: dict[tuple[str, int], int] = {}
+    for p in notes.published_scores(store, year=year):
+        counts[(p.region, p.year)] = counts.get((p.region, p.year), 0) + 1
+    rows = [[str(r.year), names.get(r.region, r.region), console.fmt(r.index_value), "" if r.rank is None else str(r.rank), str(counts.get((r.region, r.year), 0)), r.source, r.note]
+            for r in notes.published_results(store, year=year)]
+    cols = [tr("year"), tr("region"), tr("index"), tr("rank_published"), tr("published_nodes"), tr("source"), tr("note")]
+    console.out.print(console.table(tr("published_title", n=len(rows)), cols, rows))
+
+
+@published_app.command("import")
+def published_import(
+    file: Annotated[str, typer.Argument(help="评价反馈长表 feedback report region,year,code,score[,rank] (.csv/.xlsx)")],
+    source: Annotated[str, typer.Option("--source", help="出处(必填) where it was published")],
+    database: DatabaseOpt = None,
+    user: UserOpt = "admin",
+) -> None:
+    """导入省评价反馈:各地区各节点(总指数、一级、二级、三级指标)的公布得分,全部无误才写入 Import the province's feedback report (every node's score), all or nothing."""
+    from stpi.store import notes
+    store = _admin(database, user, tr("action.published"))
+    with console.err.status(tr("importing", path=file)):
+        done = notes.import_published_scores(store, file, source=source, actor=user)
+    years = ", ".join(map(str, done.years))
+    console.out.print(tr("published_imported", n=done.created + done.changed + done.unchanged, new=done.created, changed=done.changed, regions=len(done.regions), years=years), style="green")

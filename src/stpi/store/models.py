@@ -163,6 +163,22 @@ class PublishedResultRow(Base):
     __table_args__ = (UniqueConstraint("region_id", "year"),)
 
 
+class PublishedScoreRow(Base):
+    """One node's score for a region and year as the province's feedback report (评价反馈) gives it."""
+
+    __tablename__ = "published_score"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(64))  # any node: the root, an area, a group, an indicator
+    score: Mapped[float] = mapped_column(Float)
+    rank: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (UniqueConstraint("region_id", "year", "code"),)
+
+
 class UserRow(Base):
     __tablename__ = "app_user"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -174,22 +190,6 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(256), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
-
-
-class AuditRow(Base):
-    __tablename__ = "audit"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime, index=True)
-    actor: Mapped[str] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(32))
-    entity: Mapped[str] = mapped_column(String(32))
-    key: Mapped[str] = mapped_column(String(256))
-    old: Mapped[str] = mapped_column(Text, default="")
-    new: Mapped[str] = mapped_column(Text, default="")
-    reason: Mapped[str] = mapped_column(Text, default="")
-
-
-class SettingRow(Base):
     # bumped on logout, password reset, disable and enable: a session cookie names the epoch it was made in
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
@@ -212,6 +212,22 @@ class LoginGateRow(Base):
     __tablename__ = "login_gate"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     turns: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditRow(Base):
+    __tablename__ = "audit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(256))
+    old: Mapped[str] = mapped_column(Text, default="")
+    new: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class SettingRow(Base):
     """A per-store switch (public_overview, demo_data, session_secret …); see stpi.store.settings."""
 
     __tablename__ = "setting"

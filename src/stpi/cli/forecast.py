@@ -19,6 +19,8 @@ from stpi.i18n import add_messages, get_lang, tr
 
 if TYPE_CHECKING:
     from stpi.analysis.calibrate import Calibration
+    from stpi.analysis.values import Values
+    from stpi.store import Store
     from stpi.analysis.rankforecast import RankForecast
     from stpi.analysis.rankforecast import Trend
     from stpi.framework import Framework
@@ -72,6 +74,24 @@ add_messages({
     "cal.status.identified": ("可识别", "identified"),
     "cal.status.weak": ("不够精确", "weak"),
     "cal.status.unidentified": ("无法识别", "unidentified"),
+    "rec.only": ("--from-published 不能与 --parent、--depth、--scale-standards 同用 --from-published takes no --parent, --depth or --scale-standards", ""),
+    "rec.title": ("据省评价反馈重建参数:标准值 {s}/{sn} 项,权重 {w}/{wn} 个上级节点可识别", "Parameters reconstructed from the feedback report: {s}/{sn} standards and the weights of {w}/{wn} parents identified"),
+    "rec.fit": ("拟合:本市算法(重建参数)与公布得分之差最大 {max:.4g} 分,均方根 {rms:.4g} 分({n} 个公布得分;公布精度 ±{res:g})", "Fit: own computation (reconstructed parameters) against the published scores, max {max:.4g}, RMS {rms:.4g} points ({n} scores; published to ±{res:g})"),
+    "rec.standards": ("标准值", "Standards"),
+    "rec.weights": ("权重", "Weights"),
+    "rec.direction": ("方向", "Direction"),
+    "rec.current": ("现行值", "Current"),
+    "rec.reconstructed": ("重建值", "Reconstructed"),
+    "rec.interval": ("与公布得分相符的区间", "Interval consistent with the scores"),
+    "rec.obs": ("采用/未封顶/公布", "used/uncapped/published"),
+    "rec.why": ("说明", "Note"),
+    "rec.kept": ("未识别,沿用现值", "not identified: kept"),
+    "rec.by_depth": ("按层级的拟合(分)", "Fit by level (points)"),
+    "rec.depth": ("层级", "Level"),
+    "rec.worst": ("差异最大的公布得分", "Largest differences"),
+    "rec.own": ("本市计算", "Own"),
+    "rec.diff": ("差值", "Difference"),
+    "rec.written": ("已写出完整框架 {path}:重建参数标注为 official: reconstructed from …,其余沿用原来源;用 stpi framework import {path} 使其生效", "Wrote the complete framework {path}: reconstructed parameters marked official: reconstructed from …, the rest keep theirs; stpi framework import {path} puts it in force"),
 })
 
 
@@ -146,15 +166,39 @@ def _print_forecast(r: RankForecast) -> None:
         console.out.print(f"· {note.label(get_lang())}", style="yellow")
 
 
-def _write_candidate(fw: Framework, cal: Calibration, output: str, framework_path: str | None) -> None:
-    from stpi.analysis.calibrate import calibrated_framework
-    from stpi.framework.io import export_framework
+def _output_format(output: str, framework_path: str | None) -> str:
+    """The format of an output framework file; refused when unknown or when it is the input framework."""
     fmt = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".xlsx": "xlsx"}.get(Path(output).suffix.lower())
     if fmt is None:
         raise InputError([Problem(output, None, None, tr("cal.format"))])
     if framework_path is not None and Path(output).resolve() == Path(framework_path).resolve():
         raise InputError([Problem(output, None, None, tr("cal.overwrite"))])
-    export_framework(calibrated_framework(fw, cal), fmt, output)
+    return fmt
+
+
+def _write_candidate(fw: Framework, cal: Calibration, output: str, framework_path: str | None) -> None:
+    from stpi.analysis.calibrate import calibrated_framework
+    from stpi.framework.io import export_framework
+    export_framework(calibrated_framework(fw, cal), _output_format(output, framework_path), output)
+
+
+def _reconstruct(store: Store, fw: Framework, values: Values, output: str | None, as_json: bool) -> None:
+    """``stpi calibrate --from-published``: reconstruct, show (or print JSON), write the complete framework."""
+    from stpi.analysis.reconstruct import reconstruct, reconstructed_framework
+    from stpi.framework.io import export_framework
+    from stpi.queries.published import published_node_scores
+    published, source = published_node_scores(store, values)
+    with console.err.status(tr("computing", path="stpi")):
+        rec = reconstruct(fw, values, published, source=source)
+    if as_json:
+        payload = rec.to_dict() | {"framework_unchanged": True, "output": output}
+        emit((json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), None)
+    else:
+        from stpi.cli.reconstruct_view import print_reconstruction
+        print_reconstruction(rec, fw)
+    if output is not None:
+        export_framework(reconstructed_framework(fw, rec), _output_format(output, None), output)
+        console.err.print(tr("rec.written", path=output), style="green")
 
 
 @app.command()
@@ -166,17 +210,25 @@ def calibrate(
     framework: FrameworkOpt = None,
     basis: Annotated[str, typer.Option(help="数据库口径 store basis: latest / evaluated")] = "latest",
     output: Annotated[Optional[str], typer.Option("--output", "-o", help="写出候选框架 write a candidate framework (.yaml/.csv/.xlsx)")] = None,
+    from_published: Annotated[bool, typer.Option("--from-published", help="据省评价反馈的节点得分重建全部可识别的标准值与权重 reconstruct every identifiable standard and weight from the published node scores")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON output JSON")] = False,
     database: DatabaseOpt = None,
 ) -> None:
-    """据公布的官方指数估计未知权重(约束最小二乘),报告拟合与可识别性 Calibrate unknown weights on published index values."""
+    """据公布的官方指数估计未知权重(约束最小二乘),或据评价反馈重建官方参数,报告拟合与可识别性 Calibrate weights on published values, or reconstruct the official parameters."""
     from stpi.analysis.calibrate import calibrate as calibrate_weights
     from stpi.framework import load_framework
     from stpi.queries.forecast import calibration_targets, calibration_values
     from stpi.store import Store
+    if from_published and (parent or depth is not None or scale_standards):
+        raise InputError([Problem("--from-published", None, None, tr("rec.only"))])
+    if output is not None:
+        _output_format(output, framework)
     store = Store(database)
     fw = load_framework(framework) if framework else store.framework()
     values = calibration_values(store, fw, data, basis)
+    if from_published:
+        _reconstruct(store, fw, values, output, as_json)
+        return
     with console.err.status(tr("computing", path=data or "stpi")):
         cal = calibrate_weights(fw, values, calibration_targets(store, values), parents=parent, depth=depth, scale_standards=scale_standards)
     if as_json:

@@ -20,11 +20,12 @@ from stpi.framework.model import Framework
 from stpi.framework.plan import Plan
 from stpi.i18n import add_messages, tr
 from stpi.queries.checks import counties_report, warnings_report
+from stpi.queries.published import comparison
 from stpi.reports import charts
 from stpi.reports.bulletin import STATUS_TEXT, Bulletin, GroupLine, Line
 from stpi.defaults import ISSUER as DEFAULT_ISSUER
 
-__all__ = ["DEFAULT_ISSUER", "LIGHTS", "city_frame", "department_lines", "focus_lines", "gather_bulletin", "index_movers", "owners", "render_charts"]
+__all__ = ["DEFAULT_ISSUER", "LIGHTS", "city_frame", "department_lines", "focus_lines", "feedback_lines", "gather_bulletin", "index_movers", "owners", "render_charts"]
 
 add_messages({
     "bull.no_year": ("没有 {year} 年的数据;可选 {years}", "no figures for {year}; available: {years}"),
@@ -120,7 +121,19 @@ def gather_bulletin(database: str | None, *, year: int | None, missing: str = "r
         with_data=int(leaves["value"].notna().sum()), indicators=len(leaf_codes), groups=groups, lights=lights, previous_year=prev, change=change, movers=movers,
         county_year=year if counties else None, counties=counties, warnings=warnings, late=late, focus=focus, focus_text=focus_text, path=index_path,
         demo=is_demo(service.open_store(database)), reweight=reweight,
+        **feedback_lines(comparison(database, year=year, missing=missing, figures=figures)),
     )
+
+
+def feedback_lines(feedback: dict[str, Any] | None) -> dict[str, Any]:
+    """The bulletin's comparison with the province's feedback report (nothing when none is recorded for the year)."""
+    if feedback is None:
+        return {}
+    lines = tuple(Line(("　" * r["depth"]) + f"{r['code']} {r['name']}", (f"{r['published']:.2f}", "—" if r["own"] is None else f"{r['own']:.2f}",
+                                                                          "—" if r["difference"] is None else f"{r['difference']:+.2f}"), "") for r in feedback["rows"])
+    rounding = f",公布得分精确到±{feedback['resolution']:g},此范围内的差值来自四舍五入" if feedback["resolution"] else ""
+    note = f"{feedback['parameters']['text']};出处:{';'.join(feedback['sources'])}{rounding}。"
+    return {"feedback": lines, "feedback_note": note}
 
 
 def department_lines(database: str | None, plan: Plan, leaves: pd.DataFrame, year: int, path: str | None, missing: str) -> tuple[tuple[Line, ...], tuple[Line, ...]]:

@@ -18,6 +18,7 @@ from stpi.framework.model import Framework, Node, Provenance
 from stpi.framework.plan import Plan, PlanIndicator
 from stpi.i18n import get_lang, tr
 from stpi.queries.overview import overview, status_word
+from stpi.queries.published import indicator_comparison
 from stpi.store import observations as ob
 from stpi.store.notes import progress_notes
 from stpi.submissions import readable_formula
@@ -175,6 +176,7 @@ def indicator_page(database: str | None, code: str, *, missing: str = "reweight"
         "history": _history(database, plan, [ind.code, *(v["code"] for v in (formula or {}).get("variables", []))]),
         "contribution": _contribution(plan, fw, tracked, ind.code, missing),
         "progress_notes": notes, "quality_note": ind.note_label(get_lang()),
+        "feedback": indicator_comparison(database, ind.code, missing=missing),  # own computation against the province's feedback report, by year
         "region": plan.region, "illustrative": fw.is_illustrative, "parameter_rules": list(fw.parameter_rules()),
     }
     result: dict[str, Any] = jsonable(out)

@@ -16,6 +16,7 @@ from stpi.engine import Aggregate, Recipe
 from stpi.framework.model import Framework
 from stpi.framework.plan import Plan
 from stpi.i18n import get_lang, tr
+from stpi.queries.published import comparison
 from stpi.store.notes import published_results
 
 __all__ = ["STATUS_WORDS", "department_names", "overview", "status_word"]
@@ -122,4 +123,5 @@ def overview(database: str | None, *, year: int | None = None, missing: str = "r
         "path": {"years": [int(y) for y in index_rows["year"]], "values": [_num(v) for v in index_rows["value"]], "milestones": [_num(v) for v in index_rows["milestone"]]},
         "illustrative": fw.is_illustrative, "parameter_rules": list(fw.parameter_rules()),
         "milestone_path": path or plan.milestone_path,
+        "feedback": comparison(database, year=year, missing=missing, figures=figures),  # own computation against the province's feedback report
     }

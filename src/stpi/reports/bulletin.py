@@ -87,6 +87,8 @@ class Bulletin:
     focus_text: str
     path: tuple[tuple[int, float | None, float | None], ...] = field(default=())
     demo: bool = False  # the store holds synthetic demo data
+    feedback: tuple[Line, ...] = ()  # own computation against the province's feedback report: node, published, own, difference
+    feedback_note: str = ""  # which parameters the own computation used, and the sources
     reweight: float | None = None  # the change's re-weighting term (indicators appearing or disappearing), apart from the movers' own parts
 
     @property
@@ -147,6 +149,7 @@ def sections(b: Bulletin) -> list[tuple[str, list[Block]]]:
                        [[("　" if g.depth == 2 else "") + f"{g.code} {g.name}", _num(g.value), _num(g.milestone), _num(g.target), STATUS_TEXT.get(g.status, g.status)] for g in b.groups])),
             ("chart", "groups"),
         ]),
+        *([("与省评价反馈对比", _feedback_blocks(b))] if b.feedback else []),
         ("三级指标进度(红黄绿灯)", _light_blocks(b)),
         ("指数变动分析", _change_blocks(b)),
         ("县区排名", _county_blocks(b)),
@@ -154,6 +157,11 @@ def sections(b: Bulletin) -> list[tuple[str, list[Block]]]:
         ("下一步工作重点", [("p", b.focus_text)] + ([("table", (["指标", "现值", "建议提升至", "拉动指数(点)", "牵头单位"], [[f.label, *f.cells, f.owners] for f in b.focus]))] if b.focus else [])),
     ]
     return out
+
+
+def _feedback_blocks(b: Bulletin) -> list[Block]:
+    head = f"省里公布的{b.year}年评价反馈与本市按同一方法计算的结果逐项对比如下(差值为本市计算减公布得分)。{b.feedback_note}"
+    return [("p", head), ("table", (["指标", "公布得分", "本市计算", "差值"], [[f.label, *f.cells] for f in b.feedback]))]
 
 
 def _light_blocks(b: Bulletin) -> list[Block]:

@@ -126,3 +126,24 @@ def test_every_problem_is_reported() -> None:
     reasons = {p.field: p.reason for p in info.value.problems}
     assert "[0, 1]" in reasons["roles.lead"] and "不是数字" not in reasons["roles.responsible"] and "数字" in reasons["roles.responsible"]
     assert all(p.file == "bad.yaml" for p in info.value.problems)
+
+
+def test_an_indicator_without_a_baseline_is_scored_from_its_start() -> None:
+    """I28 tracked from 2023 (no baseline) earns its status's points, and the basis says where it was measured from."""
+    import pandas as pd
+
+    from stpi.analysis.assessment import assess
+    from stpi.analysis.track import track
+    from stpi.framework import default_plan, embedded_framework
+
+    plan, fw = default_plan(), embedded_framework()
+    data = pd.DataFrame([("陇南市", y, "I28", v) for y, v in ((2023, 0.010), (2025, 0.0125))], columns=["region", "year", "indicator", "value"])
+    table = track(plan, fw, data)
+    status = table[(table["year"] == 2025) & (table["depth"] == 3)][["code", "status", "start_year"]]
+    rules = load_rules(DEFAULT)
+    result = assess(plan, status, pd.DataFrame(columns=["code", "submitted_at", "returns"]), rules, year=2025)
+    a = result.detail[(result.detail["code"] == "I28") & (result.detail["part"] == "A") & (result.detail["role"] == "lead")].iloc[0]
+    assert a["rule"] == "A-on_track" and a["points"] == rules.achievement_points  # 0.0025 of 0.003 in 2 of 3 years: ratio 1.25
+    assert a["basis"] == "按进度推进(基期缺失,以2023年为起点)"
+    i01 = result.detail[(result.detail["code"] == "I01") & (result.detail["part"] == "A")].iloc[0]
+    assert i01["rule"] == "A-no_data" and "基期缺失" not in i01["basis"]

@@ -109,3 +109,25 @@ def test_the_plan_chooses_the_path() -> None:
     pick = lambda t: t[(t["code"] == "I05") & (t["year"] == 2024)].iloc[0]["milestone"]  # noqa: E731
     assert pick(compound) == pytest.approx((i05.baseline * i05.target) ** 0.5)  # halfway, geometrically
     assert pick(linear) == pytest.approx((i05.baseline + i05.target) / 2)
+
+
+def test_an_indicator_without_a_baseline_is_measured_from_its_first_year_with_data() -> None:
+    """I28 has no 2022 value: from 2023 on it is tracked from its 2023 value (Open SDG), never 'no data' when it has data."""
+    from stpi.analysis.track import start_note
+
+    plan, fw = default_plan(), embedded_framework()
+    target = plan.indicator("I28").target  # 0.013
+    data = pd.DataFrame([("陇南市", y, "I28", v) for y, v in ((2023, 0.010), (2024, 0.0105), (2025, 0.011))], columns=["region", "year", "indicator", "value"])
+    rows = track(plan, fw, data).query("code == 'I28'").set_index("year")
+    assert rows.at[2022, "status"] == "no_data" and rows["start_year"].tolist() == [2023] * 4
+    assert rows.at[2023, "status"] == "baseline_only" and rows.at[2023, "milestone"] == pytest.approx(0.010)
+    # needed (0.013 − 0.010)/3 a year from 2023; achieved (0.011 − 0.010)/2
+    assert rows.at[2025, "milestone"] == pytest.approx(0.010 + (target - 0.010) * 2 / 3)
+    assert rows.at[2025, "ratio"] == pytest.approx((0.001 / 2) / ((target - 0.010) / 3))
+    assert rows.at[2025, "status"] == "limited" and rows.at[2025, "light"] == "red"
+    note = start_note(rows.at[2025, "start_year"], plan.baseline_year)
+    assert note is not None and note.zh == "基期缺失,以2023年为起点" and note.en == "no baseline: measured from 2023"
+    others = track(plan, fw, data).query("code == 'I01'")
+    assert set(others["start_year"]) == {2022} and start_note(2022, plan.baseline_year) is None
+    nothing = track(plan, fw, data.iloc[:0]).query("code == 'I28'")
+    assert nothing["start_year"].isna().all() and set(nothing["status"]) == {"no_data"}  # no data at all: no data

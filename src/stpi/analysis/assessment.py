@@ -8,7 +8,8 @@ indicator it leads or shares, with role weight w (lead / responsible):
 =====  ==========================================================================
 part   points earned (and the most it could earn)
 =====  ==========================================================================
-A      w × achievement.points × share of the indicator's track status in the year
+A      w × achievement.points × share of the indicator's track status in the year (an
+       indicator without a baseline is measured from its first year with data, as track does)
 T      w × timeliness.points × share of on_time / late / missing (first batch time
        of the year's figure against the deadline)
 Q      w × max(0, quality.points − returns × quality.per_return); 0 when missing
@@ -31,6 +32,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from stpi.analysis.track import start_note
 from stpi.errors import InputError, Problem
 from stpi.framework.plan import Plan
 
@@ -269,7 +271,8 @@ def assess(plan: Plan, status: pd.DataFrame, submissions: pd.DataFrame, rules: R
     ----------
     plan : the plan (indicators with their lead and responsible departments)
     status : DataFrame, one row per indicator: code, status (a track status of ``year``);
-        missing indicators count as ``no_data``
+        missing indicators count as ``no_data``; an optional ``start_year`` column (track's)
+        names the start of an indicator measured without a baseline, shown in the basis
     submissions : DataFrame, one row per indicator: code, submitted_at (first batch time
         of the year's figure, NaT when none), returns (times a figure was returned)
     rules : the rules
@@ -283,6 +286,7 @@ def assess(plan: Plan, status: pd.DataFrame, submissions: pd.DataFrame, rules: R
         ``detail``: one row per department × indicator × part with the rule id and text.
     """
     by_status = dict(zip(status["code"], status["status"])) if len(status) else {}
+    starts = dict(zip(status["code"], status["start_year"])) if len(status) and "start_year" in status else {}
     subs = {str(c): (at, int(n)) for c, at, n in zip(submissions["code"], submissions["submitted_at"], submissions["returns"])}
     rows: list[dict[str, Any]] = []
     for ind in plan.indicators:
@@ -290,7 +294,8 @@ def assess(plan: Plan, status: pd.DataFrame, submissions: pd.DataFrame, rules: R
             role = "lead" if dep in ind.lead else "responsible"
             at, returns = subs.get(ind.code, (None, 0))
             base = dict(department=dep, code=ind.code, indicator=ind.name, role=role, role_weight=rules.roles[role])
-            rows += _items(base, by_status.get(ind.code, "no_data"), at, returns, rules, year, plan.target_year)
+            note = start_note(starts.get(ind.code), plan.baseline_year)
+            rows += _items(base, by_status.get(ind.code, "no_data"), at, returns, rules, year, plan.target_year, "" if note is None else note.zh)
     detail = pd.DataFrame(rows, columns=_DETAIL)
     summary, caps = _summary(plan, detail, rules, year)
     detail = pd.concat([detail, pd.DataFrame(caps, columns=_DETAIL)], ignore_index=True) if caps else detail
@@ -299,14 +304,21 @@ def assess(plan: Plan, status: pd.DataFrame, submissions: pd.DataFrame, rules: R
     return Assessment(year, rules, summary, detail)
 
 
-def _items(base: dict[str, Any], status: str, at: Any, returns: int, r: Rules, year: int, target_year: int) -> list[dict[str, Any]]:
+def _status_basis(status: str, start: str) -> str:
+    """The status word, with the start of an indicator measured without a baseline (only the start in its first year)."""
+    if not start:
+        return _STATUS_ZH[status]
+    return start if status == "baseline_only" else f"{_STATUS_ZH[status]}({start})"
+
+
+def _items(base: dict[str, Any], status: str, at: Any, returns: int, r: Rules, year: int, target_year: int, start: str = "") -> list[dict[str, Any]]:
     w = float(base["role_weight"])
     timely = timeliness_status(None if at is None or pd.isna(at) else pd.Timestamp(at).to_pydatetime(), r.deadline_for(year))
     when = "—" if timely == "missing" else pd.Timestamp(at).strftime("%Y-%m-%d %H:%M")
     quality = "Q-missing" if timely == "missing" else ("Q-returned" if returns else "Q-clean")
     q_points = 0.0 if timely == "missing" else max(0.0, r.quality_points - returns * r.per_return)
     parts = [
-        ("A", f"A-{status}", _STATUS_ZH[status], r.achievement_points * r.achievement[status], r.achievement_points),
+        ("A", f"A-{status}", _status_basis(status, start), r.achievement_points * r.achievement[status], r.achievement_points),
         ("T", f"T-{timely}", when, r.timeliness_points * r.timeliness[timely], r.timeliness_points),
         ("Q", quality, f"退回 {returns} 次 returned {returns}×", q_points, r.quality_points),
     ]

@@ -5,7 +5,8 @@ Not real statistics: every value is generated from a seed and labelled
 
 - **The city** moves from the plan's baselines toward its targets, each indicator
   at its own pace: a few already past the target, most on track or moderate, some
-  limited and two deteriorating, so every traffic light appears. Indicators with a
+  limited and two deteriorating, so the green, yellow and red lights all appear (I28,
+  which has no baseline, is tracked from its first demo year). Indicators with a
   formula are written as the raw statistics departments report (the formula,
   inverted, gives the indicator's value on its path); the others as the indicator.
 - **The counties** split the city's additive raw statistics (population, counts,

@@ -15,6 +15,11 @@ deterioration   ratio < 0                         red
 baseline_only   only the baseline year has data   grey
 no_data         no value for the year             grey
 ==============  ================================  =======
+
+An indicator without a baseline value (I28 in Longnan's plan) is measured from its first
+year with data, as Open SDG does when the base year has no value: that year's value is its
+start, its milestones run from there to the target, and the rows say so (``start_year``;
+:func:`start_note`: 基期缺失,以2023年为起点). It is never "no data" in a year that has data.
 """
 
 from __future__ import annotations
@@ -30,10 +35,10 @@ from stpi.analysis.values import Values
 from stpi.engine import Aggregate, Recipe
 from stpi.errors import MethodError
 from stpi.framework.model import Framework
-from stpi.framework.plan import Plan
+from stpi.framework.plan import Note, Plan
 from stpi.defaults import MILESTONE_PATHS as PATHS
 
-__all__ = ["LIGHTS", "PATHS", "ON_TRACK", "MODERATE", "milestone", "progress_status", "track"]
+__all__ = ["LIGHTS", "PATHS", "ON_TRACK", "MODERATE", "milestone", "progress_status", "start_note", "track"]
 
 ON_TRACK, MODERATE = 0.95, 0.60
 LIGHTS = {"reached": "green", "on_track": "green", "moderate": "yellow", "limited": "red", "deterioration": "red", "baseline_only": "grey", "no_data": "grey"}
@@ -82,10 +87,29 @@ def progress_status(
     return ("limited" if ratio >= 0 else "deterioration"), ratio
 
 
+def start_note(start_year: object, baseline_year: int) -> Note | None:
+    """'基期缺失,以2023年为起点' for an indicator measured from a later start; None for one with a baseline."""
+    if start_year is None or pd.isna(start_year) or int(start_year) == baseline_year:  # type: ignore[call-overload]
+        return None
+    y = int(start_year)  # type: ignore[call-overload]
+    return Note(f"基期缺失,以{y}年为起点", f"no baseline: measured from {y}")
+
+
 @dataclass(frozen=True)
 class _Plan:
     baseline: np.ndarray
     target: np.ndarray
+    start_year: np.ndarray  # the year each leaf is measured from: the baseline year, or its first year with data
+
+
+def _starts(pv: _Plan, data: np.ndarray, years: list[int], baseline_year: int) -> _Plan:
+    """Leaves without a baseline value start from their first year with data (NaN start year: none yet)."""
+    baseline, start = pv.baseline.copy(), np.full(len(pv.baseline), float(baseline_year))
+    for k in np.flatnonzero(np.isnan(baseline)):
+        have = np.flatnonzero(~np.isnan(data[:, k]))
+        start[k] = years[have[0]] if len(have) else np.nan
+        baseline[k] = data[have[0], k] if len(have) else np.nan
+    return _Plan(baseline, pv.target, start)
 
 
 def _plan_vectors(plan: Plan, fw: Framework) -> _Plan:
@@ -94,6 +118,7 @@ def _plan_vectors(plan: Plan, fw: Framework) -> _Plan:
     return _Plan(
         np.array([np.nan if by_code[c].baseline is None else by_code[c].baseline for c in leaves], dtype=float),
         np.array([by_code[c].target for c in leaves], dtype=float),
+        np.full(len(leaves), float(plan.baseline_year)),
     )
 
 
@@ -114,7 +139,9 @@ def track(plan: Plan, fw: Framework, values: pd.DataFrame, *, region: str | None
     -------
     DataFrame
         One row per node and year: code, name, depth, year, value, milestone, target,
-        ratio, status, light, lead.
+        ratio, status, light, lead, start_year (the year an indicator's progress is
+        measured from: the baseline year, or for one without a baseline value its first
+        year with data; None before it has any; the baseline year for groups and the index).
     """
     region = region or plan.region
     path = path or plan.milestone_path
@@ -129,7 +156,11 @@ def track(plan: Plan, fw: Framework, values: pd.DataFrame, *, region: str | None
             data[years.index(y), pos[c]] = v
     base_row = years.index(plan.baseline_year)
     data[base_row] = np.where(np.isnan(data[base_row]), pv.baseline, data[base_row])
-    paths = np.array([[milestone(b, t, y, plan.baseline_year, plan.target_year, path) if not np.isnan(b) else np.nan for b, t in zip(pv.baseline, pv.target)] for y in years])
+    pv = _starts(pv, data, years, plan.baseline_year)
+    paths = np.array([
+        [milestone(b, t, y, int(y0), plan.target_year, path) if not np.isnan(b) and y >= y0 else np.nan for b, t, y0 in zip(pv.baseline, pv.target, pv.start_year)]
+        for y in years
+    ])
     cube = np.stack([data, paths, np.tile(pv.target, (len(years), 1))])  # value, milestone, target as "regions"
     result = compute_index(fw, Values(("value", "milestone", "target"), tuple(years), tuple(leaves), cube), Recipe(aggregate=Aggregate(missing=missing)))
     return _rows(plan, fw, result.built.scores, data, paths, pv, years, path)
@@ -142,16 +173,20 @@ def _rows(plan: Plan, fw: Framework, scores: np.ndarray, data: np.ndarray, paths
     for t, year in enumerate(years):
         for n_idx, node in enumerate(fw.nodes):
             k = leaf_index.get(node.code)
-            if k is not None:  # indicators in their own units
+            start: int | None = plan.baseline_year
+            if k is not None:  # indicators in their own units, from their start (the baseline, or the first year with data)
                 value, mile, target, base = data[t, k], paths[t, k], pv.target[k], pv.baseline[k]
                 direction = node.direction or 1
+                start = None if np.isnan(pv.start_year[k]) else int(pv.start_year[k])
             else:  # groups and the index as scores; the index aims at the plan's own goal
                 value, mile, target, base = scores[0, t, n_idx], scores[1, t, n_idx], scores[2, t, n_idx], scores[0, years.index(plan.baseline_year), n_idx]
                 if node.parent is None:
                     target = plan.goal.index
                     mile = milestone(float(base), target, year, plan.baseline_year, plan.target_year, path) if not np.isnan(base) else np.nan
                 direction = 1
-            status, ratio = progress_status(None if np.isnan(base) else float(base), None if np.isnan(value) else float(value), float(target), year=year, baseline_year=plan.baseline_year, target_year=plan.target_year, path=path, direction=direction)
+            status, ratio = progress_status(None if np.isnan(base) else float(base), None if np.isnan(value) else float(value), float(target), year=year, baseline_year=start or plan.baseline_year, target_year=plan.target_year, path=path, direction=direction)
             lead = plan.indicator(node.code).lead if k is not None else ()
-            rows.append((node.code, node.name, int(depth[n_idx]), year, value, mile, target, ratio, status, LIGHTS[status], ";".join(lead)))
-    return pd.DataFrame(rows, columns=["code", "name", "depth", "year", "value", "milestone", "target", "ratio", "status", "light", "lead"])
+            rows.append((node.code, node.name, int(depth[n_idx]), year, value, mile, target, ratio, status, LIGHTS[status], ";".join(lead), start))
+    frame = pd.DataFrame(rows, columns=["code", "name", "depth", "year", "value", "milestone", "target", "ratio", "status", "light", "lead", "start_year"])
+    frame["start_year"] = frame["start_year"].astype("Int64")
+    return frame

@@ -53,6 +53,16 @@ def _owners(plan: Plan, codes: str) -> str:
     return "、".join(plan.department(c).label(get_lang()) for c in codes.split(";") if c)
 
 
+def _status(status: str, start_year: object, baseline_year: int) -> str:
+    """The status, with '(基期缺失,以2023年为起点)' for an indicator measured from a later start."""
+    from stpi.analysis.track import start_note
+    note = start_note(start_year, baseline_year)
+    word = tr(f"status.{status}")
+    if note is None:
+        return word
+    return note.label(get_lang()) if status == "baseline_only" else f"{word} ({note.label(get_lang())})"  # its start year: nothing to judge yet
+
+
 def _pct(x: float | None) -> str:
     import pandas as pd
     return "—" if x is None or pd.isna(x) else f"{x:+.1%}"
@@ -91,7 +101,7 @@ def track(
         name = fw.node(r.code).label(lang)
         digits = 2 if r.depth < 3 else plan.indicator(r.code).decimals
         light = Text(LIGHT[r.light], style=STYLE[r.light])
-        body.append(["  " * r.depth + r.code, "  " * r.depth + name, console.fmt(r.value, digits), console.fmt(r.milestone, digits), console.fmt(r.target, digits), "—" if pd.isna(r.ratio) else f"{r.ratio:.0%}", light, tr(f"status.{r.status}"), _owners(plan, r.lead)])
+        body.append(["  " * r.depth + r.code, "  " * r.depth + name, console.fmt(r.value, digits), console.fmt(r.milestone, digits), console.fmt(r.target, digits), "—" if pd.isna(r.ratio) else f"{r.ratio:.0%}", light, _status(r.status, r.start_year, plan.baseline_year), _owners(plan, r.lead)])
     cols = [tr("code"), tr("name"), str(shown), tr("track.milestone"), tr("target"), tr("track.ratio"), tr("track.light"), tr("status"), tr("lead")]
     console.out.print(console.table(tr("track.title", region=plan.region_label(lang), year=shown, path=path), cols, body, numeric_from=2))
     console.out.print(tr("track.policy", policy=tr(f"policy.{missing.value}")), style="dim")

@@ -12,7 +12,7 @@ from stpi import service
 from stpi.store.settings import is_demo
 from stpi.analysis.goalseek import goal_seek
 from stpi.analysis.index import compute_index
-from stpi.analysis.track import track
+from stpi.analysis.track import start_note, track
 from stpi.analysis.values import values_from_frame
 from stpi.engine import Aggregate, Recipe
 from stpi.errors import MethodError
@@ -59,6 +59,14 @@ def city_frame(plan: Plan, figures: pd.DataFrame, years: list[int]) -> pd.DataFr
     return mine
 
 
+def _status_text(status: str, start_year: object, baseline_year: int) -> str:
+    """The bulletin's status word, with '(基期缺失,以2023年为起点)' for an indicator measured from a later start."""
+    note = start_note(start_year, baseline_year)
+    if note is None:
+        return STATUS_TEXT.get(status, status)
+    return note.zh if status == "baseline_only" else f"{STATUS_TEXT.get(status, status)}({note.zh})"
+
+
 def index_movers(plan: Plan, fw: Framework, figures: pd.DataFrame, years: list[int], year: int, missing: str, top: int) -> tuple[int | None, float | None, tuple[Line, ...], float | None]:
     """The previous year with figures, the index change since then, the ``top`` indicators behind it (their own score effects) and the re-weighting term."""
     earlier = [y for y in years if y < year]
@@ -103,7 +111,7 @@ def gather_bulletin(database: str | None, *, year: int | None, missing: str = "r
     root = now[now["depth"] == 0].iloc[0]
     leaf_codes = [n.code for n in fw.leaves]
     leaves = now[now["code"].isin(leaf_codes)]
-    lights = {light: tuple(Line(f"{plan.indicator(r.code).no}. {r.name}", (f"{r.value:.4g}" if r.value == r.value else "—", f"{r.milestone:.4g}" if r.milestone == r.milestone else "—", STATUS_TEXT.get(r.status, r.status)), owners(plan, r.lead))
+    lights = {light: tuple(Line(f"{plan.indicator(r.code).no}. {r.name}", (f"{r.value:.4g}" if r.value == r.value else "—", f"{r.milestone:.4g}" if r.milestone == r.milestone else "—", _status_text(r.status, r.start_year, plan.baseline_year)), owners(plan, r.lead))
                            for r in _rows(leaves[leaves["light"] == light])) for light in LIGHTS}
     groups = tuple(GroupLine(r.code, r.name, int(r.depth), _float(r.value), _float(r.milestone), _float(r.target), r.status, r.light) for r in _rows(now[now["depth"].isin([1, 2])]))
     prev, change, movers, reweight = index_movers(plan, fw, figures, years, year, missing, top)

@@ -17,7 +17,7 @@ from stpi.framework.embedded import embedded_variables
 from stpi.framework.model import Framework, Node, Provenance
 from stpi.framework.plan import Plan, PlanIndicator
 from stpi.i18n import get_lang, tr
-from stpi.queries.overview import overview, status_word
+from stpi.queries.overview import overview, status_label, status_word
 from stpi.queries.published import indicator_comparison
 from stpi.store import observations as ob
 from stpi.store.notes import progress_notes
@@ -108,12 +108,13 @@ def _trend(plan: Plan, ind: PlanIndicator, mine: pd.DataFrame) -> dict[str, Any]
     }
 
 
-def _status(mine: pd.DataFrame) -> dict[str, Any]:
-    """The status in the latest year with a value (else the latest year)."""
+def _status(mine: pd.DataFrame, baseline_year: int) -> dict[str, Any]:
+    """The status in the latest year with a value (else the latest year); says so when measured from a later start than the baseline."""
     with_value = mine[mine["value"].notna()]
     r = (with_value if len(with_value) else mine).iloc[-1]
     return {"year": int(r["year"]), "value": _num(r["value"]), "milestone": _num(r["milestone"]), "status": r["status"],
-            "status_text": status_word(str(r["status"])), "light": r["light"], "ratio": _num(r["ratio"])}
+            "status_text": status_label(str(r["status"]), r["start_year"], baseline_year), "light": r["light"], "ratio": _num(r["ratio"]),
+            "start_year": None if pd.isna(r["start_year"]) else int(r["start_year"])}
 
 
 def _history(database: str | None, plan: Plan, codes: list[str]) -> list[dict[str, Any]]:
@@ -172,7 +173,7 @@ def indicator_page(database: str | None, code: str, *, missing: str = "reweight"
         "sub_targets": [{"scope": s.scope, "name": s.name, "target": s.target} for s in ind.sub_targets],
         "parameters": _parameters(fw, node), "formula": formula,
         "lead": owners(plan, ind.lead), "responsible": owners(plan, tuple(c for c in ind.responsible if c not in ind.lead)),
-        "trend": _trend(plan, ind, mine), "status": _status(mine),
+        "trend": _trend(plan, ind, mine), "status": _status(mine, plan.baseline_year),
         "history": _history(database, plan, [ind.code, *(v["code"] for v in (formula or {}).get("variables", []))]),
         "contribution": _contribution(plan, fw, tracked, ind.code, missing),
         "progress_notes": notes, "quality_note": ind.note_label(get_lang()),

@@ -10,7 +10,7 @@ import pandas as pd
 
 from stpi import service
 from stpi.analysis.index import compute_index
-from stpi.analysis.track import track
+from stpi.analysis.track import start_note, track
 from stpi.analysis.values import Values
 from stpi.engine import Aggregate, Recipe
 from stpi.framework.model import Framework
@@ -19,7 +19,7 @@ from stpi.i18n import get_lang, tr
 from stpi.queries.published import comparison
 from stpi.store.notes import published_results
 
-__all__ = ["STATUS_WORDS", "department_names", "overview", "status_word"]
+__all__ = ["STATUS_WORDS", "department_names", "overview", "status_label", "status_word"]
 
 STATUS_WORDS = {
     "reached": ("已达标", "Target reached"), "on_track": ("按进度推进", "On track"), "moderate": ("进展一般", "Moderate progress"),
@@ -32,6 +32,17 @@ def status_word(status: str) -> str:
     """The status in the language in force."""
     zh, en = STATUS_WORDS.get(status, (status, status))
     return en if get_lang() == "en" else zh
+
+
+def status_label(status: str, start_year: object, baseline_year: int) -> str:
+    """The status word, with '(基期缺失,以2023年为起点)' for an indicator measured from a later start."""
+    note = start_note(start_year, baseline_year)
+    word = status_word(status)
+    if note is None:
+        return word
+    if status == "baseline_only":  # its start year: nothing to judge yet
+        return note.label(get_lang())
+    return f"{word} ({note.en})" if get_lang() == "en" else f"{word}({note.zh})"
 
 
 def department_names(plan: Plan, codes: str | tuple[str, ...]) -> str:
@@ -77,7 +88,8 @@ def _indicator_rows(plan: Plan, fw: Framework, tracked: pd.DataFrame, year: int)
             "no": ind.no, "code": ind.code, "name": ind.name if get_lang() == "zh" or not ind.name_en else ind.name_en, "unit": ind.unit,
             "baseline": ind.baseline, "latest": None if last is None else _num(last["value"]), "latest_year": None if last is None else int(str(last["year"])),
             "value": _num(r["value"]), "milestone": _num(r["milestone"]), "target": ind.target, "target_at_least": ind.target_at_least,
-            "status": r["status"], "status_text": status_word(str(r["status"])), "light": r["light"],
+            "status": r["status"], "status_text": status_label(str(r["status"]), r["start_year"], plan.baseline_year), "light": r["light"],
+            "start_year": None if pd.isna(r["start_year"]) else int(r["start_year"]),
             "lead": department_names(plan, ind.lead), "lead_codes": list(ind.lead), "note": ind.note_label(get_lang()),
         })
     return rows

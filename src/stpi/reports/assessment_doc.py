@@ -92,9 +92,9 @@ def submissions(store: Store, plan: Plan, year: int, formulas: Mapping[str, Form
 
 def gather(store: Store, plan: Plan, fw: Framework, figures: pd.DataFrame, rules: Rules, year: int, formulas: Mapping[str, Formula]) -> Assessment:
     """The assessment of ``year``: track status of the approved figures, submissions, the rules."""
-    table = track(plan, fw, figures) if len(figures) else pd.DataFrame(columns=["code", "year", "status"])
+    table = track(plan, fw, figures) if len(figures) else pd.DataFrame(columns=["code", "year", "status", "start_year"])
     codes = {i.code for i in plan.indicators}
-    status = table[(table["year"] == year) & table["code"].isin(codes)][["code", "status"]]
+    status = table[(table["year"] == year) & table["code"].isin(codes)][["code", "status", "start_year"]]
     if status.empty and year == plan.baseline_year:
         status = pd.DataFrame({"code": sorted(codes), "status": "baseline_only"})
     return assess(plan, status, submissions(store, plan, year, formulas), rules, year=year)

@@ -52,12 +52,18 @@ def _read_csv(path: Path) -> list[list[str]]:
 def _read_xlsx(path: Path, sheet: str | None) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    from stpi.ingest.limits import DEFAULT_LIMITS, screen_workbook
+
+    _, refused = screen_workbook(path, DEFAULT_LIMITS)  # zip bombs, macros, oversized sheets: before openpyxl expands anything
+    if refused:
+        raise InputError(refused)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise InputError([Problem(str(path), None, None, f"不是有效的 XLSX 文件 not a valid XLSX file ({exc})")]) from exc
     try:
         ws = book[sheet] if sheet else book.worksheets[0]
+        ws.reset_dimensions()  # read the rows there are, not as many as the sheet claims
         return [["" if v is None else _cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
     except KeyError:
         raise InputError([Problem(str(path), None, None, f"没有工作表 no sheet named {sheet!r}")]) from None

@@ -109,7 +109,7 @@ def screen_workbook(path: Path, limits: Limits) -> tuple[dict[str, SheetScan], l
         return {}, [Problem(file, None, None, f"{_CORRUPT} ({type(exc).__name__})")]
 
 
-_CORRUPT = "文件已损坏、不完整或不是 XLSX 文件 the file is truncated, corrupt or not an XLSX file"
+_CORRUPT = "文件已损坏、不完整或不是有效的 XLSX 文件 the file is truncated, corrupt or not a valid XLSX file"
 MACRO_REASON = "不接受含宏(VBA)的工作簿,请另存为不含宏的 .xlsx 后上传 macro-enabled workbooks (VBA) are refused; save as a plain .xlsx"
 
 

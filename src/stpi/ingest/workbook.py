@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import warnings
+from contextlib import contextmanager
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +62,7 @@ def open_book(path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, dict[st
     try:
         # openpyxl warns about features it drops (extensions, unknown styles); they do not
         # matter for reading values, and must not turn into test failures.
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _sizes_unread():
             warnings.simplefilter("ignore")
             book = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl and zipfile raise many types for a broken file
@@ -70,6 +71,23 @@ def open_book(path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, dict[st
     for ws in book.worksheets:
         ws.reset_dimensions()
     return book, scans, []
+
+
+@contextmanager
+def _sizes_unread() -> Iterator[None]:
+    """Open read-only sheets without openpyxl's look for their size.
+
+    Without a ``<dimension>`` element (files from many tools other than Excel) that look parses
+    the whole sheet once more; the size is dropped right after anyway (``reset_dimensions``).
+    """
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    original = ReadOnlyWorksheet._get_size
+    ReadOnlyWorksheet._get_size = lambda self: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        ReadOnlyWorksheet._get_size = original  # type: ignore[method-assign]
 
 
 def merged_problems(scan: SheetScan | None, file: str, first_row: int) -> list[Problem]:

@@ -83,11 +83,11 @@ def _sizes_unread() -> Iterator[None]:
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
     original = ReadOnlyWorksheet._get_size
-    ReadOnlyWorksheet._get_size = lambda self: None  # type: ignore[method-assign]
+    ReadOnlyWorksheet._get_size = lambda self: None
     try:
         yield
     finally:
-        ReadOnlyWorksheet._get_size = original  # type: ignore[method-assign]
+        ReadOnlyWorksheet._get_size = original
 
 
 def merged_problems(scan: SheetScan | None, file: str, first_row: int) -> list[Problem]:

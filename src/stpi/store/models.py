@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -105,6 +107,9 @@ class BatchRow(Base):
     upload_id: Mapped[int | None] = mapped_column(ForeignKey("upload.id"))
     created: Mapped[int] = mapped_column(Integer, default=0)
     changed: Mapped[int] = mapped_column(Integer, default=0)
+    # figures entered by the bureau for a reporter: the reporter, and when its figures were received (the submission time)
+    received_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    on_behalf_of: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ObservationRow(Base):
@@ -136,6 +141,8 @@ class YearLockRow(Base):
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     locked_at: Mapped[datetime] = mapped_column(DateTime)
     locked_by: Mapped[str] = mapped_column(String(64))
+    forced: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # locked with tasks still open (--force)
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class ProgressNoteRow(Base):
@@ -233,3 +240,35 @@ class SettingRow(Base):
     __tablename__ = "setting"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class RoundRow(Base):
+    """One reporting round (填报轮次): a year's collection, or one in-year dispatch period (2025Q3, 2025M07)."""
+
+    __tablename__ = "reporting_round"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(16), unique=True)
+    deadline: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))  # open / closed
+    opened_at: Mapped[datetime] = mapped_column(DateTime)
+    opened_by: Mapped[str] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class TaskRow(Base):
+    """One item a reporter owes in a round (填报任务); its status is read from the figures, its submission time kept here."""
+
+    __tablename__ = "reporting_task"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("reporting_round.id"))
+    reporter_kind: Mapped[str] = mapped_column(String(16))  # department / county
+    reporter: Mapped[str] = mapped_column(String(64))  # a department's or a county's code
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    code: Mapped[str] = mapped_column(String(64))  # the indicator
+    gives: Mapped[str] = mapped_column(String(16))  # value / raw / either
+    variables: Mapped[str] = mapped_column(Text, default="", server_default="")  # ';'-joined raw statistics behind it
+    deadline: Mapped[date] = mapped_column(Date)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # first submission (or receipt, on behalf)
+    submitted_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    __table_args__ = (UniqueConstraint("round_id", "reporter", "region_id", "code"),)

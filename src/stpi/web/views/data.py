@@ -94,7 +94,7 @@ class EntryIn(BaseModel):
     value: str | float = Field(description="数值(按输入原样) the value as typed")
     source: str = Field("", max_length=SOURCE_MAX, description="数据来源 source")
     note: str = Field("", max_length=NOTE_MAX, description="备注 note")
-    vintage: int | None = Field(None, ge=0, le=1_000_000_000, description="所改数据的当前版本(防止覆盖他人修改) the vintage being changed")
+    vintage: int | None = Field(None, ge=0, le=1_000_000_000, description="所改数据的当前版本:修改已有数据时必填,否则 409 请刷新 the vintage being changed: required to change an existing figure (else 409, reload)")
 
 
 class SubmitIn(BaseModel):
@@ -200,7 +200,11 @@ def entry_submit(request: Request, csrf_token: str = Form(""), region: str = For
 
 @router.post("/api/data/entries", tags=["data"], summary="录入数据(存为草稿) Enter figures (saved as drafts)")
 def entries_json(request: Request, entries: Annotated[list[EntryIn], Body(min_length=1, max_length=500)]) -> dict[str, Any]:
-    """Check every figure (each problem at its row and field) and save them all as drafts, or none. Needs X-CSRF-Token."""
+    """Check every figure (each problem at its row and field) and save them all as drafts, or none. Needs X-CSRF-Token.
+
+    A change of an existing figure names the vintage it replaces (``vintage``): without it, or with one
+    that someone else has replaced meanwhile, nothing is saved and the answer is 409 (reload, then change).
+    """
     check_csrf(request, None)
     user = require(request, "report")
     return save_entries(store_of(request).url, username=user.username, items=[e.model_dump() for e in entries])

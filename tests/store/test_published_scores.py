@@ -59,6 +59,9 @@ def test_import_of_every_node_gb18030(store: Store, tmp_path: Path) -> None:
     assert (again.created, again.changed, again.unchanged) == (0, 1, 1)
     assert [(r.index_value, r.rank) for r in notes.published_results(store)] == [(41.0, 9)]
     assert any(e.entity == "published_score" and e.action == "update" and e.key == "621200/2023/INDEX" for e in store.audit())
+    notes.add_published_result(store, region="陇南市", year=2023, index_value=41.5, rank=8, source="更正 correction", actor="admin")
+    root = [(s.score, s.rank, s.source) for s in notes.published_scores(store) if s.code == "INDEX"]
+    assert root == [(41.5, 8, "更正 correction")]  # one index, whichever door it came in by
 
 
 def test_xlsx_and_the_index_recorded_by_add(store: Store, tmp_path: Path) -> None:
@@ -78,8 +81,9 @@ def test_every_problem_is_located_and_nothing_is_written(store: Store, tmp_path:
     text = HEADER + "陇南市,2023,INDEX,40.12,10\n陇南市,2023,I01,120,\n某市,2023,XX,abc,0\n陇南市,20x3,A1,33,\n陇南市,2023,INDEX,40.12,10\n陇南市,2023,A2,,\n"
     with pytest.raises(InputError) as exc:
         notes.import_published_scores(store, write_csv(tmp_path / "bad.csv", text), source="反馈", actor="admin")
-    found = [(p.row, p.field, p.reason.split(":")[0] if ":" in p.reason else "") for p in exc.value.problems]
-    assert (3, "score(D)", "I01 万人专业技术人员数") in found  # out of 0-100, with code and name
+    found = [(p.row, p.field, p.code, p.name) for p in exc.value.problems]
+    assert (3, "score(D)", "I01", "万人专业技术人员数") in found  # out of 0-100, with code and name
+    assert (4, "region(A)", "XX", None) in found and (6, "code(C)", "INDEX", "综合科技进步水平指数") in found
     rows = {p.row: [] for p in exc.value.problems}
     for p in exc.value.problems:
         rows[p.row].append(p.field)

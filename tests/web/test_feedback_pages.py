@@ -26,3 +26,8 @@ def test_pages_show_published_own_and_difference(client: TestClient, store: Stor
     assert ind["rows"][0]["year"] == 2023 and ind["parameters"]["kind"] == "illustrative"
     page = client.get("/indicators/I07").text
     assert 'id="feedback-table"' in page and "+2.00" in page and SOURCE in page
+    listing = client.get("/api/indicators?year=2023").json()
+    i07 = next(r for a in listing["areas"] for g in a["groups"] for r in g["indicators"] if r["code"] == "I07")
+    assert i07["feedback"]["published"] == published["I07"] and listing["feedback"]["year"] == 2023
+    page = client.get("/indicators?year=2023").text
+    assert "+2.00" in page and 'id="feedback-parameters"' in page

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from stpi.errors import InputError, NotFoundError, Problem
 from stpi.framework.model import Framework, Node
+from stpi.i18n import get_lang
 from stpi.ingest.numbers import normalise, parse_number
 from stpi.tables import read_table
 
@@ -105,19 +106,19 @@ def read_published_scores(path: str | Path, *, framework_of: Callable[[int | Non
             row_problems.append(Problem(file, line, where["year"], "年份应为四位整数(1900–2200) the year must be a whole year (1900-2200)", raw["year"]))
         fw = framework_of(year)
         node = _node(fw, raw["code"])
-        who = f"{node.code} {node.name}: " if node is not None else (f"{raw['code']}: " if raw["code"] else "")
+        who = {"code": node.code, "name": node.label(get_lang())} if node is not None else {"code": raw["code"] or None, "name": None}
         if node is None:
             reason = "节点代码为空 the node code is empty" if not raw["code"] else "指标框架中没有该节点(应为根、一级、二级或三级指标的代码或名称) no such node in the framework (give the code or name of the root, an area, a group or an indicator)"
-            row_problems.append(Problem(file, line, where["code"], reason, raw["code"]))
+            row_problems.append(Problem(file, line, where["code"], reason, raw["code"], **who))
         region = _region(region_of, raw["region"])
         if region is None:
-            row_problems.append(Problem(file, line, where["region"], who + "没有该地区 unknown region", raw["region"]))
+            row_problems.append(Problem(file, line, where["region"], "没有该地区 unknown region", raw["region"], **who))
         score = _score(raw["score"], who, file, line, where["score"], row_problems)
         rank = _rank(raw.get("rank", ""), who, file, line, where.get("rank", "rank"), row_problems)
         if not row_problems and region is not None and year is not None and node is not None and score is not None:
             key = (region, year, node.code)
             if key in first:
-                row_problems.append(Problem(file, line, where["code"], who + f"与第{first[key]}行重复(同一地区、年份与节点) repeats row {first[key]} (same region, year and node)", raw["code"]))
+                row_problems.append(Problem(file, line, where["code"], f"与第{first[key]}行重复(同一地区、年份与节点) repeats row {first[key]} (same region, year and node)", raw["code"], **who))
             else:
                 first[key] = line
                 out.append(PublishedRow(line, region, year, node.code, score, rank))
@@ -138,25 +139,25 @@ def _region(region_of: Callable[[str], str], text: str) -> str | None:
         return None
 
 
-def _score(text: str, who: str, file: str, line: int, column: str, problems: list[Problem]) -> float | None:
+def _score(text: str, who: dict[str, str | None], file: str, line: int, column: str, problems: list[Problem]) -> float | None:
     try:
         value = parse_number(text, unit="%")
     except ValueError as exc:
-        problems.append(Problem(file, line, column, who + str(exc), text))
+        problems.append(Problem(file, line, column, str(exc), text, **who))
         return None
     if value is None:
-        problems.append(Problem(file, line, column, who + "缺少得分 the score is missing", text))
+        problems.append(Problem(file, line, column, "缺少得分 the score is missing", text, **who))
     elif not (0.0 <= value <= 100.0 and math.isfinite(value)):
-        problems.append(Problem(file, line, column, who + "得分应在 0–100 之间(指数以 % 计) a score lies between 0 and 100 (the index in %)", text))
+        problems.append(Problem(file, line, column, "得分应在 0–100 之间(指数以 % 计) a score lies between 0 and 100 (the index in %)", text, **who))
         return None
     return value
 
 
-def _rank(text: str, who: str, file: str, line: int, column: str, problems: list[Problem]) -> int | None:
+def _rank(text: str, who: dict[str, str | None], file: str, line: int, column: str, problems: list[Problem]) -> int | None:
     body = normalise(text)
     if not body or body in ("-", "—", "/"):
         return None
     if not _INT.fullmatch(body) or int(float(body)) < 1:
-        problems.append(Problem(file, line, column, who + "排名应为正整数 a rank is a whole number from 1", text))
+        problems.append(Problem(file, line, column, "排名应为正整数 a rank is a whole number from 1", text, **who))
         return None
     return int(float(body))

@@ -41,7 +41,8 @@ def indicator_list(database: str | None, *, year: int | None = None, missing: st
     """Every indicator of the plan grouped by area and group, with the same numbers as the overview."""
     ov = overview(database, year=year, missing=missing)
     plan, fw = service.plan_and_framework(database)
-    rows = {r["code"]: {**r, "leads": owners(plan, tuple(r["lead_codes"]))} for r in ov["indicators"]}
+    published = {f["code"]: f for f in (ov["feedback"] or {}).get("rows", [])}  # the province's feedback report, when recorded for the year
+    rows = {r["code"]: {**r, "leads": owners(plan, tuple(r["lead_codes"])), "feedback": published.get(r["code"])} for r in ov["indicators"]}
     nodes = {n["code"]: n for n in ov["areas"] + ov["groups"]}
     areas: dict[str, dict[str, Any]] = {}
     for code, row in rows.items():  # any depth: the first level is the area, the second (if any) the group
@@ -56,6 +57,7 @@ def indicator_list(database: str | None, *, year: int | None = None, missing: st
         "count": len(rows), "lights": {k: int(lights.get(k, 0)) for k in ("green", "yellow", "red", "grey")},
         "areas": ordered, "missing_codes": ov["missing_codes"], "policy": ov["policy"],
         "illustrative": ov["illustrative"], "parameter_rules": ov["parameter_rules"],
+        "feedback": None if ov["feedback"] is None else {k: ov["feedback"][k] for k in ("year", "sources", "parameters", "max_abs", "resolution")},
     }
 
 

@@ -61,6 +61,7 @@ def add_published_result(store: Store, *, region: str, year: int, index_value: f
     """Record a region's index and rank as the province published them (one per region and year)."""
     if not source.strip():
         raise InputError([Problem("<published>", None, "source", "须注明出处 a published result needs its source")])
+    root = store.framework().root.code
     with store.session() as s:
         rid = store_region_id(s, region)
         old = s.scalars(select(m.PublishedResultRow).where(m.PublishedResultRow.region_id == rid, m.PublishedResultRow.year == year)).first()
@@ -70,6 +71,13 @@ def add_published_result(store: Store, *, region: str, year: int, index_value: f
         else:
             s.add(m.PublishedResultRow(region_id=rid, year=year, index_value=index_value, rank=rank, source=source, note=note))
             Store.audit_in(s, actor, "create", "published_result", f"{region}/{year}", "", f"{index_value} #{rank}", source)
+        # the feedback report's root score is this index: keep the two in step
+        score = s.scalars(select(m.PublishedScoreRow).where(m.PublishedScoreRow.region_id == rid, m.PublishedScoreRow.year == year, m.PublishedScoreRow.code == root)).first()
+        if score is not None:
+            if index_value is None:
+                s.delete(score)
+            else:
+                score.score, score.rank, score.source = index_value, rank, source
     return PublishedResult(store.region(region).code, year, index_value, rank, source, note)
 
 

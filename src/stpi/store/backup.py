@@ -26,11 +26,11 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Boolean, Column, DateTime, Float, Integer, LargeBinary, String, Table, delete, insert, select, text
+from sqlalchemy import Boolean, Column, Date, DateTime, Float, Integer, LargeBinary, String, Table, delete, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -65,7 +65,7 @@ def _tables() -> list[Table]:
 
 
 def _encode(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, (bytes, memoryview)):
         return base64.b64encode(bytes(value)).decode("ascii")
@@ -97,6 +97,8 @@ def backup(store: Store, path: str | Path, *, key_file: str | Path | None = None
         with store.session() as s, zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as z:
             if store.engine.dialect.name == "postgresql":  # every table from the same snapshot
                 s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            else:  # pysqlite begins no transaction for reads: without this, each table would be its own snapshot
+                s.connection().exec_driver_sql("BEGIN")
             entries = [_write_table(s, z, table) for table in _tables()]
             manifest = {"format": FORMAT, "revision": current_revision(store.engine), "created": now().isoformat(), "tables": entries}
             raw = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
@@ -274,6 +276,15 @@ def _datetime(value: Any) -> Any:
         raise ValueError("日期时间无效 invalid date-time") from None
 
 
+def _date(value: Any) -> Any:
+    if type(value) is not str:
+        raise ValueError("应为日期 expected a date")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("日期无效 invalid date") from None
+
+
 def _binary(value: Any) -> Any:
     if type(value) is not str:
         raise ValueError("应为 base64 文本 expected base64 text")
@@ -285,8 +296,11 @@ def _binary(value: Any) -> Any:
 
 def _converter(column: Column[Any]) -> Callable[[Any], Any]:
     kind = column.type
+    convert: Callable[[Any], Any]
     if isinstance(kind, DateTime):
         convert = _datetime
+    elif isinstance(kind, Date):
+        convert = _date
     elif isinstance(kind, LargeBinary):
         convert = _binary
     elif isinstance(kind, Boolean):
@@ -365,6 +379,14 @@ def _load_table(s: Session, z: zipfile.ZipFile, where: str, table: Table, item: 
         _insert(s, table, batch, located, first, lineno)
 
 
+def _exclusive(s: Session) -> None:
+    """No other writer until the restore commits (readers go on with the old content)."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text(f"LOCK TABLE {', '.join(t.name for t in Base.metadata.sorted_tables)} IN EXCLUSIVE MODE"))
+    else:
+        s.connection().exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _move_sequences(s: Session) -> None:
     """Explicit ids were inserted: PostgreSQL's sequences move past them."""
     for table in Base.metadata.sorted_tables:
@@ -382,6 +404,7 @@ def restore(store: Store, path: str | Path, *, key_file: str | Path | None = Non
             _check_entry(z, where, item)
         counts = {table.name: int(item["rows"]) for table, item in plan}
         with store.session() as s:
+            _exclusive(s)
             for table in reversed(Base.metadata.sorted_tables):
                 s.execute(delete(table))
             for table, item in plan:

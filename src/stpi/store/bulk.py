@@ -184,8 +184,10 @@ def plan_write(s: Session, frame: pd.DataFrame, *, actor: str, status: str, reas
 
 def _figure(merged: pd.DataFrame, prev_v: pd.Series) -> pd.Series:
     """Each row's figure as a reader names it: region/code/period, and the vintage and status stored now."""
-    now_is = np.where(merged["prev_id"].notna(), "(现为第" + prev_v.astype(str) + "版 " + merged["prev_status"].astype(str) + ", now vintage " + prev_v.astype(str) + ")", "")
-    return merged["region"].astype(str) + "/" + merged["code"].astype(str) + "/" + merged["period"].astype(str) + pd.Series(now_is, index=merged.index)
+    vintage, status = prev_v.astype(str), merged["prev_status"].astype(str)
+    now_is = pd.Series(np.where(merged["prev_id"].notna(), "(现为第" + vintage + "版 " + status + ", now vintage " + vintage + ")", ""), index=merged.index, dtype=str)
+    key: pd.Series = merged["region"].astype(str) + "/" + merged["code"].astype(str) + "/" + merged["period"].astype(str)
+    return key + now_is
 
 
 def insert_rows(s: Session, table: str, columns: list[str], frame: pd.DataFrame) -> None:
@@ -292,7 +294,7 @@ def retire_rows(s: Session, retire: list[tuple[int, str]]) -> None:
     for status, ids in by_status.items():
         for start in range(0, len(ids), 5000):
             part = ids[start : start + 5000]
-            done = s.execute(update(o).where(o.id.in_(part), o.current.is_(True), o.status == status).values(current=False)).rowcount
+            done = s.execute(update(o).where(o.id.in_(part), o.current.is_(True), o.status == status).values(current=False)).rowcount  # type: ignore[attr-defined]
             if done != len(part):
                 raise ConflictError(f"数据在读取后已被他人同时修改或处理,请刷新后重试 changed or handled by someone else since read; reload and try again: {_moved(s, part, status)}")
 

@@ -179,7 +179,9 @@ def move(s: Session, action: str, ids: Sequence[int], *, actor: str, comment: st
             if current and status in sources:
                 seen[id_] = (region_id, code, period, status)
     failed = [i for i in wanted if i not in seen]
-    values: dict[str, object] = {"status": target} | ({"comment": comment} if action == "return" else {})
+    values: dict[str, object] = {"status": target}
+    if action == "return":
+        values["comment"] = comment
     by_status: dict[str, list[int]] = {}
     for id_, (_, _, _, status) in seen.items():
         by_status.setdefault(status, []).append(id_)

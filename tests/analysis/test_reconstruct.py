@@ -202,3 +202,23 @@ def test_the_reconstructed_framework_is_complete_and_reads_back(fmt: str, tmp_pa
     # Excel keeps 15 significant digits
     assert [n.weight for n in back.nodes] == pytest.approx([n.weight for n in out.nodes], rel=1e-13)
     assert [n.standard or 0 for n in back.nodes] == pytest.approx([n.standard or 0 for n in out.nodes], rel=1e-13)
+
+
+def test_unpublished_levels_are_bridged_only_by_reconstructed_parameters() -> None:
+    rng = np.random.default_rng(13)
+    truth = make_framework([[2, 3], [0, 2]], rng)
+    values, pub = synthetic(truth, rng, 2)
+    leaves_and_root = {k: v for k, v in pub.items() if k[2] == "ROOT" or k[2].startswith("I")}
+    rec = reconstruct(illustrative(truth, rng), values, leaves_and_root, source="s")
+    assert rec.n_identified == (len(truth.leaves), len(truth.leaves), 0, len(rec.weights))  # groups and areas unpublished: nothing above the leaves
+    assert all("no region-year" in (w.reason.en if w.reason else "") for w in rec.weights if len(w.codes) > 1)
+    peers_without_leaves = {k: v for k, v in pub.items() if not k[2].startswith("I") or k[0] in ("R00", "R01")}
+    rec = reconstruct(illustrative(truth, rng), values, peers_without_leaves, source="s")
+    assert rec.n_identified == (len(truth.leaves), len(truth.leaves), len(rec.weights), len(rec.weights))
+    assert {f.n_obs for f in rec.weights} == {42}  # the peers' leaf scores computed from the reconstructed standards
+    _, w = errors(rec, truth)
+    assert w < 0.002
+    top_only = {k: v for k, v in pub.items() if k[2] in ("ROOT", "A0", "A1")}
+    rec = reconstruct(illustrative(truth, rng), values, top_only, source="s")
+    fits = {f.parent: f for f in rec.weights}
+    assert fits["ROOT"].identified and not fits["A0"].identified and rec.n_identified[0] == 0

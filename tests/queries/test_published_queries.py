@@ -16,7 +16,7 @@ from stpi.queries.bulletin import gather_bulletin
 from stpi.queries.indicator import indicator_page
 from stpi.queries.overview import overview
 from stpi.queries.published import comparison, parameters_kind
-from stpi.reports.bulletin import sections
+from stpi.reports.bulletin import sections, write_html
 from stpi.store import Store, notes
 from tests.queries.seeds import city_2023
 
@@ -63,6 +63,8 @@ def test_overview_shows_every_published_node_with_the_difference(store: Store, t
     line = next(x for x in b.feedback if "A2 " in x.label)
     assert line.cells[0] == f"{published['A2']:.2f}" and line.cells[2] == "-1.50"
     assert "示意参数" in b.feedback_note and SOURCE in b.feedback_note
+    html = write_html(b, tmp_path / "b.html", {}).read_text(encoding="utf-8")
+    assert "与省评价反馈对比" in html and "-1.50" in html and SOURCE in html
 
 
 def test_the_parameters_used_are_named(store: Store, tmp_path: Path) -> None:

@@ -12,8 +12,8 @@ city and its peers. With the raw indicator values, the method (score = 100·min(
   s ≥ x).
 - **Weights.** Per parent, the published parent score is Σ w·child score over the region-years:
   constrained least squares with weights ≥ 0 summing to 1 (:func:`fit_simplex`), parents from the
-  deepest up; a child without a published score takes its own computed score under the parameters
-  reconstructed so far.
+  deepest up; a child without a published score takes its own computed score, but only when every
+  parameter below it was reconstructed (never a score resting on assumed parameters).
 
 A parameter is reconstructed only where the data identify it; the others keep their value and
 provenance, and the reason is said: no published score, capped everywhere, too few observations,
@@ -221,7 +221,8 @@ def _weights(fw: Framework, parent: str, y: FloatArray, children: FloatArray) ->
     m = len(kids)
     block = np.zeros(m, dtype=np.intp)
     if n == 0:
-        reason = Note("该节点或其下级没有公布得分", "no published score of the node, or of its children, in one region-year")
+        reason = Note("没有同一地区年份的本节点与全部下级得分(下级未公布得分,且不能仅由重建的参数算出)",
+                      "no region-year with the node's score and all its children's (a child without a published score is computed only from reconstructed parameters)")
         return WeightFit(parent, codes, current, None, (0.0,) * m, (1.0,) * m, 0, 0, None, None, False, reason)
     w = fit_simplex(a, b, block)
     rank = _rank(a)
@@ -269,22 +270,37 @@ def reconstruct(framework: Framework, values: Values, published: Published, *, s
     flat_p = cube.reshape(-1, tree.n_nodes)
     standards = tuple(_standard(framework, k, flat_x[:, k], flat_p[:, int(i)], delta) for k, i in enumerate(tree.leaves))
     found_s = {s.code: s.estimate for s in standards if s.identified and s.estimate is not None}
-    found_w: dict[str, float] = {}
-    fits: dict[str, WeightFit] = {}
-    index = {c: i for i, c in enumerate(tree.codes)}
-    depth = tree.depth
-    for level in range(int(depth.max()) - 1, -1, -1):
-        model = build(Recipe(), _with(framework, found_s, found_w).tree, values.data).scores.reshape(-1, tree.n_nodes)
-        known = np.where(np.isfinite(flat_p), flat_p, model)
-        for parent in (n for n, d in zip(framework.nodes, depth) if d == level and not n.is_leaf):
-            cols = [index[c.code] for c in framework.children(parent.code)]
-            fit = _weights(framework, parent.code, flat_p[:, index[parent.code]], known[:, cols])
-            fits[parent.code] = fit
-            if fit.identified and fit.estimate is not None:
-                found_w.update(zip(fit.codes, fit.estimate))
+    fits, found_w = _all_weights(framework, values, flat_p, found_s)
     order = [n.code for n in framework.nodes if n.code in fits]
     result = Reconstruction(source, delta, standards, tuple(fits[c] for c in order), _summary(_with(framework, found_s, found_w), values, cube), unused)
     return result
+
+
+def _all_weights(fw: Framework, values: Values, flat_p: FloatArray, found_s: Mapping[str, float]) -> tuple[dict[str, WeightFit], dict[str, float]]:
+    """Every parent's weights, the deepest first.
+
+    A child's score is its published one, else its own computed score only when everything below it was
+    reconstructed (a score resting on assumed parameters would make the weights assumed too).
+    """
+    tree = fw.tree
+    index = {c: i for i, c in enumerate(tree.codes)}
+    solid = set(found_s)
+    found_w: dict[str, float] = {}
+    fits: dict[str, WeightFit] = {}
+    for level in range(int(tree.depth.max()) - 1, -1, -1):
+        model = build(Recipe(), _with(fw, found_s, found_w).tree, values.data).scores.reshape(-1, tree.n_nodes)
+        for parent in (n for n, d in zip(fw.nodes, tree.depth) if d == level and not n.is_leaf):
+            kids = fw.children(parent.code)
+            cols = [index[c.code] for c in kids]
+            computed = np.array([c.code in solid for c in kids])
+            known = np.where(np.isfinite(flat_p[:, cols]) | ~computed, flat_p[:, cols], model[:, cols])
+            fit = _weights(fw, parent.code, flat_p[:, index[parent.code]], known)
+            fits[parent.code] = fit
+            if fit.identified and fit.estimate is not None:
+                found_w.update(zip(fit.codes, fit.estimate))
+                if computed.all():
+                    solid.add(parent.code)
+    return fits, found_w
 
 
 def _summary(fw: Framework, values: Values, cube: FloatArray) -> FitSummary:

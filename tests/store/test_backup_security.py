@@ -27,6 +27,7 @@ from stpi.store import backup as bk
 from stpi.store import observations as ob
 from stpi.store.accounts import set_password
 from stpi.store.backupkey import BackupKey, key_path, load_key
+from stpi.store.backuprows import converter, encode
 from stpi.store.models import Base
 from stpi.store.settings import session_secret
 from stpi.web import create_app
@@ -317,6 +318,8 @@ def corpus(good: Path, folder: Path, key: BackupKey) -> list[Path]:
         "non-utf8-line": _raw_line("region.jsonl", b'[999,"\xff\xfe","x","x","city",null]'),
         "not-json-line": _raw_line("region.jsonl", b"[999, 'code'"),
         "object-line": _raw_line("region.jsonl", b'{"id": 999}'),
+        "null-line": _raw_line("region.jsonl", b"null"),
+        "empty-line": _raw_line("region.jsonl", b""),
         "short-row": _line_edit("region.jsonl", 0, lambda row: row[:-2]),
         "long-row": _line_edit("region.jsonl", 0, lambda row: row + [1]),
         "string-as-integer": _cell("region.jsonl", 1, "id", "2"),
@@ -406,9 +409,9 @@ def test_every_column_type_of_the_schema_round_trips() -> None:
 
     for table in bk._tables():  # a new column type must get a converter, or backups would fail
         for column in table.columns:
-            bk._converter(column)
-    assert bk._converter(Column("d", Date, nullable=False))(bk._encode(date(2026, 2, 28))) == date(2026, 2, 28)
+            converter(column)
+    assert converter(Column("d", Date, nullable=False))(encode(date(2026, 2, 28))) == date(2026, 2, 28)
     stamp = datetime(2026, 12, 4, 19, 30, 1, 250)
-    assert bk._converter(Column("t", DateTime, nullable=True))(bk._encode(stamp)) == stamp
+    assert converter(Column("t", DateTime, nullable=True))(encode(stamp)) == stamp
     with pytest.raises(ValueError, match="日期"):
-        bk._converter(Column("d", Date, nullable=False))("2026-02-30")
+        converter(Column("d", Date, nullable=False))("2026-02-30")

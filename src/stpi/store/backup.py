@@ -17,8 +17,6 @@ file (reported as an :class:`InputError` naming the entry and line) changes noth
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import os
@@ -26,16 +24,16 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Float, Integer, LargeBinary, String, Table, delete, insert, select, text
+from sqlalchemy import Table, delete, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from stpi.errors import InputError, Problem, StpiError
+from stpi.errors import InputError, Problem
 from stpi.store.backupkey import ENV, key_path, load_key
+from stpi.store.backuprows import converter, encode
 from stpi.store.core import Store, now
 from stpi.store.db import current_revision
 from stpi.store.models import Base
@@ -64,14 +62,6 @@ def _tables() -> list[Table]:
 # ----------------------------------------------------------------------------- backup
 
 
-def _encode(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, (bytes, memoryview)):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    return value
-
-
 def _write_table(s: Session, z: zipfile.ZipFile, table: Table) -> dict[str, Any]:
     entry, digest, rows = f"{table.name}.jsonl", hashlib.sha256(), 0
     query = select(table).order_by(*table.primary_key.columns)
@@ -80,7 +70,7 @@ def _write_table(s: Session, z: zipfile.ZipFile, table: Table) -> dict[str, Any]
     result = s.connection().execute(query.execution_options(stream_results=True, max_row_buffer=_BATCH_ROWS))
     with z.open(entry, "w", force_zip64=True) as out:
         for row in result:
-            line = (json.dumps([_encode(v) for v in row], ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+            line = (json.dumps([encode(v) for v in row], ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
             digest.update(line)
             out.write(line)
             rows += 1
@@ -238,93 +228,6 @@ def _check_entry(z: zipfile.ZipFile, where: str, item: dict[str, Any]) -> None:
         raise _refuse(f"{where}: {item['entry']}", None, f"行数不符(清单 {item['rows']}) row count differs from the manifest", lines)
 
 
-# ------------------------------------------------------------------------- row checks
-
-
-def _exact(kind: type, label: str) -> Callable[[Any], Any]:
-    def check(value: Any) -> Any:
-        if type(value) is not kind:
-            raise ValueError(f"应为{label}")
-        return value
-
-    return check
-
-
-def _number(value: Any) -> Any:
-    if type(value) not in (int, float):
-        raise ValueError("应为数值 expected a number")
-    return value
-
-
-def _text(length: int | None) -> Callable[[Any], Any]:
-    def check(value: Any) -> Any:
-        if type(value) is not str:
-            raise ValueError("应为文本 expected text")
-        if length is not None and len(value) > length:
-            raise ValueError(f"文本过长(最多 {length} 字符) text longer than {length} characters")
-        return value
-
-    return check
-
-
-def _datetime(value: Any) -> Any:
-    if type(value) is not str:
-        raise ValueError("应为日期时间 expected a date-time")
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError("日期时间无效 invalid date-time") from None
-
-
-def _date(value: Any) -> Any:
-    if type(value) is not str:
-        raise ValueError("应为日期 expected a date")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError("日期无效 invalid date") from None
-
-
-def _binary(value: Any) -> Any:
-    if type(value) is not str:
-        raise ValueError("应为 base64 文本 expected base64 text")
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError("不是有效的 base64 invalid base64") from None
-
-
-def _converter(column: Column[Any]) -> Callable[[Any], Any]:
-    kind = column.type
-    convert: Callable[[Any], Any]
-    if isinstance(kind, DateTime):
-        convert = _datetime
-    elif isinstance(kind, Date):
-        convert = _date
-    elif isinstance(kind, LargeBinary):
-        convert = _binary
-    elif isinstance(kind, Boolean):
-        convert = _exact(bool, "真假值 expected true/false")
-    elif isinstance(kind, Integer):
-        convert = _exact(int, "整数 expected an integer")
-    elif isinstance(kind, Float):
-        convert = _number
-    elif isinstance(kind, String):
-        convert = _text(kind.length)
-    else:
-        raise StpiError(f"备份不支持此列类型 column type not supported by backups: {column}")
-    nullable = bool(column.nullable)
-
-    def check(value: Any) -> Any:
-        if value is None:
-            if nullable:
-                return None
-            raise ValueError("不能为空 must not be empty")
-        return convert(value)
-
-    return check
-
-
 # ---------------------------------------------------------------------------- restore
 
 
@@ -336,10 +239,29 @@ def _insert(s: Session, table: Table, rows: list[dict[str, Any]], where: str, fi
         raise _refuse(where, None, f"第 {first}–{last} 行不能写入数据库(与其他数据冲突) rows {first}–{last} cannot be stored", reason, row=first) from None
 
 
+def _parsed(raw: bytes, names: list[str], checks: list[Callable[[Any], Any]], problems: list[Problem], located: str, lineno: int) -> dict[str, Any] | None:
+    """One line as a row of checked values, or None with its problems added."""
+    try:
+        values = json.loads(raw.decode("utf-8"))
+    except ValueError as exc:
+        problems.append(Problem(located, lineno, None, "不是有效的 UTF-8 JSON not valid UTF-8 JSON", str(exc)[:200]))
+        return None
+    if not isinstance(values, list) or len(values) != len(names):
+        problems.append(Problem(located, lineno, None, f"应为 {len(names)} 个值的数组 expected an array of {len(names)} values", raw[:200].decode("utf-8", "replace")))
+        return None
+    row: dict[str, Any] = {}
+    for name, check, value in zip(names, checks, values):
+        try:
+            row[name] = check(value)
+        except ValueError as exc:
+            problems.append(Problem(located, lineno, name, str(exc), repr(value)[:200]))
+    return row
+
+
 def _load_table(s: Session, z: zipfile.ZipFile, where: str, table: Table, item: dict[str, Any]) -> None:
-    """Second pass: parse, check and insert the entry's rows in batches."""
+    """Second pass: parse, check and insert the entry's rows in batches (nothing more is inserted after a problem)."""
     names: list[str] = item["columns"]
-    checks = [_converter(table.c[name]) for name in names]
+    checks = [converter(table.c[name]) for name in names]
     located = f"{where}: {item['entry']}"
     problems: list[Problem] = []
     batch: list[dict[str, Any]] = []
@@ -348,27 +270,14 @@ def _load_table(s: Session, z: zipfile.ZipFile, where: str, table: Table, item: 
     with _entry(z, where, item["entry"]) as stream:
         for lineno, raw in enumerate(stream, 1):
             digest.update(raw)
-            try:
-                values = json.loads(raw.decode("utf-8"))
-            except ValueError as exc:
-                problems.append(Problem(located, lineno, None, "不是有效的 UTF-8 JSON not valid UTF-8 JSON", str(exc)[:200]))
-                values = None
-            if not isinstance(values, list) or len(values) != len(names):
-                if values is not None:
-                    problems.append(Problem(located, lineno, None, f"应为 {len(names)} 个值的数组 expected an array of {len(names)} values", raw[:200].decode("utf-8", "replace")))
-            else:
-                row: dict[str, Any] = {}
-                for name, check, value in zip(names, checks, values):
-                    try:
-                        row[name] = check(value)
-                    except ValueError as exc:
-                        problems.append(Problem(located, lineno, name, str(exc), repr(value)[:200]))
-                if not problems and not (table.name == "setting" and row.get("key") in SECRET_SETTINGS):
-                    batch.append(row)
-                    size += len(raw)
+            row = _parsed(raw, names, checks, problems, located, lineno)
             if len(problems) >= _MAX_PROBLEMS:
                 break
-            if not problems and (len(batch) >= _BATCH_ROWS or size >= _BATCH_BYTES):
+            if problems or row is None or (table.name == "setting" and row.get("key") in SECRET_SETTINGS):
+                continue
+            batch.append(row)
+            size += len(raw)
+            if len(batch) >= _BATCH_ROWS or size >= _BATCH_BYTES:
                 _insert(s, table, batch, located, first, lineno)
                 batch, size, first = [], 0, lineno + 1
     if problems:

@@ -106,7 +106,7 @@ def read_published_scores(path: str | Path, *, framework_of: Callable[[int | Non
             row_problems.append(Problem(file, line, where["year"], "年份应为四位整数(1900–2200) the year must be a whole year (1900-2200)", raw["year"]))
         fw = framework_of(year)
         node = _node(fw, raw["code"])
-        who = {"code": node.code, "name": node.label(get_lang())} if node is not None else {"code": raw["code"] or None, "name": None}
+        who: dict[str, str | None] = {"code": node.code, "name": node.label(get_lang())} if node is not None else {"code": raw["code"] or None, "name": None}
         if node is None:
             reason = "节点代码为空 the node code is empty" if not raw["code"] else "指标框架中没有该节点(应为根、一级、二级或三级指标的代码或名称) no such node in the framework (give the code or name of the root, an area, a group or an indicator)"
             row_problems.append(Problem(file, line, where["code"], reason, raw["code"], **who))

@@ -19,10 +19,11 @@ EXACT = {
     "C": [(2020, 30.0), (2021, 30.0), (2022, 30.0)],  # 30
 }
 SPARSE = {"A": [(2021, 50.0), (2022, 52.0)], "B": [(2022, 44.0)], "C": [(2020, 40.0), (2021, 41.5), (2022, 42.0)]}
+EXACTLY = TrendPrior(noise_floor=0.0)  # no floor on the residual sd: exact lines stay certain
 
 
 def test_ols_trend_by_hand() -> None:
-    t = fit_trend("R", [(2022, 45.0), (2019, 40.0), (2021, 41.0), (2020, 42.0)], target_year=2026, prior=TrendPrior())
+    t = fit_trend("R", [(2022, 45.0), (2019, 40.0), (2021, 41.0), (2020, 42.0)], target_year=2026, prior=TrendPrior(noise_sd=0.0, noise_floor=0.0))
     assert t is not None and t.method == "ols" and t.years == (2019, 2020, 2021, 2022)
     # t̄ = 2020.5, ȳ = 42, Sxx = 5, Sxy = 7, RSS = 0.01 + 0.49 + 2.89 + 0.81 = 4.2, s² = 2.1
     assert t.slope == pytest.approx(1.4) and t.mean == pytest.approx(49.7) and t.horizon == 5.5
@@ -53,24 +54,24 @@ def test_pooled_prior() -> None:
 
 
 def test_zero_uncertainty_gives_probability_one_at_the_deterministic_rank() -> None:
-    f = rank_forecast(EXACT, city="X", target_year=2026, goal_rank=2, city_index=45.0, draws=1000)
+    f = rank_forecast(EXACT, city="X", target_year=2026, goal_rank=2, city_index=45.0, draws=1000, prior=EXACTLY)
     assert [t.mean for t in f.peers] == [56.0, 46.0, 30.0] and all(t.sd == 0 for t in f.peers)
     assert f.rank_probability == (0.0, 0.0, 1.0, 0.0)
     assert f.p_goal == 0.0 and f.p_goal_bounds == (0.0, 0.0)
     assert f.gap_mean == 1.0 and f.gap_quantiles == (1.0, 1.0, 1.0)  # B's 46 minus 45
     assert f.at_goal_rank == (("B", 1.0),)
-    ahead = rank_forecast(EXACT, city="X", target_year=2026, goal_rank=2, city_index=47.5, draws=10)
+    ahead = rank_forecast(EXACT, city="X", target_year=2026, goal_rank=2, city_index=47.5, draws=10, prior=EXACTLY)
     assert ahead.rank_probability == (0.0, 1.0, 0.0, 0.0) and ahead.p_goal == 1.0 and ahead.gap_mean == -1.5
 
 
 def test_a_tie_shares_the_better_rank() -> None:
-    f = rank_forecast(EXACT, city="X", target_year=2026, goal_rank=2, city_index=46.0, draws=10)
+    f = rank_forecast(EXACT, city="X", target_year=2026, goal_rank=2, city_index=46.0, draws=10, prior=EXACTLY)
     assert f.rank_probability == (0.0, 1.0, 0.0, 0.0) and f.gap_mean == 0.0
 
 
 def test_single_points_without_any_uncertainty_are_deterministic() -> None:
     peers = {"A": [(2022, 60.0)], "B": [(2021, 40.0)], "C": [(2022, 20.0)]}
-    f = rank_forecast(peers, city="X", target_year=2026, goal_rank=1, city_index=50.0, prior=TrendPrior(0.0, 0.0, 0.0), draws=100)
+    f = rank_forecast(peers, city="X", target_year=2026, goal_rank=1, city_index=50.0, prior=TrendPrior(0.0, 0.0, 0.0, noise_floor=0.0), draws=100)
     assert all(t.method == "one_point" for t in f.peers)
     assert f.rank_probability == (0.0, 1.0, 0.0, 0.0) and f.gap_mean == 10.0
 
@@ -79,12 +80,13 @@ def test_seeded_and_reproducible() -> None:
     kwargs = dict(city="X", target_year=2026, goal_rank=2, city_index=50.0, city_sd=2.0, draws=10_000)
     a = rank_forecast(SPARSE, seed=7, **kwargs)  # type: ignore[arg-type]
     assert a == rank_forecast(SPARSE, seed=7, **kwargs)  # type: ignore[arg-type]
-    assert a.rank_probability == (0.0014, 0.4853, 0.4604, 0.0529)
-    assert a.p_goal == pytest.approx(0.4867)
-    assert a.gap_mean == pytest.approx(0.2467736373)
+    # C's own residual sd (0.41, one degree of freedom) is floored at 1 point, as are the borrowed ones
+    assert a.rank_probability == (0.0378, 0.4204, 0.4323, 0.1095)
+    assert a.p_goal == pytest.approx(0.4582)
+    assert a.gap_mean == pytest.approx(0.420161667708019)
     assert [name for name, _ in a.at_goal_rank] == ["B", "C", "A"]
     b = rank_forecast(SPARSE, seed=8, **kwargs)  # type: ignore[arg-type]
-    assert b.rank_probability == (0.0012, 0.492, 0.454, 0.0528)
+    assert b.rank_probability == (0.0406, 0.4246, 0.4193, 0.1155)
 
 
 def test_chunks_and_progress(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -103,7 +105,7 @@ def test_probability_matches_the_normal_distribution() -> None:
 
 def test_missing_peers_are_reported_and_bound_the_probability() -> None:
     regions = ["X", "A", "B", "C", "D", "E"]
-    f = rank_forecast(EXACT, city="X", regions=regions, target_year=2026, goal_rank=4, city_index=45.0, draws=100)
+    f = rank_forecast(EXACT, city="X", regions=regions, target_year=2026, goal_rank=4, city_index=45.0, draws=100, prior=EXACTLY)
     assert f.unranked == ("D", "E") and f.regions_total == 6 and f.ranked == 4
     assert f.rank_probability == (0.0, 0.0, 1.0, 0.0)
     assert f.p_goal == 1.0 and f.p_goal_bounds == (0.0, 1.0)  # rank 3 among the known: 3 or 5 among all
@@ -113,7 +115,7 @@ def test_missing_peers_are_reported_and_bound_the_probability() -> None:
 
 def test_missing_peers_drawn_from_a_prior() -> None:
     regions = ["X", "A", "B", "C", "D", "E"]
-    f = rank_forecast(EXACT, city="X", regions=regions, target_year=2026, goal_rank=4, city_index=45.0, missing="prior", draws=20_000, seed=3)
+    f = rank_forecast(EXACT, city="X", regions=regions, target_year=2026, goal_rank=4, city_index=45.0, missing="prior", draws=20_000, seed=3, prior=EXACTLY)
     assert f.ranked == 6 and f.rank_probability[:2] == (0.0, 0.0)  # A and B are always ahead
     assert f.p_goal_bounds == (f.p_goal, f.p_goal) and 0.2 < f.p_goal < 0.8
     assert f.gap_mean is not None and {name for name, _ in f.at_goal_rank} == {"B", "C", "未知地区1 unknown 1", "未知地区2 unknown 2"}
@@ -133,7 +135,7 @@ def test_the_real_sparse_case_one_peer_with_two_points() -> None:
 
 
 def test_city_projected_from_its_own_history() -> None:
-    f = rank_forecast(EXACT, city="X", target_year=2026, goal_rank=2, city_history=[(2021, 40.0), (2022, 42.0), (2020, 38.0)], draws=10)
+    f = rank_forecast(EXACT, city="X", target_year=2026, goal_rank=2, city_history=[(2021, 40.0), (2022, 42.0), (2020, 38.0)], draws=10, prior=EXACTLY)
     assert f.city_trend.method == "ols" and f.city_trend.mean == 50.0 and f.rank_probability == (0.0, 1.0, 0.0, 0.0)
     with pytest.raises(StpiError, match="没有公布值"):
         rank_forecast(EXACT, city="X", target_year=2026, goal_rank=2)
@@ -155,7 +157,7 @@ def test_bad_input_is_refused() -> None:
 
 
 def test_result_as_json_ready_dict() -> None:
-    d = rank_forecast(EXACT, city="X", target_year=2026, goal_rank=2, city_index=45.0, draws=10, demo=True).to_dict()
+    d = rank_forecast(EXACT, city="X", target_year=2026, goal_rank=2, city_index=45.0, draws=10, demo=True, prior=EXACTLY).to_dict()
     assert d["ranked"] == 4 and d["peers"][0]["sd"] == 0.0 and d["peers"][0]["projected"] == 56.0
     assert d["demo"] is True and d["notes"][0]["zh"].startswith("【演示数据】")
 
@@ -168,3 +170,30 @@ def test_demo_peers_are_deterministic_sparse_and_labelled() -> None:
     assert demo["P2"] == [(2022, 33.75)] and demo["P4"] == [] and demo["P10"] == []
     assert sorted(len(v) for v in demo.values()) == [0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 4, 5, 5]
     assert "演示数据" in DEMO_LABEL
+
+
+def test_few_points_get_an_honest_spread() -> None:
+    """Three points on a line leave one degree of freedom: the residual sd is floored (1 point, and the pooled sd)."""
+    exact = fit_trend("R", [(2020, 50.0), (2021, 51.0), (2022, 52.0)], target_year=2026, prior=TrendPrior(noise_sd=0.3))
+    assert exact is not None and exact.sd_own == 0.0 and exact.sd_noise == 1.0 and exact.floored
+    pooled = fit_trend("R", [(2020, 50.0), (2021, 51.0), (2022, 52.0)], target_year=2026, prior=TrendPrior(noise_sd=2.5))
+    assert pooled is not None and pooled.sd_noise == 2.5  # fewer than FEW_POINTS points: at least the pooled sd
+    many = [(2015 + i, 40.0 + i + (0.3 if i % 2 else -0.3)) for i in range(rf.FEW_POINTS + 1)]
+    long = fit_trend("R", many, target_year=2026, prior=TrendPrior(noise_sd=2.5))
+    assert long is not None and long.sd_own is not None and long.sd_noise == max(long.sd_own, 1.0)  # enough points: its own sd, floored
+    two = fit_trend("R", [(2021, 50.0), (2022, 51.0)], target_year=2026, prior=TrendPrior(noise_sd=0.2))
+    assert two is not None and two.sd_noise == 1.0 and two.sd_own is None
+    f = rank_forecast(EXACT, city="X", target_year=2026, goal_rank=2, city_index=45.0, draws=2000)
+    assert all(t.sd_noise >= 1.0 for t in f.peers) and 0 < f.p_goal < 0.5  # no longer "certainly 3rd"
+    assert any("残差标准差设下限" in n.zh and "A、B、C" in n.zh for n in f.notes)
+
+
+def test_scenarios_are_ranked_against_the_same_peer_draws() -> None:
+    base = rank_forecast(SPARSE, city="X", target_year=2026, goal_rank=2, city_index=45.0, city_sd=2.0, draws=4000, seed=3)
+    f = rank_forecast(SPARSE, city="X", target_year=2026, goal_rank=2, city_index=45.0, city_sd=2.0, draws=4000, seed=3, scenarios={"targets_met": 60.0, "low": 10.0})
+    assert (f.rank_probability, f.p_goal) == (base.rank_probability, base.p_goal)  # the headline is unchanged
+    met, low = f.scenarios
+    assert (met.name, met.index, low.name) == ("targets_met", 60.0, "low")
+    assert sum(met.rank_probability) == pytest.approx(1.0) and met.p_goal > f.p_goal > low.p_goal == 0.0
+    assert low.rank_probability[-1] == 1.0 and low.gap_mean is not None and low.gap_mean > 0
+    assert f.to_dict()["scenarios"][0]["name"] == "targets_met"

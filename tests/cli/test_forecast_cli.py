@@ -57,16 +57,24 @@ def test_rank_forecast_from_the_store(store: Store) -> None:
     publish(store, "兰州市", {2020: 44.0, 2021: 44.5, 2022: 45.0})  # 47
     publish(store, "天水市", {2020: 40.0, 2021: 40.0, 2022: 40.0})  # 40
     publish(store, "陇南市", {2022: 35.0})  # the city's own value is its history, not a peer
-    data = json.loads(run("rank-forecast", "--json", "--goal-rank", "2").stdout)
-    assert data["city"] == "陇南市" and data["target_year"] == 2026 and data["city_trend"]["mean"] == 43.26
+    # the headline is the city's own projection: one point, the pooled drift; every target met beside it
+    data = json.loads(run("rank-forecast", "--json", "--goal-rank", "2", "--missing", "known").stdout)
+    assert data["city"] == "陇南市" and data["target_year"] == 2026 and data["city_trend"]["method"] == "one_point"
     assert data["city_trend"]["years"] == [2022] and data["ranked"] == 4 and data["regions_total"] == 14
-    assert data["rank_probability"] == [0.0, 0.0, 1.0, 0.0] and data["p_goal"] == 0.0
-    assert data["gap_mean"] == pytest.approx(47.0 - 43.26) and data["at_goal_rank"] == [["兰州市", 1.0]]
+    assert data["city_trend"]["mean"] == pytest.approx(35.0 + 0.5 * 4)  # the peers' mean slope, 0.5 a year
+    assert data["p_goal"] < 0.01 and data["gap_mean"] == pytest.approx(47.0 - 37.0, abs=0.5)
+    (met,) = data["scenarios"]
+    assert met["name"] == "targets_met" and met["index"] == 43.26 and data["p_goal"] < met["p_goal"] < 0.5  # 43.26 is still behind 兰州市's 47
     assert len(data["unranked"]) == 10 and "金昌市" in data["unranked"] and data["demo"] is False
-    data = json.loads(run("rank-forecast", "--json", "--city-index", "50", "--goal-rank", "2").stdout)
-    assert data["rank_probability"] == [0.0, 1.0, 0.0, 0.0] and data["p_goal_bounds"] == [0.0, 1.0]
+    data = json.loads(run("rank-forecast", "--json", "--city-index", "50", "--goal-rank", "2", "--missing", "known").stdout)
+    assert data["city_trend"]["method"] == "given" and data["p_goal"] > 0.7 and data["p_goal_bounds"][0] == 0.0
+    # by default the 10 cities without a published value are drawn from the known peers' spread: ranks among all 14
+    data = json.loads(run("rank-forecast", "--json").stdout)
+    assert data["ranked"] == 14 and data["missing_policy"] == "prior" and len(data["rank_probability"]) == 14
+    assert any("按已知地区预测值的分布随机抽取" in n["zh"] for n in data["notes"])
     table = plain(run("rank-forecast").stdout)
-    assert "陇南市 2026年全省排名预测" in table and "进入前 9 名的概率:100.0%" in table and "10 个地区没有公布值" in table
+    assert "陇南市 2026年全省排名预测" in table and "【本市自身趋势】" in table and "(在 14 个地区中)" in table
+    assert "按本市自身趋势:进入前 9 名的概率" in table and "假如全部指标达标(指数 43.26):进入前 9 名的概率" in table
     assert "演示数据" not in table
 
 
@@ -75,7 +83,7 @@ def test_rank_forecast_with_demo_peers_is_labelled_and_reproducible(store: Store
     data = json.loads(first.stdout)
     assert data["demo"] is True and "演示数据" in data["data_label"] and "演示数据" in first.stderr
     assert data["notes"][0]["zh"].startswith("【演示数据】") and data["seed"] == 2026 and data["draws"] == 10_000
-    assert data["unranked"] == ["白银市", "定西市"] and data["ranked"] == 12
+    assert data["unranked"] == ["白银市", "定西市"] and data["ranked"] == 14 and data["missing_policy"] == "prior"
     assert sum(data["rank_probability"]) == pytest.approx(1.0)
     assert json.loads(run("rank-forecast", "--demo", "--json").stdout) == data
     other = json.loads(run("rank-forecast", "--demo", "--json", "--seed", "5", "--draws", "2000").stdout)
@@ -88,9 +96,10 @@ def test_rank_forecast_city_trend_and_prior(store: Store) -> None:
     publish(store, "嘉峪关市", {2020: 60.0, 2021: 61.0, 2022: 62.0})
     publish(store, "兰州市", {2020: 44.0, 2021: 44.5, 2022: 45.0})
     publish(store, "陇南市", {2020: 30.0, 2021: 32.0, 2022: 34.0})  # 42 in 2026
-    data = json.loads(run("rank-forecast", "--json", "--city-trend", "--goal-rank", "2").stdout)
+    data = json.loads(run("rank-forecast", "--json", "--city-trend", "--goal-rank", "2", "--missing", "known").stdout)
     assert data["city_trend"]["method"] == "ols" and data["city_trend"]["mean"] == pytest.approx(42.0)
-    assert data["rank_probability"] == [0.0, 0.0, 1.0]
+    assert data["rank_probability"][2] == max(data["rank_probability"]) < 0.95  # most likely third of three, not certainly: the floor on the spread
+    assert json.loads(run("rank-forecast", "--json", "--goal-rank", "2", "--missing", "known").stdout) == data  # --city-trend is the default
     prior = json.loads(run("rank-forecast", "--json", "--missing", "prior", "--draws", "500").stdout)
     assert prior["ranked"] == 14 and prior["missing_policy"] == "prior"
 

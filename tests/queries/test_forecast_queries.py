@@ -28,9 +28,14 @@ def test_rank_forecast_store(store: Store) -> None:
     assert {names[c]: v for c, v in values.items()} == {k: v for k, v in published_indices(store).items() if v}
     r = rank_forecast_store(None, draws=400, seed=7)
     assert r.city == plan.region and r.target_year == plan.target_year and r.goal_rank == plan.goal.rank
-    assert r.city_trend.mean == plan.goal.index and len(r.peers) == len(values) and r.ranked == len(values) + 1
+    # the city has no published value: no trend of its own, so only the targets scenario, and a note says so
+    assert r.city_trend.mean == plan.goal.index and r.scenarios == () and any("没有公布值" in n.zh for n in r.notes)
+    # the peers without a published value are drawn from the known peers' spread: ranks among all 14 cities
+    assert len(r.peers) == len(values) and r.ranked == r.regions_total == 14 and r.missing_policy == "prior"
     assert sum(r.rank_probability) == pytest.approx(1.0)
     assert rank_forecast_store(None, draws=400, seed=7) == r  # the seed makes it repeatable
+    known = rank_forecast_store(None, draws=400, seed=7, missing="known")
+    assert known.ranked == len(values) + 1 and known.p_goal_bounds[0] <= known.p_goal_bounds[1]
     demo = rank_forecast_store(None, draws=200, demo=True, year=2025, city_index=50.0)
     expected = demo_peer_results(sorted(n for n in published_indices(store) if n != plan.region))
     assert demo.demo and demo.target_year == 2025 and len(demo.peers) == sum(1 for v in expected.values() if v)
@@ -51,3 +56,16 @@ def test_calibration_and_uncertainty_inputs(store: Store) -> None:
     assert ufw.tree.codes == fw.tree.codes and uvalues.years == (2023,)
     with pytest.raises(NotFoundError, match="2030"):
         uncertainty_inputs(None, None, None, "latest", 2030)
+
+
+def test_rank_forecast_headline_is_the_citys_own_trend(store: Store) -> None:
+    """Published values of the city give its trend (the headline); every target met is a scenario beside it."""
+    plan = store.plan()
+    published(store, {**peers(store), CITY: [(2020, 30.0), (2021, 31.0), (2022, 32.5)]})
+    r = rank_forecast_store(None, draws=2000, seed=7)
+    assert r.city_trend.method == "ols" and r.city_trend.mean == pytest.approx(93.5 / 3 + 1.25 * 5)  # slope 1.25 a year from 2021
+    assert r.city_trend.sd > 1.0  # three points: the floor applies, never a certain rank
+    (met,) = r.scenarios
+    assert met.name == "targets_met" and met.index == plan.goal.index and met.p_goal >= r.p_goal
+    given = rank_forecast_store(None, draws=2000, seed=7, city_index=20.0, city_sd=1.0)
+    assert given.city_trend.method == "given" and given.scenarios[0].p_goal == met.p_goal  # same peer draws

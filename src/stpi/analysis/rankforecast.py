@@ -13,6 +13,13 @@ Trend model, by the number of published points ``n`` of a region:
   slopes of the peers with two or more points).
 - ``n == 0``: the region cannot be ranked; it is reported as missing.
 
+Floor on the residual sd: three points leave one degree of freedom, and a line
+through them can fit almost exactly by chance. So no region's ``s`` is below
+:attr:`TrendPrior.noise_floor` (1 index point, an assumption), and a region
+with fewer than :data:`FEW_POINTS` points (under three degrees of freedom) has
+at least the pooled residual sd of all peers. The trend keeps its own estimate
+(``sd_own``) beside the one used.
+
 A draw of the target-year index is ``level + slope·h + noise`` with the level
 (sd ``s/√n``), the slope (sd ``s/√Sxx``, or the pooled drift sd) and the noise
 (sd ``s``) independent normals, clipped to the index's range 0–100. When no peer has enough points to pool, the
@@ -24,6 +31,10 @@ among all regions of the province by placing every unknown region behind
 (upper bound) or ahead of (lower bound) the city. ``"prior"`` draws each
 unknown region from the spread of the known peers' projections (needs two or
 more known peers) and ranks among all regions.
+
+Scenarios: beside the city's own projection (the headline), ``scenarios`` gives
+other projected indices of the city (e.g. every target met: the plan's goal),
+ranked against the same draws of the peers.
 """
 
 from __future__ import annotations
@@ -40,9 +51,10 @@ from stpi.errors import InputError, MethodError, Problem, StpiError
 from stpi.framework.plan import Note
 from stpi.defaults import RANK_FORECAST_SEED as DEFAULT_SEED
 
-__all__ = ["DEFAULT_SEED", "MISSING_PEERS", "RankForecast", "Trend", "TrendPrior", "fit_trend", "pooled_prior", "rank_forecast"]
+__all__ = ["DEFAULT_SEED", "FEW_POINTS", "MISSING_PEERS", "RankForecast", "Scenario", "Trend", "TrendPrior", "fit_trend", "pooled_prior", "rank_forecast"]
 
 MISSING_PEERS = ("known", "prior")
+FEW_POINTS = 5  # fewer published points than this (under 3 degrees of freedom): the residual sd is at least the pooled one
 INDEX_RANGE = (0.0, 100.0)  # scores are capped at 100, so is the index
 CHUNK = 50_000  # draws simulated at once: bounds memory for very many draws
 Points = Sequence[tuple[int, float]]
@@ -54,12 +66,15 @@ class TrendPrior:
 
     The defaults are assumptions, used only when no peer has enough points to pool:
     no drift, a drift sd of 2 points a year, and a year-to-year noise sd of 1.5 points.
+    ``noise_floor`` (an assumption, kept when pooling): no region's residual sd is below
+    it, 1 index point a year, so that a line through few points never claims certainty.
     """
 
     drift: float = 0.0
     drift_sd: float = 2.0
     noise_sd: float = 1.5
     source: str = "assumed: 默认值(无可汇总的同级地区) default (no peers to pool)"
+    noise_floor: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,12 @@ class Trend:
     sd_level: float
     sd_slope: float
     sd_noise: float
+    sd_own: float | None = None  # the region's own residual sd (OLS) before the floor; None when borrowed
+
+    @property
+    def floored(self) -> bool:
+        """Whether the residual sd used is above the region's own estimate (the floor applied)."""
+        return self.sd_own is not None and self.sd_noise > self.sd_own
 
     @property
     def projected(self) -> float:
@@ -124,18 +145,21 @@ def fit_trend(region: str, points: Points, *, target_year: int, prior: TrendPrio
     n = len(t)
     if n == 0:
         return None
+    floor = max(prior.noise_floor, 0.0)
     if n == 1:
         h = target_year - float(t[0])
-        s = prior.noise_sd
+        s = max(prior.noise_sd, floor)
         return Trend(region, _ints(t), _floats(y), "one_point", prior.drift, float(y[0]) + prior.drift * h, h, s, prior.drift_sd, s)
     tbar, ybar, slope, sxx = _ols(t, y)
+    own = None
     if n == 2:
-        s, method = prior.noise_sd, "two_point"
+        s, method = max(prior.noise_sd, floor), "two_point"
     else:
         rss = float(((y - ybar - slope * (t - tbar)) ** 2).sum())
-        s, method = math.sqrt(rss / (n - 2)), "ols"
+        own, method = math.sqrt(rss / (n - 2)), "ols"
+        s = max(own, floor, prior.noise_sd if n < FEW_POINTS else 0.0)  # few points: at least the pooled spread
     h = target_year - tbar
-    return Trend(region, _ints(t), _floats(y), method, slope, ybar + slope * h, h, s / math.sqrt(n), s / math.sqrt(sxx), s)
+    return Trend(region, _ints(t), _floats(y), method, slope, ybar + slope * h, h, s / math.sqrt(n), s / math.sqrt(sxx), s, own)
 
 
 def _ints(a: FloatArray) -> tuple[int, ...]:
@@ -176,7 +200,20 @@ def pooled_prior(series: Mapping[str, Points], *, default: TrendPrior | None = N
     drift_sd = float(np.std(slopes, ddof=1)) if len(slopes) >= 2 else default.drift_sd
     noise_sd = math.sqrt(rss / dof) if dof else default.noise_sd
     source = f"pooled: {len(slopes)} 个地区的趋势 trends of {len(slopes)} regions" + ("" if dof else f"; 噪声为默认值 noise sd default {default.noise_sd}")
-    return TrendPrior(float(np.mean(slopes)), drift_sd, noise_sd, source)
+    return TrendPrior(float(np.mean(slopes)), drift_sd, noise_sd, source, default.noise_floor)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Another projected index of the city (e.g. every target met), ranked against the same peer draws."""
+
+    name: str
+    index: float
+    rank_probability: tuple[float, ...]
+    p_goal: float
+    p_goal_bounds: tuple[float, float]
+    gap_mean: float | None
+    gap_quantiles: tuple[float, float, float] | None
 
 
 @dataclass(frozen=True)
@@ -208,6 +245,7 @@ class RankForecast:
     gap_quantiles: tuple[float, float, float] | None
     at_goal_rank: tuple[tuple[str, float], ...]
     notes: tuple[Note, ...]
+    scenarios: tuple[Scenario, ...] = ()  # beside the headline (the city's own projection)
 
     @property
     def ranked(self) -> int:
@@ -239,6 +277,7 @@ def rank_forecast(
     prior: TrendPrior | None = None,
     demo: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    scenarios: Mapping[str, float] | None = None,
 ) -> RankForecast:
     """Monte Carlo forecast of the city's rank in ``target_year``.
 
@@ -264,6 +303,9 @@ def rank_forecast(
         The peers are synthetic demo data (the result carries the label).
     progress : callable(done, total), optional
         Called after each chunk of draws.
+    scenarios : mapping of name to the city's index, optional
+        Other projections of the city (no sd), ranked against the same peer draws
+        as the headline; e.g. ``{"targets_met": 43.26}``.
 
     Returns
     -------
@@ -287,8 +329,11 @@ def rank_forecast(
         raise MethodError("prior 方式需要至少 2 个有公布值的同级地区 the prior needs two or more peers with data")
     city_trend = _city_trend(city, city_index, city_sd, city_history, target_year, pool)
     extra = len(unranked) if missing == "prior" else 0
-    sim = _simulate(city_trend, known, extra, goal_rank, draws, seed, progress)
-    return _summarise(sim, city_trend, known, unranked, pool, missing, goal_rank, len(everyone), draws, seed, demo, target_year)
+    fixed = {name: min(max(float(v), INDEX_RANGE[0]), INDEX_RANGE[1]) for name, v in (scenarios or {}).items()}
+    sim = _simulate(city_trend, known, extra, goal_rank, draws, seed, progress, tuple(fixed.values()))
+    result = _summarise(sim, city_trend, known, unranked, pool, missing, goal_rank, len(everyone), draws, seed, demo, target_year)
+    alternatives = tuple(_scenario(name, v, sim.others[i], sim.other_gaps[i], goal_rank, len(unranked), missing, draws) for i, (name, v) in enumerate(fixed.items()))
+    return replace(result, scenarios=alternatives)
 
 
 def _check(missing: str, draws: int, goal_rank: int, city_sd: float) -> None:
@@ -317,6 +362,8 @@ class _Sim:
     rank_counts: np.ndarray[Any, np.dtype[np.int64]]
     gaps: FloatArray | None
     at_goal: np.ndarray[Any, np.dtype[np.int64]]
+    others: tuple[np.ndarray[Any, np.dtype[np.int64]], ...] = ()  # rank counts of each fixed scenario
+    other_gaps: tuple[FloatArray | None, ...] = ()
 
 
 def _parts(trends: Sequence[Trend]) -> FloatArray:
@@ -324,8 +371,10 @@ def _parts(trends: Sequence[Trend]) -> FloatArray:
     return np.array([[t.mean, t.sd_level, t.sd_slope * t.horizon, t.sd_noise] for t in trends], dtype=float).T.reshape(4, len(trends))
 
 
-def _simulate(city: Trend, known: Sequence[Trend], extra: int, goal: int, draws: int, seed: int, progress: Callable[[int, int], None] | None) -> _Sim:
-    """Draw every region's target-year index; count the city's ranks, chunk by chunk."""
+def _simulate(
+    city: Trend, known: Sequence[Trend], extra: int, goal: int, draws: int, seed: int, progress: Callable[[int, int], None] | None, fixed: tuple[float, ...] = ()
+) -> _Sim:
+    """Draw every region's target-year index; count the city's ranks (and each fixed scenario's), chunk by chunk."""
     rng = np.random.default_rng(seed)
     mean, sd_level, sd_slope, sd_noise = _parts([city, *known])
     prior_mu, prior_sd = _unknown_prior(known)
@@ -333,6 +382,8 @@ def _simulate(city: Trend, known: Sequence[Trend], extra: int, goal: int, draws:
     counts = np.zeros(n_peers + 1, dtype=np.int64)
     at_goal = np.zeros(n_peers, dtype=np.int64)
     gaps = np.empty(draws) if n_peers >= goal else None
+    others = [np.zeros(n_peers + 1, dtype=np.int64) for _ in fixed]
+    other_gaps = [np.empty(draws) if n_peers >= goal else None for _ in fixed]
     done = 0
     while done < draws:
         n = min(CHUNK, draws - done)
@@ -343,14 +394,33 @@ def _simulate(city: Trend, known: Sequence[Trend], extra: int, goal: int, draws:
             peers = np.concatenate([peers, np.clip(prior_mu + prior_sd * rng.standard_normal((n, extra)), *INDEX_RANGE)], axis=1)
         ahead = (peers > value[:, :1]).sum(axis=1)  # ties share the better rank
         counts += np.bincount(ahead, minlength=n_peers + 1)
+        for k, v in enumerate(fixed):  # the same peer draws, another index of the city
+            others[k] += np.bincount((peers > v).sum(axis=1), minlength=n_peers + 1)
         if gaps is not None:
             order = np.argsort(-peers, axis=1, kind="stable")[:, goal - 1]
             at_goal += np.bincount(order, minlength=n_peers)
-            gaps[done : done + n] = peers[np.arange(n), order] - value[:, 0]
+            at_rank = peers[np.arange(n), order]
+            gaps[done : done + n] = at_rank - value[:, 0]
+            for k, v in enumerate(fixed):
+                g = other_gaps[k]
+                if g is not None:
+                    g[done : done + n] = at_rank - v
         done += n
         if progress is not None:
             progress(done, draws)
-    return _Sim(counts, gaps, at_goal)
+    return _Sim(counts, gaps, at_goal, tuple(others), tuple(other_gaps))
+
+
+def _scenario(name: str, index: float, counts: np.ndarray[Any, np.dtype[np.int64]], gaps: FloatArray | None, goal: int, unranked: int, missing: str, draws: int) -> Scenario:
+    prob = counts / draws
+    p_goal = float(prob[:goal].sum())
+    bounds = (float(prob[: max(goal - unranked, 0)].sum()), p_goal) if missing == "known" else (p_goal, p_goal)
+    gap_mean = gap_q = None
+    if gaps is not None:
+        gap_mean = float(gaps.mean())
+        q = np.quantile(gaps, [0.05, 0.5, 0.95])
+        gap_q = (float(q[0]), float(q[1]), float(q[2]))
+    return Scenario(name, index, tuple(float(p) for p in prob), p_goal, bounds, gap_mean, gap_q)
 
 
 def _unknown_prior(known: Sequence[Trend]) -> tuple[float, float]:
@@ -401,6 +471,12 @@ def _notes(city: Trend, known: tuple[Trend, ...], unranked: tuple[str, ...], poo
         out.append(Note(f"有数据的同级地区少于 {goal} 个,无法计算与第 {goal} 名的差距", f"fewer than {goal} peers have data: no gap to rank {goal}"))
     if any(t.method in ("one_point", "two_point") for t in known):
         out.append(Note(f"公布点不足 3 个的地区借用汇总的趋势与波动({pool.source})", f"regions with fewer than 3 points borrow the pooled drift and noise ({pool.source})"))
+    floored = [t.region for t in (city, *known) if t.floored]
+    if floored:
+        out.append(Note(
+            f"残差标准差设下限:不低于 {pool.noise_floor:g} 点,公布点少于 {FEW_POINTS} 个的地区不低于汇总值 {pool.noise_sd:.2f} 点(少数几个点的直线可能碰巧拟合得很好);适用于:{'、'.join(floored)}",
+            f"floor on the residual sd: at least {pool.noise_floor:g} points, and the pooled {pool.noise_sd:.2f} for regions with fewer than {FEW_POINTS} points (a line through a few points may fit well by chance); applied to: {', '.join(floored)}",
+        ))
     if any(t.mean != t.projected for t in known):
         out.append(Note("趋势外推超出 0–100 的按边界计(指数封顶 100)", "trends running beyond 0–100 are clipped (the index is capped at 100)"))
     if city.method == "given":

@@ -42,11 +42,18 @@ add_messages({
     "rf.rank": ("名次", "Rank"),
     "rf.prob": ("概率", "Probability"),
     "rf.cum": ("累计", "Cumulative"),
-    "rf.p_goal": ("进入前 {goal} 名的概率:{p:.1%}", "Probability of rank {goal} or better: {p:.1%}"),
+    "rf.p_goal": ("{label}:进入前 {goal} 名的概率 {p:.1%}", "{label}: probability of rank {goal} or better {p:.1%}"),
+    "rf.label.trend": ("按本市自身趋势", "On the city's own trend"),
+    "rf.label.given": ("按给定预测", "On the given projection"),
+    "rf.label.targets": ("假如全部指标达标", "If every target is met"),
     "rf.p_goal_bounds": ("全省 {total} 个地区中进入前 {goal} 名的概率介于 {lo:.1%}(无数据地区全部领先)与 {hi:.1%}(全部落后)之间", "Among all {total} regions: between {lo:.1%} (regions without data all ahead) and {hi:.1%} (all behind)"),
     "rf.gap": ("与第 {goal} 名地区的差距:平均 {mean:+.2f} 点,中位数 {median:+.2f},90% 区间 [{lo:+.2f}, {hi:+.2f}](正数为落后的点数)", "Gap to the region at rank {goal}: mean {mean:+.2f} points, median {median:+.2f}, 90% interval [{lo:+.2f}, {hi:+.2f}] (positive: points short)"),
     "rf.at_goal": ("最可能位于第 {goal} 名的地区:{who}", "Most likely at rank {goal}: {who}"),
-    "rf.city_default": ("{city} 的预测指数默认取实施方案目标 {index:.2f}(全部指标达标时的指数);可用 --city-index 或 --city-trend 改变", "{city}'s projected index defaults to the plan's goal {index:.2f} (every target met); change it with --city-index or --city-trend"),
+    "rf.headline.trend": ("【本市自身趋势】按 {city} 公布值的线性趋势外推:{year}年指数 {index:.2f}(标准差 {sd:.2f})", "[THE CITY'S OWN TREND] {city}'s published values projected linearly: {index:.2f} in {year} (sd {sd:.2f})"),
+    "rf.headline.given": ("【给定预测】{city} {year}年指数 {index:.2f}(标准差 {sd:.2f})", "[GIVEN PROJECTION] {city}: {index:.2f} in {year} (sd {sd:.2f})"),
+    "rf.headline.targets": ("【全部指标达标】{city} {year}年指数 {index:.2f}(实施方案目标)", "[EVERY TARGET MET] {city}: {index:.2f} in {year} (the plan's goal)"),
+    "rf.scenario.targets_met": ("假如全部指标达标(指数 {index:.2f})", "If every target is met (index {index:.2f})"),
+    "rf.p_goal.scenario": ("{label}:进入前 {goal} 名的概率 {p:.1%}(与上面同一组同级地区抽样)", "{label}: probability of rank {goal} or better {p:.1%} (the same draws of the peers as above)"),
     "rf.simulating": ("正在模拟 {n:,} 次 …", "Simulating {n:,} draws …"),
     "cal.title": ("权重校准:{parents} 的下级权重(据 {n} 个公布值)", "Weight calibration: children of {parents} ({n} published values)"),
     "cal.parent": ("上级", "Parent"),
@@ -103,11 +110,11 @@ class PeerMissing(str, Enum):
 @app.command("rank-forecast")
 def rank_forecast(
     year: Annotated[Optional[int], typer.Option("--year", help="预测年份 target year (默认 default: 实施方案目标年 the plan's)")] = None,
-    city_index: Annotated[Optional[float], typer.Option("--city-index", help="本市该年预测指数 the city's projected index (默认 default: 规划目标 the plan's goal)")] = None,
+    city_index: Annotated[Optional[float], typer.Option("--city-index", help="本市该年预测指数 the city's projected index (默认 default: 按本市公布值趋势外推 its own published trend)")] = None,
     city_sd: Annotated[float, typer.Option("--city-sd", help="本市预测指数的标准差 sd of the city's index")] = 0.0,
-    city_trend: Annotated[bool, typer.Option("--city-trend", help="按本市公布值的趋势外推 project the city from its own published values")] = False,
+    city_trend: Annotated[bool, typer.Option("--city-trend", help="按本市公布值的趋势外推(现为默认) project the city from its own published values (now the default)")] = False,
     goal_rank: Annotated[Optional[int], typer.Option("--goal-rank", help="排名目标 goal rank (默认 default: 实施方案 the plan's)")] = None,
-    missing: Annotated[PeerMissing, typer.Option("--missing", help="无数据地区 regions without data: known(只在有数据者中排名 rank among known) / prior(按已知地区分布抽取 draw from the known)")] = PeerMissing.known,
+    missing: Annotated[PeerMissing, typer.Option("--missing", help="无公布值的同级地区 peers without published values: prior(按已知地区分布抽取,在全省地区中排名 drawn from the known peers' spread, ranked among all regions; default) / known(只在有数据者中排名,全省概率给上下限 ranked among the known, bounds for all)")] = PeerMissing.prior,
     draws: Annotated[int, typer.Option("--draws", help="模拟次数 Monte Carlo draws")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", help="随机种子 random seed")] = DEFAULT_SEED,
     demo: Annotated[bool, typer.Option("--demo", help="同级地区使用合成演示数据 use synthetic demo peers (演示数据)")] = False,
@@ -122,8 +129,6 @@ def rank_forecast(
             missing=missing.value, draws=draws, seed=seed, demo=demo,
             progress=lambda done, total: status.update(f"{tr('rf.simulating', n=total)} {done / total:.0%}"),
         )
-    if city_index is None and not city_trend:
-        console.err.print(tr("rf.city_default", city=result.city, index=result.city_trend.mean), style="cyan")
     if as_json:
         if demo:
             console.err.print(DEMO_LABEL, style="bold yellow")
@@ -131,6 +136,18 @@ def rank_forecast(
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         _print_forecast(result)
+
+
+def _kind(r: RankForecast) -> str:
+    """What the headline assumes about the city: its own trend, a given index, or (no history of its own) every target met."""
+    if r.city_trend.method != "given":
+        return "trend"
+    return "given" if r.scenarios else "targets"
+
+
+def _headline(r: RankForecast) -> str:
+    t = r.city_trend
+    return tr(f"rf.headline.{_kind(r)}", city=r.city, year=r.target_year, index=t.projected, sd=t.sd)
 
 
 def _points(t: Trend) -> str:
@@ -148,12 +165,22 @@ def _print_forecast(r: RankForecast) -> None:
     ]
     cols = [tr("region"), tr("rf.points"), tr("rf.method"), tr("rf.slope"), tr("rf.projection", year=r.target_year), tr("rf.sd")]
     console.out.print(console.table(tr("rf.trends", year=r.target_year), cols, rows, numeric_from=3))
-    cum, prob_rows = 0.0, []
-    for i, p in enumerate(r.rank_probability, start=1):
-        cum += p
-        prob_rows.append([str(i), f"{p:.1%}", f"{cum:.1%}"])
-    console.out.print(console.table(tr("rf.ranks", city=r.city, n=r.ranked), [tr("rf.rank"), tr("rf.prob"), tr("rf.cum")], prob_rows, numeric_from=1))
-    console.out.print(tr("rf.p_goal", goal=r.goal_rank, p=r.p_goal), style="bold")
+    console.out.print(_headline(r), style="bold cyan")
+    columns = [(r.rank_probability, tr(f"rf.label.{_kind(r)}"))]
+    columns += [(sc.rank_probability, tr(f"rf.scenario.{sc.name}", index=sc.index)) for sc in r.scenarios]
+    cums = [0.0] * len(columns)
+    prob_rows = []
+    for i in range(r.ranked):
+        row = [str(i + 1)]
+        for k, (probs, _) in enumerate(columns):
+            cums[k] += probs[i]
+            row += [f"{probs[i]:.1%}", f"{cums[k]:.1%}"]
+        prob_rows.append(row)
+    heads = [tr("rf.rank")] + [h for _, label in columns for h in (f"{label} {tr('rf.prob')}", tr("rf.cum"))]
+    console.out.print(console.table(tr("rf.ranks", city=r.city, n=r.ranked), heads, prob_rows, numeric_from=1))
+    console.out.print(tr("rf.p_goal", label=tr(f"rf.label.{_kind(r)}"), goal=r.goal_rank, p=r.p_goal), style="bold")
+    for sc in r.scenarios:
+        console.out.print(tr("rf.p_goal.scenario", label=tr(f"rf.scenario.{sc.name}", index=sc.index), goal=r.goal_rank, p=sc.p_goal))
     if r.unranked and r.missing_policy == "known":
         lo, hi = r.p_goal_bounds
         console.out.print(tr("rf.p_goal_bounds", total=r.regions_total, goal=r.goal_rank, lo=lo, hi=hi))

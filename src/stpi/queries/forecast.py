@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from stpi import service
 from stpi.analysis import read_values, values_from_frame
@@ -13,7 +14,8 @@ from stpi.analysis.values import Values
 from stpi.errors import NotFoundError, StpiError
 from stpi.framework import Framework
 from stpi.framework.embedded import embedded_variables
-from stpi.i18n import add_messages, tr
+from stpi.framework.plan import Note
+from stpi.i18n import MESSAGES, add_messages, tr
 from stpi.store import Store, notes
 from stpi.store.records import Region
 from stpi.store import observations as ob
@@ -21,6 +23,8 @@ from stpi.store import observations as ob
 __all__ = ["calibration_targets", "calibration_values", "peer_regions", "published_indices", "rank_forecast_store"]
 
 add_messages({
+    "rf.prior_fallback": ("有公布值的同级地区不足 2 个,无法按其分布抽取无公布值的地区:这些地区不参与排名,全省概率给出上下限", "Fewer than two peers have published values: the others cannot be drawn from their spread, so they are left unranked and the province-wide probability is bounded"),
+    "rf.no_city_history": ("{city} 没有公布值,无法按自身趋势外推:以下只有“全部指标达标”(指数 {goal:.2f})的情景;可用 --city-index 给出预测指数", "{city} has no published value, so there is no trend of its own to project: only the 'every target met' scenario (index {goal:.2f}) is shown; give --city-index for a projection"),
     "rf.no_published": ("数据库中没有同级地区的公布结果:请用 stpi published add 录入,或用 --demo 使用演示数据", "No published peer results in the store: record them with stpi published add, or use --demo for demo data"),
     "cal.no_published": ("数据库中没有公布结果:请先用 stpi published add 录入", "No published results in the store: record them with stpi published add"),
 })
@@ -45,6 +49,12 @@ def peer_regions(store: Store) -> list[Region]:
     return [r for r in store.regions(me.level) if r.parent == me.parent]
 
 
+def _note(key: str, **kwargs: object) -> Note:
+    """A message in both languages, for a result that is shown in either."""
+    zh, en = MESSAGES[key]
+    return Note(zh.format(**kwargs), en.format(**kwargs))
+
+
 def rank_forecast_store(
     database: str | None,
     *,
@@ -53,16 +63,23 @@ def rank_forecast_store(
     city_sd: float = 0.0,
     city_trend: bool = False,
     goal_rank: int | None = None,
-    missing: str = "known",
+    missing: str = "prior",
     draws: int = 10_000,
     seed: int = DEFAULT_SEED,
     demo: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> RankForecast:
-    """The rank forecast of the plan's region among the published peers (synthetic peers with ``demo``).
+    """The rank forecast of the plan's region among all regions of its level under its parent (synthetic peers with ``demo``).
 
-    The city's projected index is ``city_index``, else its own published trend with ``city_trend``,
-    else the plan's goal; ``year`` and ``goal_rank`` default to the plan's.
+    The headline is the city's own projection: its published trend with its uncertainty, or
+    ``city_index`` (± ``city_sd``) when given; "every target met" (the plan's goal) is a second
+    scenario beside it, against the same peer draws. Without a published value of the city
+    and without ``city_index`` the targets scenario is all there is, and a note says so.
+    Peers without a published value are drawn from the known peers' spread (``prior``), so
+    the probabilities are over all of the province's regions; with fewer than two known
+    peers that cannot be done and they are left unranked (``known``, with bounds), as a note
+    says. ``city_trend`` is the default and kept for old scripts; ``year`` and ``goal_rank``
+    default to the plan's.
     """
     store = service.open_store(database)
     try:
@@ -74,12 +91,21 @@ def rank_forecast_store(
     peers = demo_peer_results(sorted(published)) if demo else published
     if not demo and not any(peers.values()):
         raise StpiError(tr("rf.no_published"))
-    index = None if city_trend else (plan.goal.index if city_index is None else city_index)
-    return rank_forecast(
+    notes: list[Note] = []
+    if missing == "prior" and sum(1 for p in peers.values() if p) < 2:
+        missing = "known"
+        notes.append(_note("rf.prior_fallback"))
+    goal = plan.goal.index
+    index, scenarios = city_index, {"targets_met": goal}
+    if index is None and not history:
+        index, scenarios = goal, {}
+        notes.append(_note("rf.no_city_history", city=plan.region, goal=goal))
+    result = rank_forecast(
         peers, city=plan.region, target_year=year or plan.target_year, goal_rank=goal_rank or plan.goal.rank,
         regions=[plan.region, *published], city_index=index, city_sd=city_sd, city_history=history,
-        missing=missing, draws=draws, seed=seed, demo=demo, progress=progress,
+        missing=missing, draws=draws, seed=seed, demo=demo, progress=progress, scenarios=scenarios,
     )
+    return replace(result, notes=result.notes + tuple(notes))
 
 
 def calibration_values(store: Store, fw: Framework, data: str | None, basis: str) -> Values:

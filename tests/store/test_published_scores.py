@@ -67,14 +67,15 @@ def test_import_of_every_node_gb18030(store: Store, tmp_path: Path) -> None:
 def test_xlsx_and_the_index_recorded_by_add(store: Store, tmp_path: Path) -> None:
     book = Workbook()
     ws = book.active
-    for row in (["region", "year", "code", "score"], ["陇南市", 2024, "A2", 41.25], ["陇南市", 2024.0, "I05", 12]):
+    for row in (["region", "year", "code", "score"], ["陇南市", 2024, "A2", 41.25], ["陇南市", 2024.0, "I05", 12], ["陇南市", 2024, "INDEX", 0.4012]):
         ws.append(row)
+    ws["D4"].number_format = "0.00%"  # typed as 40.12% in Excel, stored as 0.4012
     book.save(tmp_path / "p.xlsx")
     notes.add_published_result(store, region="嘉峪关市", year=2022, index_value=65.61, rank=1, source="公开报道", actor="admin")
     notes.import_published_scores(store, tmp_path / "p.xlsx", source="反馈", actor="admin")
     got = sorted((s.region, s.year, s.code, s.score) for s in notes.published_scores(store))
-    assert got == [("620200", 2022, "INDEX", 65.61), ("621200", 2024, "A2", 41.25), ("621200", 2024, "I05", 12.0)]
-    assert [s.code for s in notes.published_scores(store, year=2024, region="陇南市")] == ["A2", "I05"]
+    assert got == [("620200", 2022, "INDEX", 65.61), ("621200", 2024, "A2", 41.25), ("621200", 2024, "I05", 12.0), ("621200", 2024, "INDEX", 40.12)]
+    assert [s.code for s in notes.published_scores(store, year=2024, region="陇南市")] == ["A2", "I05", "INDEX"]
 
 
 def test_every_problem_is_located_and_nothing_is_written(store: Store, tmp_path: Path) -> None:

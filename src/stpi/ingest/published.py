@@ -96,11 +96,13 @@ def read_published_scores(path: str | Path, *, framework_of: Callable[[int | Non
     if problems:
         raise InputError(problems)
     where = {key: _label(h, table.columns.index(h)) for key, h in cols.items()}
+    shown = _percent_scores(Path(path), cols["score"]) if Path(path).suffix.lower() in (".xlsx", ".xlsm") else {}
     out: list[PublishedRow] = []
     first: dict[tuple[str, int, str], int] = {}
     for line, cells in table.rows:
         row_problems: list[Problem] = []
         raw = {key: cells.get(h, "") for key, h in cols.items()}
+        raw["score"] = shown.get(line, raw["score"])
         year = _year(raw["year"])
         if year is None:
             row_problems.append(Problem(file, line, where["year"], "年份应为四位整数(1900–2200) the year must be a whole year (1900-2200)", raw["year"]))
@@ -128,6 +130,29 @@ def read_published_scores(path: str | Path, *, framework_of: Callable[[int | Non
     if problems:
         raise InputError(problems)
     return out
+
+
+def _percent_scores(path: Path, header: str) -> dict[int, str]:
+    """Scores in percent-formatted cells, as shown: Excel stores a typed 65.61% as 0.6561. By row number."""
+    from openpyxl import load_workbook
+
+    from stpi.ingest.cells import cell_number, is_percent_format
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = book.worksheets[0].iter_rows()
+        head = [str(c.value).strip() if c.value is not None else "" for c in next(rows, ())]
+        if header not in head:
+            return {}
+        col, out = head.index(header), {}
+        for cells in rows:
+            cell = cells[col] if col < len(cells) else None
+            value = getattr(cell, "value", None)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and is_percent_format(getattr(cell, "number_format", "")):
+                out[int(cell.row)] = cell_number(value, unit="%", number_format=cell.number_format)[0]  # type: ignore[union-attr]
+        return out
+    finally:
+        book.close()
 
 
 def _region(region_of: Callable[[str], str], text: str) -> str | None:

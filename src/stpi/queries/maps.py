@@ -53,11 +53,11 @@ def map_collection(database: str | None, parent: str, *, year: int | None = None
         if len(part):
             result = compute_index(fw, values_from_frame(part, fw), Recipe(aggregate=Aggregate(missing=MAP_POLICY)))
             j = [n.code for n in fw.nodes].index(code)
-            complete = ~np.isnan(result.values.data[:, 0, :]).any(axis=-1)
+            full = np.asarray(~np.isnan(result.values.data[:, 0, :]).any(axis=-1), dtype=bool)
             for i, name in enumerate(result.values.regions):
                 value = _finite(result.built.scores[i, 0, j])
                 rank = result.built.ranks[i, 0, j]
-                scores[name] = (value, None if not math.isfinite(rank) else int(rank), bool(complete[i]))
+                scores[name] = (value, None if not math.isfinite(rank) else int(rank), bool(full[i]))
     by_code = {u.code: u for u in units}
     lang = get_lang()
     for feature in doc["features"]:

@@ -94,3 +94,25 @@ def test_a_year_without_figures_shows_no_values(demo: str) -> None:
     doc = map_collection(demo, "620000", year=2023)
     assert all(f["properties"]["value"] is None and f["properties"]["rank"] is None for f in doc["features"])
     assert svg_map(doc)["low"] is None and np.all([s["label"] == "无数据" for s in svg_map(doc)["shapes"]])
+
+
+def test_the_bulletin_draws_both_maps_and_says_their_basis(demo: str, tmp_path: Path) -> None:
+    import docx
+
+    from stpi.queries.bulletin import gather_bulletin, map_caption, render_charts
+    from stpi.reports.bulletin import write_docx
+
+    b = gather_bulletin(demo, year=2025)
+    assert [which for which, _ in b.maps] == ["peers", "counties"]
+    charts = render_charts(b)
+    assert charts["map_peers"][:4] == b"\x89PNG" and charts["map_counties"][:4] == b"\x89PNG"
+    caption = map_caption(dict(b.maps)["peers"])
+    assert "在14个地区中排名" in caption and "未经审图" in caption and "演示数据" in caption
+    path = write_docx(b, tmp_path / "b.docx", charts)
+    assert len(docx.Document(str(path)).inline_shapes) == len(charts)
+    store = service.open_store(demo)
+    set_setting(store, "maps", "false", actor="admin")
+    try:
+        assert gather_bulletin(demo, year=2025).maps == ()
+    finally:
+        set_setting(store, "maps", "true", actor="admin")

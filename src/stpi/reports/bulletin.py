@@ -90,6 +90,7 @@ class Bulletin:
     feedback: tuple[Line, ...] = ()  # own computation against the province's feedback report: node, published, own, difference
     feedback_note: str = ""  # which parameters the own computation used, and the sources
     reweight: float | None = None  # the change's re-weighting term (indicators appearing or disappearing), apart from the movers' own parts
+    maps: tuple[tuple[str, Any], ...] = ()  # ("peers" | "counties", map FeatureCollection): drawn as images (stpi.reports.maps)
 
     @property
     def title(self) -> str:
@@ -143,6 +144,7 @@ def sections(b: Bulletin) -> list[tuple[str, list[Block]]]:
             ("p", f"32项三级指标中,绿灯{lights.get('green', 0)}项、黄灯{lights.get('yellow', 0)}项、红灯{lights.get('red', 0)}项、无法判断{lights.get('grey', 0)}项。"),
             ("note", b.label),
             ("chart", "path"),
+            ("chart", "map_peers"),
         ]),
         ("一级、二级指标进展", [
             ("table", (["指标", f"{b.year}年得分", "里程碑", f"{b.target_year}年目标得分", "状态"],
@@ -194,7 +196,8 @@ def _county_blocks(b: Bulletin) -> list[Block]:
     if not b.counties:
         return [("p", "数据库中尚无审核通过的县区数据,暂不排名。")]
     return [("p", f"{b.county_year}年各县区综合科技进步水平指数及县区间排名如下:"),
-            ("table", (["名次", "县区", "综合指数(%)", "有数据指标"], [[c.label, *c.cells] for c in b.counties]))]
+            ("table", (["名次", "县区", "综合指数(%)", "有数据指标"], [[c.label, *c.cells] for c in b.counties])),
+            ("chart", "map_counties")]
 
 
 def _department_blocks(b: Bulletin) -> list[Block]:

@@ -4,6 +4,10 @@ openpyxl parses in pure Python: in the web server's process it would hold the GI
 and slow every other request. A child forked from a small preloaded server (``forkserver``)
 starts in milliseconds, gets an address-space limit, and is killed when it runs out of time;
 whatever the file does, the server only waits on a pipe.
+
+As with any ``multiprocessing`` use, a script that serves the app must guard its top level with
+``if __name__ == "__main__":`` (uvicorn, pytest and the ``stpi`` command do): the child imports
+the main module.
 """
 
 from __future__ import annotations
@@ -83,13 +87,15 @@ def _run(ctx: Any, fn: Callable[..., T], args: tuple[Any, ...], file: str, memor
         if not receive.poll(seconds):
             raise InputError([Problem(file, None, None, f"文件处理超过 {seconds:.0f} 秒,已停止 checking the file took longer than {seconds:.0f} s; stopped")])
         kind, payload = receive.recv()
-    except EOFError:  # the child died: out of memory (the kernel or the limit), or a crash
-        kind, payload = "memory", None
+    except EOFError:  # the child died without a word: killed (out of memory) or crashed
+        kind, payload = "died", None
     finally:
         receive.close()
         if child.is_alive():
             child.kill()
         child.join()
+    if kind == "died":
+        kind, payload = "error", f"子进程意外退出 the checking process ended unexpectedly, exit code {child.exitcode}"
     if kind == "ok":
         result: T = payload
         return result

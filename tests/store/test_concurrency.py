@@ -153,7 +153,7 @@ def test_lock_races_an_import_into_the_year(url: str, store: Store, mode: str) -
             n, first, is_locked = year_state(store, year)
             if a[0] == "ok":
                 wins["import"] += 1
-                ok = b[0] == "conflict" and "unapproved" in b[1] and not is_locked and n == 2000 and first == ("submitted", 2)
+                ok = b[0] == "conflict" and f"{LONGNAN}/L000/{year}" in b[1] and not is_locked and n == 2000 and first == ("submitted", 2)
             else:
                 wins["lock"] += 1
                 ok = b[0] == "ok" and "locked" in a[1] and is_locked and n == 1 and first == ("locked", 1)

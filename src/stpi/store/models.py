@@ -272,3 +272,111 @@ class TaskRow(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # first submission (or receipt, on behalf)
     submitted_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     __table_args__ = (UniqueConstraint("round_id", "reporter", "region_id", "code"),)
+
+
+class SupervisionRow(Base):
+    """One supervision notice (督办单): the bureau asks a department to explain and act by a deadline; version for compare-and-set."""
+
+    __tablename__ = "supervision"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)  # of its number: 督办〔2026〕3号
+    seq: Mapped[int] = mapped_column(Integer)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    subject: Mapped[str] = mapped_column(String(256))
+    request: Mapped[str] = mapped_column(Text)  # what is asked, e.g. 说明原因并提出整改措施
+    deadline: Mapped[date] = mapped_column(Date)
+    origin: Mapped[str] = mapped_column(String(16))  # warning / indicator / task / free
+    origin_ref: Mapped[str] = mapped_column(String(128), default="", server_default="")  # the indicator code, the task, the warning
+    status: Mapped[str] = mapped_column(String(16))  # open / replied / returned / closed
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    issued_by: Mapped[str] = mapped_column(String(64))
+    replied_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # the first reply (timeliness)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    __table_args__ = (UniqueConstraint("year", "seq"),)
+
+
+class SupervisionEventRow(Base):
+    """One step of a supervision notice: issued, replied (measures, expected effect), sent back or closed (办结)."""
+
+    __tablename__ = "supervision_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supervision_id: Mapped[int] = mapped_column(ForeignKey("supervision.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # issue / reply / return / close
+    measures: Mapped[str] = mapped_column(Text, default="", server_default="")
+    effect: Mapped[str] = mapped_column(Text, default="", server_default="")
+    comment: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class SupervisionFileRow(Base):
+    """A file attached to a reply, archived whole like an upload (size-checked against upload_limit_mb)."""
+
+    __tablename__ = "supervision_file"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("supervision_event.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(512))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class MessageRow(Base):
+    """One notice in one account's inbox; ``key`` names the event, so an event reaches an account once."""
+
+    __tablename__ = "message"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(64))  # a username
+    kind: Mapped[str] = mapped_column(String(32))  # returned / supervision / reply / deadline / overdue / sent_back / closed
+    key: Mapped[str] = mapped_column(String(160))
+    subject: Mapped[str] = mapped_column(String(256))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(256), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    __table_args__ = (UniqueConstraint("recipient", "key"), Index("ix_message_recipient_read_at", "recipient", "read_at"))
+
+
+class OutboxRow(Base):
+    """One delivery owed (an e-mail, a group-robot post): written with its event, sent by a worker, kept with its status."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)  # channel, target and event: each delivery is owed once
+    channel: Mapped[str] = mapped_column(String(16))  # email / wecom / dingtalk
+    target: Mapped[str] = mapped_column(String(1024))  # an address, or a webhook's URL
+    label: Mapped[str] = mapped_column(String(128), default="", server_default="")  # who: a username, a webhook's name
+    subject: Mapped[str] = mapped_column(String(256))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(256), default="", server_default="")
+    status: Mapped[str] = mapped_column(String(16))  # pending / sending / sent / failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime] = mapped_column(DateTime)  # not before (retries back off)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # a worker's claim; a dead worker's lapses
+    last_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    __table_args__ = (Index("ix_outbox_status_next_at", "status", "next_at"),)
+
+
+class WebhookRow(Base):
+    """A group robot (企业微信 or 钉钉) that receives a party's notices: a department's, a county's, or the bureau's (no party)."""
+
+    __tablename__ = "webhook"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # wecom / dingtalk
+    url: Mapped[str] = mapped_column(String(1024))
+    party: Mapped[str] = mapped_column(String(64), default="", server_default="")  # a department's or county's code; "" = the bureau
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class ContactRow(Base):
+    """An account's e-mail address for notices."""
+
+    __tablename__ = "contact"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(256))

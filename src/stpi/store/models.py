@@ -332,6 +332,8 @@ class MessageRow(Base):
     key: Mapped[str] = mapped_column(String(160))
     subject: Mapped[str] = mapped_column(String(256))
     body: Mapped[str] = mapped_column(Text)
+    subject_en: Mapped[str] = mapped_column(String(256), default="", server_default="")
+    body_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     link: Mapped[str] = mapped_column(String(256), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     read_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

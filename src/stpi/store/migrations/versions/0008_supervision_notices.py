@@ -71,6 +71,8 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=160), nullable=False),
         sa.Column("subject", sa.String(length=256), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("subject_en", sa.String(length=256), nullable=False, server_default=""),
+        sa.Column("body_en", sa.Text(), nullable=False, server_default=""),
         sa.Column("link", sa.String(length=256), nullable=False, server_default=""),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("read_at", sa.DateTime(), nullable=True),

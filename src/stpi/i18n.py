@@ -86,6 +86,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action.approve": ("审核通过", "approve"),
     "action.return": ("退回", "return"),
     "action.lock": ("锁定年度评价", "lock a year"),
+    "action.round": ("开启填报轮次", "open a reporting round"),
     "action.user": ("管理账号", "manage accounts"),
     "locked": ("{year}年评价已锁定:{n} 条数据", "Year {year} locked: {n} figures"),
     "audit.title": ("审计日志({n} 条)", "Audit log ({n} entries)"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from stpi.ingest.limits import DEFAULT_LIMITS, Limits
 from stpi.store import Store, WriteResult
 from stpi.store import observations as ob
 from stpi.service import open_store
-from stpi.store.rules import acting_user, check_write
+from stpi.store.rules import acting_user, check_admin, check_write
 from stpi.store.settings import get_setting
 
 __all__ = ["FileRules", "StoreHistory", "check_file", "file_rules", "import_submission", "make_template", "readable_formula", "reportable_units", "template_spec", "write_submission"]
@@ -154,10 +155,18 @@ def check_file(path: str, rules: FileRules) -> Submission:
                            history=StoreHistory(rules.database), limits=rules.limits)
 
 
-def write_submission(store: Store, sub: Submission, *, actor: str, content: bytes, status: str = "submitted", revise: bool = False, reason: str = "") -> WriteResult:
-    """Write a checked file's figures, all or none, once the user may report every one of them."""
+def write_submission(store: Store, sub: Submission, *, actor: str, content: bytes, status: str = "submitted", revise: bool = False, reason: str = "",
+                     on_behalf_of: str | None = None, received_at: datetime | None = None) -> WriteResult:
+    """Write a checked file's figures, all or none, once the user may report every one of them.
+
+    ``on_behalf_of``: the bureau enters a reporter's figures (a department's or county's code or name); ``received_at``
+    (default now) is then their submission time, what the assessment's timeliness rules compare with the deadline.
+    """
     sub.raise_for_problems()
     user = acting_user(store, actor)
+    if on_behalf_of:
+        check_admin(user, "代填报单位录入 enter figures on a reporter's behalf")
+    reporter = reporter_code(store, on_behalf_of) if on_behalf_of else None
     regions = store.regions()
     table = sub.table[sub.table["value"].notna()]  # an empty cell reports nothing
     code_of = {r.name: r.code for r in regions} | {r.code: r.code for r in regions}
@@ -168,13 +177,28 @@ def write_submission(store: Store, sub: Submission, *, actor: str, content: byte
         "region": table["region"], "code": table["code"], "period": table["year"].astype(str), "value": table["value"].astype(float),
         "source": table["source"], "note": table["note"], "expected_vintage": np.nan, "_file": file, "_row": table["_row"],
     })
-    return ob.write_frame(store, frame, actor=actor, status=status, reason=reason, revise=revise, upload=(Path(sub.file).name, content))
+    return ob.write_frame(store, frame, actor=actor, status=status, reason=reason, revise=revise, upload=(Path(sub.file).name, content),
+                          on_behalf_of=reporter, received_at=received_at)
 
 
-def import_submission(database: str | None, path: str, *, actor: str, status: str = "submitted", revise: bool = False, reason: str = "") -> WriteResult:
+def reporter_code(store: Store, reporter: str) -> str:
+    """A department's or county's code from its code or name; NotFoundError otherwise."""
+    plan = store.plan()
+    for d in plan.departments:
+        if reporter in (d.code, d.name):
+            return d.code
+    for r in store.regions("county"):
+        if reporter in (r.code, r.name):
+            return r.code
+    raise NotFoundError(f"没有该填报单位：{reporter} no such reporter: {reporter}")
+
+
+def import_submission(database: str | None, path: str, *, actor: str, status: str = "submitted", revise: bool = False, reason: str = "",
+                      on_behalf_of: str | None = None, received_at: datetime | None = None) -> WriteResult:
     """Validate a filled template or a long table, then write all its figures or none (``stpi import``)."""
     store = open_store(database)  # the web app's own store when it serves this database
     acting_user(store, actor)
     sub = check_file(path, file_rules(store, upload_limit=False))
     sub.raise_for_problems()
-    return write_submission(store, sub, actor=actor, content=Path(path).read_bytes(), status=status, revise=revise, reason=reason)
+    return write_submission(store, sub, actor=actor, content=Path(path).read_bytes(), status=status, revise=revise, reason=reason,
+                            on_behalf_of=on_behalf_of, received_at=received_at)

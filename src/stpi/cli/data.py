@@ -27,7 +27,8 @@ KeyFileOpt = Annotated[Optional[str], typer.Option("--key-file", help="备份密
 
 
 def _admin(database: str | None, user: str, action: str) -> Store:
-    store = Store(database)
+    from stpi.service import open_store
+    store = open_store(database)  # the process's own store when one is kept open for this database
     check_admin(acting_user(store, user), action)
     return store
 
@@ -120,9 +121,15 @@ def return_(
 
 
 @app.command()
-def lock(year: Annotated[int, typer.Option("--year", help="年份 year")], database: DatabaseOpt = None, user: UserOpt = "admin") -> None:
-    """锁定某年评价:此后修改只能作为修订并保留原值 Freeze a year's evaluation."""
-    n = ob.lock_year(_admin(database, user, tr("action.lock")), year, actor=user)
+def lock(
+    year: Annotated[int, typer.Option("--year", help="年份 year")],
+    force: Annotated[bool, typer.Option("--force", help="尚有未通过的任务也锁定(须 --reason) lock although tasks are still open (needs --reason)")] = False,
+    reason: Annotated[str, typer.Option("--reason", help="强制锁定的原因,显示在该年度的每个页面与文件中 why (shown wherever the year is shown)")] = "",
+    database: DatabaseOpt = None,
+    user: UserOpt = "admin",
+) -> None:
+    """锁定某年评价:此后修改只能作为修订并保留原值;尚有任务未通过时拒绝 Freeze a year's evaluation (refused while tasks are open)."""
+    n = ob.lock_year(_admin(database, user, tr("action.lock")), year, actor=user, force=force, reason=reason)
     console.out.print(tr("locked", year=year, n=n), style="green")
 
 
@@ -214,12 +221,22 @@ def import_(
     draft: Annotated[bool, typer.Option("--draft", help="存为草稿,暂不报送 keep as draft")] = False,
     revise: Annotated[bool, typer.Option("--revise", help="修订已锁定年度的数据(须 --reason) revise figures of a locked year")] = False,
     reason: Annotated[str, typer.Option("--reason", help="修订原因 why")] = "",
+    on_behalf_of: Annotated[Optional[str], typer.Option("--on-behalf-of", help="代填报单位录入(部门或县区代码、名称) enter for this reporter (department or county)")] = None,
+    received_on: Annotated[Optional[str], typer.Option("--received-on", help="收到数据的日期(及时性按此判断,默认今天) date the figures were received YYYY-MM-DD (default: now)")] = None,
     database: DatabaseOpt = None,
     user: UserOpt = "admin",
 ) -> None:
     """校验并导入数据:先列出全部问题,无误才一次性全部写入 Validate, then import all or nothing."""
+    received = None
+    if received_on is not None:
+        from datetime import date, datetime
+        try:
+            received = datetime.combine(date.fromisoformat(received_on.strip()), datetime.min.time())
+        except ValueError:
+            raise typer.BadParameter(f"日期应为 YYYY-MM-DD expected a date YYYY-MM-DD, got {received_on!r}", param_hint="--received-on") from None
     with console.err.status(tr("importing", path=file)):
-        result = submissions.import_submission(database, file, actor=user, status="draft" if draft else "submitted", revise=revise, reason=reason)
+        result = submissions.import_submission(database, file, actor=user, status="draft" if draft else "submitted", revise=revise, reason=reason,
+                                               on_behalf_of=on_behalf_of, received_at=received)
     console.out.print(tr("imported_figures", n=result.written, same=result.unchanged, upload=result.upload_id), style="green")
 
 

@@ -20,6 +20,8 @@ from stpi.framework.model import Framework
 from stpi.framework.plan import Plan
 from stpi.i18n import add_messages, tr
 from stpi.queries.checks import counties_report, warnings_report
+from stpi.queries.complete import lock_label, mark_incomplete, opening_year, year_state
+from stpi.queries.overview import _estimate
 from stpi.queries.published import comparison
 from stpi.reports import charts
 from stpi.reports.bulletin import STATUS_TEXT, Bulletin, GroupLine, Line
@@ -106,11 +108,13 @@ def gather_bulletin(database: str | None, *, year: int | None, missing: str = "r
     figures = service.store_figures(database)
     tracked = track(plan, fw, figures, path=path, missing=missing)
     years = sorted(set(tracked["year"].astype(int)))
-    year = years[-1] if year is None else year
+    year = opening_year(database, plan, fw, figures, years) if year is None else year
     if year not in years:
         raise MethodError(tr("bull.no_year", year=year, years=years))
-    now = tracked[tracked["year"] == year]
+    state = year_state(database, plan, fw, figures, year)
+    now = mark_incomplete(tracked[tracked["year"] == year], fw, state.missing)
     root = now[now["depth"] == 0].iloc[0]
+    estimate = None if state.complete else _estimate(plan, fw, figures, year, missing)
     leaf_codes = [n.code for n in fw.leaves]
     leaves = now[now["code"].isin(leaf_codes)]
     lights = {light: tuple(Line(f"{plan.indicator(r.code).no}. {r.name}", (f"{r.value:.4g}" if r.value == r.value else "—", f"{r.milestone:.4g}" if r.milestone == r.milestone else "—", _status_text(r.status, r.start_year, plan.baseline_year)), owners(plan, r.lead))
@@ -126,11 +130,12 @@ def gather_bulletin(database: str | None, *, year: int | None, missing: str = "r
     return Bulletin(
         region=plan.region, year=year, baseline_year=plan.baseline_year, target_year=plan.target_year, issuer=issuer,
         doc_number=doc_number or f"陇科领办〔{issued.year}〕X号", issued=issued, illustrative=fw.is_illustrative, parameter_rules=fw.parameter_rules(),
-        policy=tr(f"policy.{missing}"), index=_float(root["value"]), index_milestone=_float(root["milestone"]), index_status=str(root["status"]),
+        policy=tr(f"policy.{missing}"), index=estimate["value"] if estimate else _float(root["value"]), index_milestone=_float(root["milestone"]), index_status=str(root["status"]),
         goal_index=plan.goal.index, goal_at_least=plan.goal.at_least, goal_rank=plan.goal.rank, goal_rank_approx=plan.goal.rank_approx, goal_regions=plan.goal.regions,
         with_data=int(leaves["value"].notna().sum()), indicators=len(leaf_codes), groups=groups, lights=lights, previous_year=prev, change=change, movers=movers,
         county_year=year if counties else None, counties=counties, warnings=warnings, late=late, focus=focus, focus_text=focus_text, path=index_path,
         demo=is_demo(service.open_store(database)), reweight=reweight, maps=bulletin_maps(database, year),
+        complete=state.complete, missing_count=len(state.missing), lock_label=lock_label(year, state.lock_reason) if state.lock_reason else "",
         **feedback_lines(comparison(database, year=year, missing=missing, figures=figures)),
     )
 

@@ -16,6 +16,7 @@ from stpi.engine import Aggregate, Recipe
 from stpi.framework.model import Framework
 from stpi.framework.plan import Plan
 from stpi.i18n import get_lang, tr
+from stpi.queries.complete import incomplete_label, mark_incomplete, opening_year, year_state
 from stpi.queries.published import comparison
 from stpi.store.notes import published_results
 
@@ -24,7 +25,7 @@ __all__ = ["STATUS_WORDS", "department_names", "overview", "status_label", "stat
 STATUS_WORDS = {
     "reached": ("已达标", "Target reached"), "on_track": ("按进度推进", "On track"), "moderate": ("进展一般", "Moderate progress"),
     "limited": ("进展有限", "Limited progress"), "deterioration": ("倒退", "Deterioration"), "baseline_only": ("仅有基期", "Baseline only"),
-    "no_data": ("无数据", "No data"),
+    "no_data": ("无数据", "No data"), "incomplete": ("不完整", "Incomplete"),
 }
 
 
@@ -115,17 +116,23 @@ def overview(database: str | None, *, year: int | None = None, missing: str = "r
     figures = service.store_figures(database)
     tracked = track(plan, fw, figures, path=path, missing=missing)
     years = sorted({int(y) for y in tracked["year"]})
-    year = years[-1] if year is None or year not in years else year
-    now = tracked[tracked["year"] == year]
+    year = opening_year(database, plan, fw, figures, years) if year is None or year not in years else year
+    state = year_state(database, plan, fw, figures, year)
+    now = mark_incomplete(tracked[tracked["year"] == year], fw, state.missing)
     root = now[now["depth"] == 0].iloc[0]
     index_rows = tracked[tracked["depth"] == 0].sort_values("year")
     leaves = now[now["code"].isin([n.code for n in fw.leaves])]
+    estimate = _estimate(plan, fw, figures, year, missing)
+    index = {"value": _num(root["value"]), "milestone": _num(root["milestone"]), "target": _num(root["target"]), "status": root["status"],
+             "status_text": status_word(str(root["status"])), "light": root["light"]}
+    if not state.complete:  # never a progress status on a partial basis: the estimate, labelled
+        index |= {"value": estimate["value"] if estimate else index["value"], "partial_value": index["value"], "status_text": incomplete_label(len(state.missing))}
     return {
         "region": plan.region, "plan_title": plan.title, "year": year, "years": years,
         "baseline_year": plan.baseline_year, "target_year": plan.target_year,
-        "index": {"value": _num(root["value"]), "milestone": _num(root["milestone"]), "target": _num(root["target"]), "status": root["status"],
-                  "status_text": status_word(str(root["status"])), "light": root["light"]},
-        "estimate": _estimate(plan, fw, figures, year, missing),
+        "complete": state.complete, "year_state": state.to_dict(),
+        "index": index,
+        "estimate": estimate,
         "goal": {"index": plan.goal.index, "at_least": plan.goal.at_least, "rank": plan.goal.rank, "rank_approx": plan.goal.rank_approx, "regions": plan.goal.regions},
         "rank": _rank(database, plan, year),
         "with_data": int(leaves["value"].notna().sum()), "indicator_count": len(fw.leaves),

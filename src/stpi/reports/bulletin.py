@@ -24,7 +24,8 @@ __all__ = ["Bulletin", "GroupLine", "Line", "chinese_date", "sections", "write_d
 XBS, SONG, FANGSONG, HEITI, KAITI = "方正小标宋简体", "宋体", "仿宋_GB2312", "黑体", "楷体_GB2312"
 NUMERALS = "一二三四五六七八九十"
 LIGHT_TEXT = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "grey": "无法判断"}
-STATUS_TEXT = {"reached": "已达标", "on_track": "按进度推进", "moderate": "进展一般", "limited": "进展有限", "deterioration": "倒退", "baseline_only": "仅有基期", "no_data": "无数据"}
+STATUS_TEXT = {"reached": "已达标", "on_track": "按进度推进", "moderate": "进展一般", "limited": "进展有限", "deterioration": "倒退", "baseline_only": "仅有基期", "no_data": "无数据",
+               "incomplete": "不完整（预估）"}
 
 
 @dataclass(frozen=True)
@@ -91,11 +92,14 @@ class Bulletin:
     feedback_note: str = ""  # which parameters the own computation used, and the sources
     reweight: float | None = None  # the change's re-weighting term (indicators appearing or disappearing), apart from the movers' own parts
     maps: tuple[tuple[str, Any], ...] = ()  # ("peers" | "counties", map FeatureCollection): drawn as images (stpi.reports.maps)
+    complete: bool = True  # every indicator of the year has an approved figure; else the index is an estimate
+    missing_count: int = 0  # indicators of the year not yet reported (approved)
+    lock_label: str = ""  # 2025年评价已锁定（原因） when the year was locked by force
 
     @property
     def title(self) -> str:
-        """The document's title."""
-        return f"关于{self.region}{self.year}年度综合科技进步水平指数提升工作进展情况的通报"
+        """The document's title (预估 for a year whose figures are not all approved)."""
+        return f"关于{self.region}{self.year}年度综合科技进步水平指数提升工作进展情况的通报" + ("" if self.complete else "（预估）")
 
     @property
     def label(self) -> str:
@@ -137,6 +141,11 @@ def sections(b: Bulletin) -> list[tuple[str, list[Block]]]:
     else:
         overall = (f"{b.year}年{b.region}综合科技进步水平指数为{b.index:.2f}%(32项指标中{b.with_data}项有数据,缺失值处理方式:{b.policy}),"
                    f"当年里程碑为{_num(b.index_milestone)}%,进度状态:{STATUS_TEXT.get(b.index_status, b.index_status)}。")
+        if not b.complete:  # a partial year: the estimate, never a progress status
+            overall = (f"{b.year}年数据尚不完整（{b.missing_count}项指标未报或未审核通过），综合科技进步水平指数预估为{b.index:.2f}%"
+                       f"（未报指标按其最近一年的数值计），当年里程碑为{_num(b.index_milestone)}%，暂不判断进度状态。")
+        if b.lock_label:
+            overall += b.lock_label + "。"
     out: list[tuple[str, list[Block]]] = [
         ("总体情况", [
             ("p", overall),

@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -20,12 +21,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from stpi.errors import ConflictError, InputError, NotFoundError, Problem
-from stpi.store import bulk
+from stpi.store import bulk, rounds
 from stpi.store import models as m
 from stpi.store.core import Store, now
 from stpi.store.records import Observation, Upload, WriteResult
 
-__all__ = ["Entry", "parse_period", "write", "write_frame", "transition", "move", "changed_message", "lock_year", "locked_years", "observations", "frame", "uploads", "upload_content"]
+__all__ = ["Entry", "parse_period", "write", "write_frame", "transition", "move", "changed_message", "lock_year", "lock_reasons", "locked_years", "observations", "frame", "uploads", "upload_content"]
 
 PERIOD = re.compile(r"^(\d{4})(?:(Q[1-4])|(M(?:0[1-9]|1[0-2])))?$")
 
@@ -96,6 +97,8 @@ def write_frame(
     revise: bool = False,
     upload: tuple[str, bytes] | None = None,
     require_vintage: bool = False,
+    on_behalf_of: str | None = None,
+    received_at: datetime | None = None,
 ) -> WriteResult:
     """Write a frame of figures in one transaction, all or nothing.
 
@@ -112,12 +115,16 @@ def write_frame(
         rows, retire, audits = bulk.plan_write(s, frame, actor=actor, status=status, reason=reason, revise=revise, stamp=stamp, require_vintage=require_vintage)
         upload_id = _archive(s, upload, actor, len(rows)) if upload else None
         changed = len(retire)
-        batch = m.BatchRow(at=stamp, actor=actor, reason=reason, upload_id=upload_id, created=len(rows) - changed, changed=changed)
+        batch = m.BatchRow(at=stamp, actor=actor, reason=reason, upload_id=upload_id, created=len(rows) - changed, changed=changed,
+                           received_at=received_at if on_behalf_of else None, on_behalf_of=on_behalf_of)
         s.add(batch)
         s.flush()
         rows["batch_id"] = batch.id
         Store.audit_in(s, actor, "write", "batch", f"#{batch.id}" + (f" upload #{upload_id}" if upload_id else ""), "", f"{batch.created} new, {changed} changed, {len(frame) - len(rows)} unchanged", reason)
         bulk.apply_write(s, rows, retire, audits)
+        if status == "submitted":  # the tasks' submission time: now, or when the bureau received the figures it enters for a reporter
+            rounds.mark_submitted_in(s, zip(rows["region_id"].tolist(), rows["code"].tolist(), rows["period"].tolist()),
+                                     at=(received_at or stamp) if on_behalf_of else stamp, by=on_behalf_of or actor)
     return WriteResult(len(rows), len(frame) - len(rows), upload_id)
 
 
@@ -192,6 +199,8 @@ def move(s: Session, action: str, ids: Sequence[int], *, actor: str, comment: st
             failed += [i for i in part if i not in done]
     if failed:
         raise ConflictError(changed_message(s, sorted(failed)))
+    if action == "submit":
+        rounds.mark_submitted_in(s, [(r, c, p) for r, c, p, _ in seen.values()], at=now(), by=actor)
     names = {r.id: r.code for r in s.scalars(select(m.RegionRow))}
     for region_id, code, period, status in seen.values():
         Store.audit_in(s, actor, action, "observation", _key(names[region_id], code, period), status, target, comment)
@@ -228,13 +237,16 @@ def _region_ids(s: Session, regions: Sequence[str] | None) -> list[int] | None:
     return [found[r] for r in regions]
 
 
-def lock_year(store: Store, year: int, *, actor: str) -> int:
-    """Freeze a year's evaluation: every current annual figure must be approved; they become locked.
+def lock_year(store: Store, year: int, *, actor: str, force: bool = False, reason: str = "") -> int:
+    """Freeze a year's evaluation: every task of its round and every current annual figure must be approved; they become locked.
 
-    One write transaction holding the year's lock exclusively: an import into the year either
-    commits before (and the lock then sees its unapproved figures and refuses) or waits and
-    then finds the year locked.
+    ``force`` (with a ``reason``) locks anyway: the approved figures are frozen, the reason is kept
+    with the lock and shown wherever the year is. One write transaction holding the year's lock
+    exclusively: an import into the year either commits before (and the lock then sees its
+    unapproved figures and refuses) or waits and then finds the year locked. The lock closes the year's rounds.
     """
+    if force and not reason.strip():
+        raise InputError([Problem("<lock>", None, "reason", "强制锁定须说明原因(--reason) a forced lock needs a reason (--reason)")])
     o = m.ObservationRow
     with store.session(write=True) as s:
         Store.lock_years(s, [year], exclusive=True)
@@ -242,20 +254,27 @@ def lock_year(store: Store, year: int, *, actor: str) -> int:
             raise ConflictError(f"{year}年已锁定 year {year} is already locked")
         cond = and_(*_where(year, None, None), o.period == str(year))
         pending = s.execute(select(o.status, func.count()).where(cond, o.status.not_in(("approved", "locked"))).group_by(o.status)).all()
-        if pending:
-            counts = {str(st): int(n) for st, n in pending}
+        waiting = rounds.open_tasks_in(s, store, year)
+        if (pending or waiting) and not force:
             names = {r.id: r.code for r in s.scalars(select(m.RegionRow))}
             some = s.execute(select(o.region_id, o.code, o.period, o.status).where(cond, o.status.not_in(("approved", "locked"))).order_by(o.id).limit(5)).all()
-            raise ConflictError(f"{year}年尚有未审核通过的数据,不能锁定 {year}: unapproved figures remain: {counts}, "
-                                f"如 e.g. {', '.join(f'{_key(names[r], c, p)} {st}' for r, c, p, st in some)}")
+            raise ConflictError(rounds.lock_refusal(year, waiting, {str(st): int(n) for st, n in pending}, [f"{_key(names[r], c, p)}（{rounds.figure_word(st)}）" for r, c, p, st in some]))
         n = s.execute(update(o).where(cond, o.status == "approved").values(status="locked", evaluated=True)).rowcount
-        s.add(m.YearLockRow(year=year, locked_at=now(), locked_by=actor))
+        forced = bool(pending or waiting)
+        s.add(m.YearLockRow(year=year, locked_at=now(), locked_by=actor, forced=forced, reason=reason.strip()))
         try:
             s.flush()
         except IntegrityError as exc:  # cannot happen under the year lock; kept so a lock taken some other way is still a conflict
             raise ConflictError(f"{year}年已被他人同时锁定 year {year} was locked by someone else meanwhile") from exc
-        Store.audit_in(s, actor, "lock", "year", str(year), "", f"{n} figures")
+        rounds.close_rounds_in(s, year)
+        Store.audit_in(s, actor, "lock", "year", str(year), "", f"{n} figures" + (f", forced with {len(waiting)} open tasks" if forced else ""), reason.strip())
         return int(n or 0)
+
+
+def lock_reasons(store: Store) -> dict[int, str]:
+    """The reason given for each year locked by force (--force --reason), by year."""
+    with store.session() as s:
+        return {y: r for y, r in s.execute(select(m.YearLockRow.year, m.YearLockRow.reason).where(m.YearLockRow.reason != ""))}
 
 
 def locked_years(store: Store) -> list[int]:

@@ -40,6 +40,9 @@ SETTINGS = (
     Setting("maps", bool, True, "总览、县区页与通报显示行政区划地图(关:改为排名条形图)", "Show maps of the cities and counties on the overview, the counties page and in the bulletin (off: a ranked bar chart instead)"),
     Setting("map_review_number", str, "", "地图审图号:公开发布行政区划地图须经审核,取得后填写,印在每幅地图下方",
             "The maps' review number (审图号): a published map of administrative boundaries in China needs one; printed under every map"),
+    Setting("yearly_deadline", str, "03-31", "年度填报轮次的默认截止日期：次年的月-日（如 03-31 即次年3月31日）",
+            "Default deadline of a yearly round: month-day of the next year (03-31: 31 March of the next year)"),
+    Setting("period_deadline_days", int, 15, "季度、月度调度轮次的默认截止日期：期末后多少天", "Default deadline of a quarterly or monthly dispatch round: days after the period ends"),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
 _SECRET = "session_secret"  # not user-editable: the key that signs web sessions, shared by every worker

@@ -33,7 +33,7 @@ def status(
 
 @app.command()
 def compute(
-    data: Annotated[Optional[str], typer.Option("--data", "-d", help="长表数据 long table region,year,indicator,value (CSV/XLSX); 省略则用数据库中审核通过的数据 omitted: the store's approved figures")] = None,
+    data: Annotated[Optional[str], typer.Option("--data", "-d", help="长表数据 long table region,year,indicator,value[,level][,parent] (CSV/XLSX),可选 level/parent 列分组排名 optional level/parent columns: ranks within each group; 省略则用数据库中审核通过的数据(按层级与上级分组排名) omitted: the store's approved figures, ranked among regions of one level and parent")] = None,
     framework: FrameworkOpt = None,
     output: OutputOpt = None,
     basis: Annotated[str, typer.Option(help="数据库口径 store basis: latest(最新修订) / evaluated(评价时)")] = "latest",

@@ -79,9 +79,10 @@ def child_env(home: Path, **extra: str) -> dict[str, str]:
 
 def run_killed(args: list[str], env: dict[str, str], delay: float) -> bool:
     """Run ``args``, SIGKILL it after ``delay`` seconds; True when it was still running (so really killed)."""
-    child = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        child.wait(timeout=delay)
+        _, err = child.communicate(timeout=delay)
+        assert child.returncode == 0, err.decode("utf-8", "replace")[-2000:]  # ended by itself: it must have succeeded
         return False
     except subprocess.TimeoutExpired:
         os.kill(child.pid, signal.SIGKILL)
@@ -91,17 +92,15 @@ def run_killed(args: list[str], env: dict[str, str], delay: float) -> bool:
 
 def kill_when(args: list[str], env: dict[str, str], ready: Callable[[], bool], delay: float | None) -> tuple[bool, float]:
     """Run ``args``; once ``ready()`` holds, SIGKILL it after ``delay`` s (None: let it end). (Killed?, seconds from ready to the end.)"""
-    child = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # (a pipe could fill while we poll)
     deadline = time.monotonic() + 120
     while child.poll() is None and not ready():
         time.sleep(0.002)
         assert time.monotonic() < deadline, "never ready"
     seen = time.perf_counter()
-    if delay is None:
-        child.wait(timeout=600)
-        return False, time.perf_counter() - seen
     try:
-        child.wait(timeout=delay)
+        child.wait(timeout=600 if delay is None else delay)
+        assert child.returncode == 0, f"{args} failed: exit {child.returncode}"
         return False, time.perf_counter() - seen
     except subprocess.TimeoutExpired:
         os.kill(child.pid, signal.SIGKILL)

@@ -7,7 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from stpi.i18n import add_messages
 from stpi.queries.overview import overview
+from stpi.queries.rank_history import rank_history
 from stpi.web.auth import NotLoggedIn, current_user, public_overview
 from stpi.web.render import cached, page, store_of
 from stpi.web.views.maps import page_map
@@ -17,6 +19,17 @@ __all__ = ["router", "overview_context"]
 router = APIRouter()
 YearQuery = Query(None, ge=1900, le=2100, description="年份(默认最新) year (default: latest)")
 
+add_messages({
+    "web.rh.title": ("{region}排名变化", "{region}: rank over the years"),
+    "web.rh.chart": ("{region}与全省各市州历年排名（红色虚线为排名目标第{goal}位）", "{region} and its peers, rank by year (dashed red: the rank goal, {goal})"),
+    "web.rh.basis": ("在全省{n}个同级地区中排名，第1位最高；有省里公布结果的年份用公布的排名。", "Ranked among the province's {n} regions of the same level, 1 = highest; published ranks where the province's results are recorded. "),
+    "web.rh.own": ("未公布的年份为本系统按现行参数计算（空心点，表中标*），参数为示意时仅供参考。", "Other years are computed here on the parameters in force (hollow markers, * in the table); with illustrative parameters, for orientation only. "),
+    "web.rh.demo": ("【演示数据】", "[Demo data]"),
+    "web.rh.table": ("排名数据表", "The chart's data"),
+    "web.rh.cell": ("每格：综合指数（%）（名次）；*：本系统计算，非省里公布。", "Each cell: index (%) (rank); *: computed here, not published by the province."),
+    "web.rh.own_mark": ("本系统计算", "computed here"),
+})
+
 
 def overview_context(request: Request, year: int | None) -> dict[str, Any]:
     """The overview's context; readable without an account only when the store's setting allows."""
@@ -25,7 +38,8 @@ def overview_context(request: Request, year: int | None) -> dict[str, Any]:
     url = store_of(request).url
     ctx = cached(request, ("overview", year), lambda: overview(url, year=year))
     summary, _ = page_map(request, "peers", ctx["year"])
-    return {**ctx, "map": summary}
+    ranks = cached(request, ("rank_history",), lambda: rank_history(url))
+    return {**ctx, "map": summary, "ranks": ranks}
 
 
 @router.get("/api/overview", tags=["pages"], summary="总览 Overview")

@@ -1,0 +1,104 @@
+"""Rank history: the plan region's index and rank against each peer, year by year.
+
+A region's peers are the regions of its level under its parent (the province's cities). Each
+point is the province's published result where one is recorded (``source="published"``), else
+the store's own computation from the approved figures (``source="own"``), whose ranks are among
+the peers with figures that year, on the parameters in force (illustrative until imported).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from stpi import service
+from stpi.engine import Aggregate, Recipe
+from stpi.errors import NotFoundError
+from stpi.i18n import get_lang
+from stpi.store.notes import published_results
+from stpi.store.records import Region
+from stpi.store.settings import is_demo
+
+__all__ = ["RANK_POLICY", "rank_history"]
+
+RANK_POLICY = "reweight"  # the maps' rule: a peer missing an indicator is ranked on the present ones, marked incomplete
+
+Point = dict[str, Any]
+
+
+def _finite(x: object) -> float | None:
+    if x is None:
+        return None
+    value = float(x)  # type: ignore[arg-type]
+    return value if math.isfinite(value) else None
+
+
+def _own(database: str | None, names: dict[str, str], missing: str) -> dict[tuple[str, int], Point]:
+    """(code, year) → the own computation's index, rank among peers and completeness."""
+    try:
+        results, _ = service.compute_store(database, Recipe(aggregate=Aggregate(missing=missing)))
+    except NotFoundError:  # no approved figures yet
+        return {}
+    out: dict[tuple[str, int], Point] = {}
+    for res in results:
+        root = res.framework.tree.codes.index(res.framework.root.code)
+        full = ~np.isnan(res.values.data).any(axis=-1)  # (R, T): every indicator present
+        for i, name in enumerate(res.values.regions):
+            if name not in names:
+                continue
+            for t, year in enumerate(res.values.years):
+                value = _finite(res.built.scores[i, t, root])
+                rank = res.built.ranks[i, t, root]
+                if value is not None:
+                    out[(names[name], int(year))] = {"index": value, "rank": int(rank) if math.isfinite(rank) else None, "complete": bool(full[i, t])}
+    return out
+
+
+def _points(code: str, years: list[int], published: dict[tuple[str, int], Any], own: dict[tuple[str, int], Point]) -> list[Point]:
+    points = []
+    for year in years:
+        pub, mine = published.get((code, year)), own.get((code, year))
+        if pub is not None and (pub.rank is not None or pub.index_value is not None):
+            points.append({"year": year, "index": _finite(pub.index_value), "rank": pub.rank, "source": "published", "published_source": pub.source, "complete": True})
+        elif mine is not None:
+            points.append({"year": year, **mine, "source": "own", "published_source": ""})
+        else:
+            points.append({"year": year, "index": None, "rank": None, "source": "", "published_source": "", "complete": False})
+    return points
+
+
+def _label(region: Region) -> str:
+    return region.name_en if get_lang() == "en" and region.name_en else region.name
+
+
+def rank_history(database: str | None, *, missing: str = RANK_POLICY) -> dict[str, Any]:
+    """The plan region's and every peer's index and rank by year, JSON-ready.
+
+    ``series`` has one entry per peer (the plan region first), each with one point per year in
+    ``years``: ``index``, ``rank``, ``source`` (``published``, ``own`` or empty when neither exists).
+    """
+    store = service.open_store(database)
+    plan = store.plan()
+    me = store.region(plan.region)
+    peers = [r for r in store.regions() if r.level == me.level and r.parent == me.parent]
+    codes = {r.code for r in peers}
+    published = {(p.region, p.year): p for p in published_results(store) if p.region in codes}
+    own = _own(database, {r.name: r.code for r in peers}, missing)
+    years = sorted({y for _, y in published} | {y for _, y in own})
+    series = [{"code": r.code, "name": _label(r), "self": r.code == me.code, "points": _points(r.code, years, published, own)} for r in peers]
+    series.sort(key=lambda s: (not s["self"], _last_rank(s["points"]), s["code"]))
+    mine = series[0]["points"] if series and series[0]["self"] else []
+    fw = store.framework()
+    return {
+        "region": me.code, "region_name": _label(me), "years": years, "series": series,
+        "goal_rank": plan.goal.rank, "goal_rank_approx": plan.goal.rank_approx, "peers": len(peers), "target_year": plan.target_year,
+        "ranks": [p["rank"] for p in mine], "sources": sorted({p["source"] for p in mine if p["source"]}),
+        "policy": missing, "illustrative": fw.is_illustrative, "demo": is_demo(store),
+    }
+
+
+def _last_rank(points: list[Point]) -> float:
+    ranks = [p["rank"] for p in points if p["rank"] is not None]
+    return float(ranks[-1]) if ranks else math.inf

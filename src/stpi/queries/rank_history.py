@@ -44,7 +44,7 @@ def _own(database: str | None, names: dict[str, str], missing: str) -> dict[tupl
     out: dict[tuple[str, int], Point] = {}
     for res in results:
         root = res.framework.tree.codes.index(res.framework.root.code)
-        full = ~np.isnan(res.values.data).any(axis=-1)  # (R, T): every indicator present
+        full = np.asarray(~np.isnan(res.values.data).any(axis=-1), dtype=bool)  # (R, T): every indicator present
         for i, name in enumerate(res.values.regions):
             if name not in names:
                 continue
@@ -87,7 +87,7 @@ def rank_history(database: str | None, *, missing: str = RANK_POLICY) -> dict[st
     published = {(p.region, p.year): p for p in published_results(store) if p.region in codes}
     own = _own(database, {r.name: r.code for r in peers}, missing)
     years = sorted({y for _, y in published} | {y for _, y in own})
-    series = [{"code": r.code, "name": _label(r), "self": r.code == me.code, "points": _points(r.code, years, published, own)} for r in peers]
+    series: list[dict[str, Any]] = [{"code": r.code, "name": _label(r), "self": r.code == me.code, "points": _points(r.code, years, published, own)} for r in peers]
     series.sort(key=lambda s: (not s["self"], _last_rank(s["points"]), s["code"]))
     mine = series[0]["points"] if series and series[0]["self"] else []
     fw = store.framework()

@@ -57,7 +57,8 @@ def test_settings_form_all_or_nothing(client: TestClient, store: Store) -> None:
     before = settings(store)
     r = client.post("/admin/settings", data={"csrf_token": token, "public_overview": "1", "upload_limit_mb": "0", "login_attempts": "5", "login_lockout_minutes": "15"})
     assert r.status_code == 422 and 'id="setting-upload_limit_mb-error"' in r.text and settings(store) == before
-    r = client.post("/admin/settings", data={"csrf_token": token, "upload_limit_mb": "20", "login_attempts": "5", "login_lockout_minutes": "15"}, follow_redirects=False)
+    # as a browser sends the form: the switches still ticked (maps is on by default) come with it
+    r = client.post("/admin/settings", data={"csrf_token": token, "upload_limit_mb": "20", "login_attempts": "5", "login_lockout_minutes": "15", "maps": "1"}, follow_redirects=False)
     assert r.status_code == 303
     now = settings(store)
     assert now["upload_limit_mb"] == 20 and now["public_overview"] is False  # an unticked switch is off

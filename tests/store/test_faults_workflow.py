@@ -72,7 +72,7 @@ def _kill_during(url: str, what: str, year: int, stamp: float, within: float, rn
 
 
 def _report(what: str, url: str, killed: int, consistent: int, committed: int, seconds: float) -> None:
-    print(f"\nkill -9 during {what} [{url.split(':')[0]}]: {killed}/{KILLS} killed while running, {committed} had committed, "
+    print(f"\nkill -9 during {what} [{url.split(':')[0]}]: {killed}/{KILLS} killed before their commit, {committed} had committed, "
           f"consistent after {consistent}/{KILLS} in {seconds:.1f} s")
 
 
@@ -88,12 +88,13 @@ def test_kill_during_an_import(url: str) -> None:
     killed = consistent = committed = 0
     start = time.perf_counter()
     for k in range(KILLS):
-        killed += _kill_during(url, "import", 2301 + k, float(k), span * 2.0, rng)
+        running = _kill_during(url, "import", 2301 + k, float(k), span * 2.0, rng)
         n, _, _ = year_state(store, 2301 + k)
         (k000,) = ob.observations(store, year=2199, code="K000")
         done = n == IMPORT_ROWS - 1 and k000.value == float(k)
         undone = n == 0 and k000.value != float(k)
         committed += done
+        killed += running and not done
         store.close()
         consistent += (done or undone) and inconsistencies(url) == []
     _report("an import", url, killed, consistent, committed, time.perf_counter() - start)
@@ -118,8 +119,9 @@ def test_kill_during_a_lock(url: str) -> None:
     killed = consistent = committed = 0
     start = time.perf_counter()
     for _ in range(KILLS):
-        killed += _kill_during(url, "lock", year, 0.0, span * 2.0, rng)  # each lock that commits costs a new year of approved figures
+        running = _kill_during(url, "lock", year, 0.0, span * 2.0, rng)  # each lock that commits costs a new year of approved figures
         n, _, is_locked = year_state(store, year)
+        killed += running and not is_locked
         with store.engine.connect() as conn:
             statuses = set(conn.execute(text("SELECT DISTINCT status FROM observation WHERE year = :y AND current"), {"y": year}).scalars())
         store.close()

@@ -148,6 +148,14 @@ def test_ranks_stay_within_peer_groups(cells: list[tuple[float, str]], columns: 
         ranked = (~np.isnan(x[mine])).sum(axis=0)
         assert np.all((got[mine] >= 1) & (got[mine] <= ranked) | np.isnan(got[mine]))
     np.testing.assert_array_equal(rank_regions(x, groups=["all"] * len(groups)), rank_regions(x))
+    from stpi.engine import rank
+
+    saved = rank.PARALLEL_FROM
+    rank.PARALLEL_FROM = 1  # row blocks on several threads: the same ranks
+    try:
+        np.testing.assert_array_equal(rank_regions(x, groups=groups), got)
+    finally:
+        rank.PARALLEL_FROM = saved
 
 
 def test_ranks_need_one_group_label_per_region() -> None:

@@ -47,9 +47,9 @@ def rank_regions(values: FloatArray, *, axis: int = 0, groups: Sequence[object] 
     ranks = np.empty(neg.shape)
     chunks = _chunks(neg.shape[0], neg.size)
     if len(chunks) == 1:
-        _rank_rows(neg, ranks, codes)
+        _rank_grouped(neg, ranks, codes)
     else:  # numpy releases the GIL while sorting: rows ranked on several cores at once
-        list(_pool().map(lambda c: _rank_rows(neg[c], ranks[c], codes), chunks))
+        list(_pool().map(lambda c: _rank_grouped(neg[c], ranks[c], codes), chunks))
     return np.moveaxis(ranks.reshape(moved.shape), -1, axis)
 
 
@@ -85,25 +85,31 @@ def _pool() -> ThreadPoolExecutor:
     return _POOL[0]
 
 
-def _rank_rows(neg: FloatArray, out: FloatArray, codes: IntArray | None = None) -> None:
-    """Ranks of each row of ``neg`` (negated values, shape (M, n)) into ``out``; one flat index addresses every row.
+def _rank_grouped(neg: FloatArray, out: FloatArray, codes: IntArray | None) -> None:
+    """Ranks of each row of ``neg`` into ``out``, within the groups ``codes`` (shape (n,)) when given.
 
-    With group ``codes`` (shape (n,)) a second, stable sort by group puts each group's
-    regions together, still in descending order; as every row has the same regions,
-    the groups sit at the same positions in every row, so a rank is the position
-    carried forward over ties, minus the positions of the groups before it.
+    The regions of a group are the same in every row, so one gather puts each group's
+    columns side by side; each group is then ranked on its own, all rows at once.
     """
-    m, n = neg.shape
     if codes is None:
-        order = np.argsort(neg, axis=-1)
-        offset = None
-    else:
-        order = np.argsort(neg, axis=-1, kind="stable")
-        by_group = np.argsort(codes[order], axis=-1, kind="stable")
-        order = np.take_along_axis(order, by_group, axis=-1)
-        sorted_codes = np.sort(codes)
-        starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
-        offset = np.repeat(starts, np.diff(np.r_[starts, n])).astype(float)  # positions before each group
+        _rank_rows(neg, out)
+        return
+    perm = np.argsort(codes, kind="stable")
+    grouped = neg[:, perm]
+    ranked = np.empty(grouped.shape)
+    bounds = np.flatnonzero(np.r_[True, codes[perm][1:] != codes[perm][:-1], True])
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        block = np.ascontiguousarray(grouped[:, a:b])
+        result = np.empty(block.shape)
+        _rank_rows(block, result)
+        ranked[:, a:b] = result
+    out[:, perm] = ranked
+
+
+def _rank_rows(neg: FloatArray, out: FloatArray) -> None:
+    """Ranks of each row of ``neg`` (negated values, shape (M, n)) into ``out``; one flat index addresses every row."""
+    m, n = neg.shape
+    order = np.argsort(neg, axis=-1)
     order += (np.arange(m, dtype=order.dtype) * n)[:, None]
     flat = order.ravel()
     ordered = neg.ravel()[flat].reshape(neg.shape)
@@ -111,15 +117,11 @@ def _rank_rows(neg: FloatArray, out: FloatArray, codes: IntArray | None = None) 
     is_new[:, 0] = True
     np.not_equal(ordered[:, 1:], ordered[:, :-1], out=is_new[:, 1:])
     position = np.arange(1, n + 1, dtype=float)
-    if offset is not None:
-        is_new[:, offset.astype(np.intp) == np.arange(n)] = True  # a group's first region starts a new rank
     if is_new.all():  # no ties (NaN never equals NaN): the rank is the position
         rank_sorted = np.broadcast_to(position, neg.shape)
     else:
         rank_sorted = np.where(is_new, position, 0.0)
         np.maximum.accumulate(rank_sorted, axis=-1, out=rank_sorted)
-    if offset is not None:
-        rank_sorted = rank_sorted - offset
     result = out.reshape(-1)
     result[flat] = rank_sorted.ravel()
     missing = np.isnan(neg.ravel())

@@ -69,3 +69,13 @@ def test_rank_forecast_headline_is_the_citys_own_trend(store: Store) -> None:
     assert met.name == "targets_met" and met.index == plan.goal.index and met.p_goal >= r.p_goal
     given = rank_forecast_store(None, draws=2000, seed=7, city_index=20.0, city_sd=1.0)
     assert given.city_trend.method == "given" and given.scenarios[0].p_goal == met.p_goal  # same peer draws
+
+
+def test_one_known_peer_cannot_stand_for_the_others(store: Store) -> None:
+    """With one published peer the unpublished ones cannot be drawn from a spread: ranked among the known, bounded, said so."""
+    one = dict(list(peers(store).items())[:1])
+    published(store, one)
+    r = rank_forecast_store(None, draws=200, seed=7)
+    assert r.missing_policy == "known" and r.ranked == 2 and r.regions_total == 14
+    assert any("不足 2 个" in n.zh and "bounded" in n.en for n in r.notes)
+    assert r.p_goal_bounds[0] <= r.p_goal <= r.p_goal_bounds[1]

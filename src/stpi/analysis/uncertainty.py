@@ -229,12 +229,7 @@ def uncertainty(
     settings.check()
     tree = framework.tree
     year = max(values.years) if year is None else year
-    if year not in values.years:
-        raise NotFoundError(f"数据中没有 {year} 年 no data for {year}; 可选 available: {list(values.years)}")
-    x = values.data[:, values.years.index(year), :]
-    keep = ~np.isnan(x).all(axis=1)
-    x, regions = x[keep], tuple(values.regions[i] for i in np.flatnonzero(keep))
-    groups = None if values.peers is None else tuple(values.peers[i] for i in np.flatnonzero(keep))
+    x, regions, groups = _year_values(values, year)
     try:
         nominal = build(settings.recipes()[0], tree, x[:, None, :], peer_groups=groups)
         nom_index, nom_rank = nominal.scores[:, 0, 0], nominal.ranks[:, 0, 0]
@@ -259,6 +254,16 @@ def uncertainty(
         index=index,
         ranks=ranks,
     )
+
+
+def _year_values(values: Values, year: int) -> tuple[FloatArray, tuple[str, ...], tuple[str, ...] | None]:
+    """The year's values (R', K) of the regions with any, their names and peer groups."""
+    if year not in values.years:
+        raise NotFoundError(f"数据中没有 {year} 年 no data for {year}; 可选 available: {list(values.years)}")
+    x = values.data[:, values.years.index(year), :]
+    keep = np.flatnonzero(~np.isnan(x).all(axis=1))
+    groups = None if values.peers is None else tuple(values.peers[i] for i in keep)
+    return x[keep], tuple(values.regions[i] for i in keep), groups
 
 
 def _quantiles(a: FloatArray) -> FloatArray:

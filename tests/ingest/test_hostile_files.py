@@ -143,3 +143,14 @@ def test_a_legitimate_workbook_passes_the_scan(tmp_path: Path) -> None:
     assert sub.ok and sub.rows[0].value == 196.0
     with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as zf:
         assert not any("vba" in n.lower() for n in zf.namelist())
+
+
+def test_a_worksheet_the_workbook_does_not_list_is_scanned_too(tmp_path: Path) -> None:
+    made = good_long_xlsx()
+    with zipfile.ZipFile(io.BytesIO(made)) as zf:
+        members: dict[str, Member] = {i.filename: zf.read(i) for i in zf.infolist()}
+    members["xl/worksheets/sheet9.xml"] = b'<worksheet xmlns="x"><sheetData><row r="5000000"/></sheetData></worksheet>'
+    path = tmp_path / "hidden.xlsx"
+    path.write_bytes(raw_zip(members))
+    sub = read_submission(path)
+    assert "超过 1,048,576 行" in sub.problems[0].reason and "sheet9" in sub.problems[0].reason

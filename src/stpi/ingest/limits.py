@@ -136,6 +136,9 @@ def _screen_zip(zf: zipfile.ZipFile, path: Path, limits: Limits) -> tuple[dict[s
     if _MACRO.search(types):
         return {}, [Problem(file, None, None, MACRO_REASON)]
     sheets = _sheets(zf, limits)
+    listed = {target for _, target in sheets}
+    # a worksheet part the workbook does not list (another namespace, a crafted file) is scanned all the same
+    sheets += [(n, n) for n in sorted(names) if n.startswith("xl/worksheets/") and n.endswith(".xml") and n not in listed]
     if len(sheets) > limits.max_sheets:
         return {}, [Problem(file, None, None, f"文件 {name} 有 {len(sheets)} 个工作表,超过 {limits.max_sheets} 个 the workbook has more than {limits.max_sheets} sheets")]
     heavy = {target for _, target in sheets} | {"xl/sharedStrings.xml"}

@@ -82,3 +82,18 @@ def test_after_demo_load_longnan_ranks_among_the_fourteen_cities(store: Store) -
     longnan = next(r for r in unc["regions"] if r["region"] == "陇南市")
     assert longnan["of"] == 14 and longnan["rank"] == published[("621200", 2025)]
     assert max(r["rank_p95"] for r in unc["regions"] if r["region"] in counties) <= 9
+
+
+def test_a_level_given_once_per_region_is_enough(tmp_path: Path) -> None:
+    text = _with_column("level", {"R1": "city", "R2": "county", "R3": "city"})
+    lines, seen = text.splitlines(), set()
+    body = []
+    for ln in lines[1:]:  # the level on each region's first row only, blank after it
+        region = ln.split(",")[0]
+        body.append(ln if region not in seen else ln.rsplit(",", 1)[0] + ",")
+        seen.add(region)
+    text = "\n".join([lines[0], *body]) + "\n"
+    fw, data = _files(tmp_path, text)
+    out = table(run("compute", "-f", fw, "-d", data))
+    root = out[(out["code"] == "INDEX") & (out["year"] == 2023)].set_index("region")["rank"]
+    assert root["R2"] == 1 and root["R1"] == root["R3"] == 1  # R2 alone among the counties; R1 and R3 tie among the cities

@@ -104,14 +104,14 @@ def _peers(frame: pd.DataFrame, file: str) -> tuple[dict[str, str] | None, list[
         return None, []
     level = frame["level"] if "level" in frame.columns else pd.Series("", index=frame.index)
     parent = frame["parent"] if "parent" in frame.columns else pd.Series("", index=frame.index)
-    label = level.str.cat(parent, sep="/")
+    label = level.str.cat(parent, sep="/").where((level != "") | (parent != ""))  # blank on a row: the region's other rows say
     first = label.groupby(frame["region"]).transform("first")
-    odd = label != first
+    odd = label.notna() & (label != first)
     problems = [
-        Problem(file, int(r), columns[0] if len(columns) == 1 else "level/parent", f"同一地区的层级或上级不一致(首行为 {f}) a region's level/parent differs between rows (first: {f})", v)
+        Problem(file, int(r), columns[0] if len(columns) == 1 else "level/parent", f"同一地区的层级或上级不一致(首次为 {f}) a region's level/parent differs between rows (first: {f})", v)
         for r, v, f in zip(frame.loc[odd, "_row"], label[odd], first[odd])
     ]
-    return dict(zip(frame["region"], first)), problems
+    return dict(zip(frame["region"], first.fillna(""))), problems
 
 
 def values_from_frame(frame: pd.DataFrame, framework: Framework, *, peers: Mapping[str, str] | None = None) -> Values:

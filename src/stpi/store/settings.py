@@ -43,10 +43,20 @@ SETTINGS = (
     Setting("yearly_deadline", str, "03-31", "年度填报轮次的默认截止日期：次年的月-日（如 03-31 即次年3月31日）",
             "Default deadline of a yearly round: month-day of the next year (03-31: 31 March of the next year)"),
     Setting("period_deadline_days", int, 15, "季度、月度调度轮次的默认截止日期：期末后多少天", "Default deadline of a quarterly or monthly dispatch round: days after the period ends"),
+    Setting("notify_deadline_days", int, 7, "截止日期前多少天提醒填报员（站内消息、邮件、群机器人）", "Days before a deadline at which reporters are reminded (inbox, e-mail, group robot)"),
+    Setting("site_url", str, "", "本系统的网址（如 https://stpi.example.cn），邮件和群机器人消息中的链接以它开头", "This system's address (e.g. https://stpi.example.cn): links in e-mails and robot posts start with it"),
+    Setting("smtp_host", str, "", "发信服务器（SMTP）地址；留空则不发邮件", "The SMTP server's host; empty: no e-mail is sent"),
+    Setting("smtp_port", int, 465, "发信服务器端口（SSL 常用 465，STARTTLS 常用 587）", "The SMTP server's port (465 for SSL, 587 for STARTTLS)"),
+    Setting("smtp_tls", str, "ssl", "发信加密方式：ssl、starttls 或 none（仅限本机或内网）", "How mail is encrypted: ssl, starttls or none (local or internal networks only)"),
+    Setting("smtp_user", str, "", "发信账号（登录 SMTP 的用户名；密码用 stpi notify smtp-password 设置，不写入备份）",
+            "The SMTP account (its password is set with stpi notify smtp-password and never written into a backup)"),
+    Setting("smtp_from", str, "", "发件人地址（留空则用发信账号）", "The sender's address (empty: the SMTP account)"),
+    Setting("notify_max_attempts", int, 8, "一条通知最多投递几次，之后标为投递失败，由管理员查看并重试", "Delivery attempts of one notice before it is marked failed for the admin to see and retry"),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
 _SECRET = "session_secret"  # not user-editable: the key that signs web sessions, shared by every worker
-SECRET_SETTINGS = frozenset({_SECRET})  # never written into a backup; a restore makes them anew
+SMTP_PASSWORD = "smtp_password"  # not listed or shown: set with stpi notify smtp-password, audited without its value
+SECRET_SETTINGS = frozenset({_SECRET, SMTP_PASSWORD})  # never written into a backup; a restore makes the session key anew, the SMTP password is set again
 
 
 def _parse(setting: Setting, text: str) -> object:

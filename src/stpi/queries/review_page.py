@@ -11,11 +11,11 @@ from stpi.framework.plan import Plan
 from stpi.i18n import get_lang, tr
 from stpi.queries.data_page import last_year_values, shown
 from stpi.store import observations as ob
-from stpi.store import queue
+from stpi.store import queue, rounds
 from stpi.store.records import User
 from stpi.store.rules import acting_user, check_admin
 
-__all__ = ["REVIEW_LIMIT", "lock", "review_action", "review_page"]
+__all__ = ["REVIEW_LIMIT", "lock", "return_each", "review_action", "review_page"]
 
 REVIEW_LIMIT = 2000  # figures drawn at once; the rest wait for the next page load
 DONE = ("approved", "locked")
@@ -71,8 +71,10 @@ def review_page(database: str | None, *, year: int | None = None, limit: int = R
                    for n, ((y, who, region), rows) in enumerate(sorted(groups.items()), start=1)],
         "locked_years": locked,
         "lockable": [{"year": y, "approved": c.get("approved", 0), "blocking": {s: n for s, n in c.items() if s not in DONE},
-                      "blocking_text": "、".join(f"{tr(f'status.{s}')} {n}" for s, n in sorted(c.items()) if s not in DONE)}
-                     for y, c in sorted(counts.items()) if y not in locked],
+                      "blocking_text": "、".join(f"{tr(f'status.{s}')} {n}" for s, n in sorted(c.items()) if s not in DONE),
+                      "open_tasks": len(waiting), "tasks_text": rounds.missing_by_reporter(waiting, lang=get_lang())}
+                     for y, c in sorted(counts.items()) if y not in locked for waiting in [rounds.open_tasks(store, y)]],
+        "lock_reasons": ob.lock_reasons(store),
     }
 
 
@@ -83,10 +85,17 @@ def review_action(database: str | None, *, username: str, action: str, ids: list
     return queue.transition_ids(store, action, ids, actor=username, comment=comment)
 
 
-def lock(database: str | None, *, username: str, year: int) -> int:
+def return_each(database: str | None, *, username: str, comments: dict[int, str]) -> int:
+    """Return exactly these figures, each with its own comment, all or none (the admin only)."""
+    store = service.open_store(database)
+    check_admin(acting_user(store, username), tr("action.return"))
+    return queue.return_each(store, comments, actor=username)
+
+
+def lock(database: str | None, *, username: str, year: int, force: bool = False, reason: str = "") -> int:
     """Freeze a year's evaluation (the admin only, as ``stpi lock``)."""
     store = service.open_store(database)
     check_admin(acting_user(store, username), tr("action.lock"))
     if year not in queue.status_counts(store) and year not in ob.locked_years(store):
         raise InputError([Problem("<lock>", None, "year", f"{year}年没有任何数据,无需锁定 {year} holds no figures to lock", str(year))])
-    return ob.lock_year(store, year, actor=username)
+    return ob.lock_year(store, year, actor=username, force=force, reason=reason)

@@ -8,7 +8,7 @@ refused with a conflict instead of approving a value nobody looked at.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,7 +20,7 @@ from stpi.store import models as m
 from stpi.store.core import Store
 from stpi.store.observations import TRANSITIONS, move
 
-__all__ = ["Pending", "figure_years", "pending", "pending_count", "status_counts", "transition_ids"]
+__all__ = ["Pending", "figure_years", "pending", "pending_count", "return_each", "status_counts", "transition_ids"]
 
 
 @dataclass(frozen=True)
@@ -123,3 +123,15 @@ def transition_ids(store: Store, action: str, ids: Sequence[int], *, actor: str,
         raise InputError([Problem(f"<{action}>", None, "ids", "未选择任何数据 no figure selected")])
     with store.session(write=True) as s:
         return move(s, action, wanted, actor=actor, comment=comment)
+
+
+def return_each(store: Store, comments: Mapping[int, str], *, actor: str) -> int:
+    """Return these figure vintages, each with its own comment, all or none in one transaction (see :func:`transition_ids`)."""
+    missing = sorted(i for i, c in comments.items() if not c.strip())
+    if missing or not comments:
+        raise InputError([Problem("<return>", None, "comment", "每条退回的数据都须填写意见 every returned figure needs a comment")])
+    by_comment: dict[str, list[int]] = {}
+    for id_, comment in sorted(comments.items()):
+        by_comment.setdefault(comment.strip(), []).append(id_)
+    with store.session(write=True) as s:
+        return sum(move(s, "return", ids, actor=actor, comment=comment) for comment, ids in by_comment.items())

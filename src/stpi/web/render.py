@@ -35,6 +35,7 @@ NAV: tuple[tuple[str, str, str | None], ...] = (
     ("/whatif", "web.nav.whatif", "read"),
     ("/goalseek", "web.nav.goalseek", "read"),
     ("/data", "web.nav.data", "read"),
+    ("/due", "web.nav.due", "read"),
     ("/downloads", "web.nav.downloads", "read"),
     ("/audit", "web.nav.audit", "audit"),
     ("/admin", "web.nav.admin", "manage"),

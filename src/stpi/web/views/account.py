@@ -37,7 +37,11 @@ def login_submit(request: Request, username: str = Form(""), password: str = For
         login(request, username, password)
     except (ForbiddenError, TooManyAttempts) as exc:
         return page(request, "login.html", {"next": _safe_next(next), "error": str(exc), "username": username}, status=429 if isinstance(exc, TooManyAttempts) else 401)
-    return RedirectResponse(_safe_next(next), status_code=303)
+    target = _safe_next(next)
+    user = current_user(request)
+    if target == "/" and user is not None and user.role in ("department", "county"):
+        target = "/due"  # a reporter's home page: what it still owes, by when
+    return RedirectResponse(target, status_code=303)
 
 
 @router.post("/logout", include_in_schema=False)

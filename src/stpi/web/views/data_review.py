@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from stpi.errors import ConflictError, InputError, Problem
 from stpi.i18n import add_messages
 from stpi.queries.data_page import YEAR_MAX, YEAR_MIN
-from stpi.queries.review_page import lock, review_action, review_page
+from stpi.queries.review_page import lock, return_each, review_action, review_page
 from stpi.web.auth import check_csrf, require
 from stpi.web.render import cached, page, store_of, t
 
@@ -32,6 +32,11 @@ add_messages({
     "web.review.group": ("{who} · {region} · {year}年({n} 条)", "{who} · {region} · {year} ({n})"),
     "web.review.pick_approve": ("通过", "Approve"),
     "web.review.pick_return": ("退回", "Return"),
+    "web.review.row_comment": ("本条退回意见", "Comment for this figure"),
+    "web.review.row_comment_of": ("退回意见：{name}", "Return comment: {name}"),
+    "web.review.all_but_returned": ("“全部审核通过”不会通过已勾选退回的数据；每条退回的数据带本条意见（未填则用下方的退回意见）。",
+                                    "“Approve all” never approves a figure ticked for return; each returned figure carries its own comment (or the comment below when it has none)."),
+    "web.review.kept_back": ("{n} 条已勾选退回的数据未通过，请填写意见后点击“退回”。", "{n} figure(s) ticked for return were not approved; add a comment and press Return."),
     "web.review.pick_approve_of": ("选择通过:{name}", "Select to approve: {name}"),
     "web.review.pick_return_of": ("选择退回:{name}", "Select to return: {name}"),
     "web.review.old": ("原值(已通过)", "Old (approved)"),
@@ -42,7 +47,7 @@ add_messages({
     "web.review.approve_selected": ("审核通过所选", "Approve selected"),
     "web.review.approve_all": ("全部审核通过(本页 {n} 条)", "Approve all ({n} on this page)"),
     "web.review.return_title": ("退回所选数据", "Return the selected figures"),
-    "web.review.comment": ("退回意见(必填,填报单位可见)", "Comment (required; the reporter sees it)"),
+    "web.review.comment": ("退回意见（各条未单独填写意见时使用，填报单位可见）", "Comment (used for each returned figure without its own; the reporter sees it)"),
     "web.review.return": ("退回所选", "Return selected"),
     "web.review.need_comment": ("退回须填写意见", "A return needs a comment"),
     "web.review.need_ids": ("请先在表中勾选数据", "Tick the figures in the table first"),
@@ -59,6 +64,9 @@ add_messages({
     "web.review.confirm": ("确认锁定 {year} 年评价?将冻结已通过的 {n} 条数据,此操作不能撤销。", "Lock the {year} evaluation? {n} approved figures will be frozen; this cannot be undone."),
     "web.review.confirm_blocked": ("{year} 年尚有未审核通过的数据({text}),锁定会被拒绝。", "{year} still has figures not approved ({text}); locking will be refused."),
     "web.review.confirm_yes": ("确认锁定", "Yes, lock"),
+    "web.review.confirm_tasks": ("{year} 年尚有 {n} 项填报任务未通过：{text}。", "{year} still has {n} task(s) not approved: {text}."),
+    "web.review.force": ("仍然锁定（须说明原因，原因将显示在该年度的页面与文件中）", "Lock anyway (give the reason; it is shown wherever the year is)"),
+    "web.review.force_reason": ("强制锁定的原因", "Reason for locking anyway"),
     "web.review.cancel": ("取消", "Cancel"),
     "web.review.locked": ("{year} 年评价已锁定({n} 条数据)。", "{year} locked ({n} figures)."),
     "web.review.nothing_lockable": ("没有可锁定的年度。", "No year to lock."),
@@ -86,6 +94,8 @@ class LockIn(BaseModel):
 
     year: int = Field(ge=YEAR_MIN, le=YEAR_MAX, description="年度 year")
     confirm: bool = Field(False, description="确认锁定 confirm")
+    force: bool = Field(False, description="尚有任务未通过也锁定(须 reason) lock although tasks are open (needs reason)")
+    reason: str = Field("", max_length=200, description="强制锁定的原因 why (shown wherever the year is shown)")
 
 
 def review_context(request: Request, year: int | None) -> dict[str, Any]:
@@ -130,26 +140,35 @@ def review_view(request: Request, year: int | None = YearQuery) -> HTMLResponse:
 
 async def _review_form(request: Request, action: str) -> Response:
     """Approve or return from the page: the ticked ids (or every id shown, for 'approve all')."""
-    form = await request.form(max_fields=2 * MAX_IDS + 10)
+    form = await request.form(max_fields=4 * MAX_IDS + 10)
     check_csrf(request, str(form.get("csrf_token", "")))
     user = require(request, "review")
     year = _year_field(form)
-    chosen = [str(v) for v in form.getlist("shown" if form.get("all") else "ids")]
+    ticked_return = [str(v) for v in form.getlist("return_ids")]
+    if action == "return":
+        chosen = ticked_return or [str(v) for v in form.getlist("ids")]  # older clients post the returned ids as ids
+    else:  # never approve a row ticked for return, not even by "approve all"
+        chosen = [str(v) for v in form.getlist("shown" if form.get("all") else "ids") if str(v) not in set(ticked_return)]
     comment = str(form.get("comment", "")).strip()
+    comments = {v: str(form.get(f"comment_{v}", "")).strip() or comment for v in chosen} if action == "return" else {}
     errors = {}
     if not chosen:
         errors["ids"] = t("web.review.need_ids")
-    if action == "return" and not comment:
+    if action == "return" and not all(comments.values()):
         errors["comment"] = t("web.review.need_comment")
-    if action == "return" and len(comment) > 1000:
+    if any(len(c) > 1000 for c in [comment, *comments.values()]):
         errors["comment"] = "意见不能超过 1000 字 at most 1000 characters"
     if errors:
         return _render(request, year, errors=errors, comment=comment, status=422)
     try:
-        n = review_action(store_of(request).url, username=user.username, action=action, ids=_ids(chosen), comment=comment)
+        if action == "return":
+            n = return_each(store_of(request).url, username=user.username, comments=dict(zip(_ids(list(comments)), comments.values())))
+        else:
+            n = review_action(store_of(request).url, username=user.username, action=action, ids=_ids(chosen), comment=comment)
     except ConflictError as exc:
         return _render(request, year, alert=str(exc), comment=comment, status=409)
-    request.session["flash"] = t("web.review.approved" if action == "approve" else "web.review.returned", n=n)
+    kept = len(ticked_return) if action == "approve" else 0
+    request.session["flash"] = t("web.review.approved" if action == "approve" else "web.review.returned", n=n) + (" " + t("web.review.kept_back", n=kept) if kept else "")
     return RedirectResponse(_back(year), status_code=303)
 
 
@@ -179,7 +198,7 @@ async def lock_form(request: Request) -> Response:
         row = next((r for r in ctx["lockable"] if r["year"] == year), {"year": year, "approved": 0, "blocking": {}, "blocking_text": ""})
         return _render(request, None, confirm_lock=row)
     try:
-        n = lock(store_of(request).url, username=user.username, year=year)
+        n = lock(store_of(request).url, username=user.username, year=year, force=form.get("force") == "1", reason=str(form.get("reason", ""))[:200])
     except ConflictError as exc:
         return _render(request, None, alert=str(exc), status=409)
     request.session["flash"] = t("web.review.locked", year=year, n=n)
@@ -209,4 +228,4 @@ def lock_json(request: Request, body: LockIn) -> dict[str, Any]:
     user = require(request, "lock")
     if not body.confirm:
         raise InputError([Problem("<lock>", None, "confirm", "锁定须确认(confirm: true) locking needs confirm: true")])
-    return {"year": body.year, "locked": lock(store_of(request).url, username=user.username, year=body.year)}
+    return {"year": body.year, "locked": lock(store_of(request).url, username=user.username, year=body.year, force=body.force, reason=body.reason)}

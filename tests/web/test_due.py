@@ -1,0 +1,63 @@
+"""The due list in the web app: a reporter lands on what it owes; the admin sees the round, opens one, and the review keeps each return's comment."""
+
+from __future__ import annotations
+
+from datetime import date
+from html import unescape
+
+from starlette.testclient import TestClient
+
+from stpi.store import Entry, Store
+from stpi.store import observations as ob
+from stpi.store import rounds
+from tests.web.conftest import PASSWORD, csrf_of, login
+
+
+def test_a_reporter_lands_on_its_due_list(client: TestClient, store: Store) -> None:
+    rounds.open_round(store, year=2025, actor="admin", deadline=date(2099, 3, 31))
+    page = client.get("/login")
+    r = client.post("/login", data={"username": "keji", "password": PASSWORD, "csrf_token": csrf_of(page.text), "next": "/"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/due"
+    html = unescape(client.get("/due").text)
+    assert 'id="due-list"' in html and "2099-03-31" in html and "未报" in html and "下载2025年填报模板" in html
+    data = client.get("/api/due").json()
+    plan = store.plan()
+    mine = sorted(i.code for i in plan.indicators if "sci" in i.lead)
+    assert sorted(x["code"] for x in data["tasks"]) == mine and data["round"] is None
+    assert {x["reporter"] for x in data["tasks"]} == {"sci"} and all(x["days_left"] > 0 and x["status"] == "due" for x in data["tasks"])
+
+
+def test_the_admin_sees_completeness_and_opens_a_round(client: TestClient, store: Store) -> None:
+    login(client, "admin")
+    page = client.get("/due")
+    r = client.post("/due/open", data={"csrf_token": csrf_of(page.text), "year": "2025", "deadline": "2026-03-31"}, follow_redirects=False)
+    assert r.status_code == 303
+    html = unescape(client.get("/due").text)
+    assert "已开启2025轮次" in html and 'id="round-departments"' in html and 'id="round-counties"' in html
+    view = client.get("/api/due").json()["round"]
+    assert view["year"] == 2025 and view["total"]["tasks"] == len(rounds.tasks(store, year=2025))
+    assert {r["reporter_name"] for r in view["overdue"]} >= {"市科技局", "武都区"}  # the deadline has passed
+
+
+def test_approve_all_never_approves_a_row_ticked_for_return_and_each_return_keeps_its_comment(client: TestClient, store: Store) -> None:
+    rounds.open_round(store, year=2025, actor="admin", deadline=date(2099, 3, 31), counties=False)
+    city = store.region(store.plan().region).code
+    ob.write(store, [Entry(city, c, "2025", 1.0 + n) for n, c in enumerate(("I01", "I02", "I03"))], actor="admin")
+    ids = {o.code: o.id for o in ob.observations(store, year=2025)}
+    login(client, "admin")
+    token = csrf_of(client.get("/data/review").text)
+    form = {"csrf_token": token, "all": "1", "shown": [str(i) for i in ids.values()], "return_ids": [str(ids["I02"])]}
+    r = client.post("/data/review/approve", data=form, follow_redirects=False)
+    assert r.status_code == 303
+    status = {o.code: o.status for o in ob.observations(store, year=2025)}
+    assert status == {"I01": "approved", "I02": "submitted", "I03": "approved"}
+    r = client.post("/data/review/return", data={"csrf_token": token, "return_ids": [str(ids["I02"])], f"comment_{ids['I02']}": "请附统计年鉴页码"}, follow_redirects=False)
+    assert r.status_code == 303
+    back = next(o for o in ob.observations(store, year=2025) if o.code == "I02")
+    assert back.status == "returned" and back.comment == "请附统计年鉴页码"
+    client.post("/api/logout")
+    login(client, "renshe")  # 市人社局 leads I01 and I03, not I02: its list shows no comment; 市教育局 (I02) would
+    tasks = {x["code"]: x for x in client.get("/api/due").json()["tasks"]}
+    assert tasks["I01"]["status"] == "approved" and tasks["I03"]["status"] == "approved"
+    i02 = [t for t in rounds.tasks(store, year=2025) if t.code == "I02"]
+    assert i02 and all(t.status == "returned" and t.comment == "请附统计年鉴页码" for t in i02)

@@ -92,8 +92,9 @@ class EntryIn(BaseModel):
     year: int = Field(ge=YEAR_MIN, le=YEAR_MAX, description="年度 year")
     code: str = Field(max_length=64, description="指标代码 indicator code")
     value: str | float = Field(description="数值(按输入原样) the value as typed")
-    source: str = Field("", max_length=SOURCE_MAX, description="数据来源 source")
-    note: str = Field("", max_length=NOTE_MAX, description="备注 note")
+    # lengths are checked with every other rule (stpi.ingest.entries), located and in Chinese like a file's
+    source: str = Field("", description=f"数据来源,不超过 {SOURCE_MAX} 字 source, at most {SOURCE_MAX} characters")
+    note: str = Field("", description=f"备注,不超过 {NOTE_MAX} 字 note, at most {NOTE_MAX} characters")
     vintage: int | None = Field(None, ge=0, le=1_000_000_000, description="所改数据的当前版本:修改已有数据时必填,否则 409 请刷新 the vintage being changed: required to change an existing figure (else 409, reload)")
 
 

@@ -19,7 +19,7 @@ from stpi.ingest import Submission, TemplateRow, TemplateSpec, read_submission, 
 from stpi.ingest.limits import DEFAULT_LIMITS, Limits
 from stpi.store import Store, WriteResult
 from stpi.store import observations as ob
-from stpi.service import open_store
+from stpi.service import open_store, release
 from stpi.store.rules import acting_user, check_admin, check_write
 from stpi.store.settings import get_setting
 
@@ -119,6 +119,13 @@ class StoreHistory:
         if not years:
             return {}
         store = open_store(self.database)
+        try:
+            return self._read(store, years)
+        finally:
+            release(store)  # a store opened for this call only (not the web app's own) is closed
+
+    @staticmethod
+    def _read(store: Store, years: frozenset[int]) -> dict[tuple[str, int, str], float]:
         plan, regions = store.plan(), store.regions()
         code_of = {r.name: r.code for r in regions}
         last: dict[tuple[str, int, str], float] = {}
@@ -197,8 +204,11 @@ def import_submission(database: str | None, path: str, *, actor: str, status: st
                       on_behalf_of: str | None = None, received_at: datetime | None = None) -> WriteResult:
     """Validate a filled template or a long table, then write all its figures or none (``stpi import``)."""
     store = open_store(database)  # the web app's own store when it serves this database
-    acting_user(store, actor)
-    sub = check_file(path, file_rules(store, upload_limit=False))
-    sub.raise_for_problems()
-    return write_submission(store, sub, actor=actor, content=Path(path).read_bytes(), status=status, revise=revise, reason=reason,
-                            on_behalf_of=on_behalf_of, received_at=received_at)
+    try:
+        acting_user(store, actor)
+        sub = check_file(path, file_rules(store, upload_limit=False))
+        sub.raise_for_problems()
+        return write_submission(store, sub, actor=actor, content=Path(path).read_bytes(), status=status, revise=revise, reason=reason,
+                                on_behalf_of=on_behalf_of, received_at=received_at)
+    finally:
+        release(store)

@@ -154,3 +154,43 @@ def test_a_worksheet_the_workbook_does_not_list_is_scanned_too(tmp_path: Path) -
     path.write_bytes(raw_zip(members))
     sub = read_submission(path)
     assert "超过 1,048,576 行" in sub.problems[0].reason and "sheet9" in sub.problems[0].reason
+
+
+@pytest.fixture
+def pg_store() -> Iterator[Store]:
+    """The embedded default store in a fresh PostgreSQL schema (dropped afterwards)."""
+    import os
+    import uuid
+
+    import psycopg
+
+    url = os.environ.get("STPI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    schema = f"stpi_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(plain, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    store = Store(f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}")
+    try:
+        yield store
+    finally:
+        store.close()
+        with psycopg.connect(plain, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def test_the_corpus_on_postgresql_changes_nothing(pg_store: Store, tmp_path: Path) -> None:
+    from stpi.errors import InputError
+
+    before = _state(pg_store)
+    for case in CASES:
+        path = tmp_path / case.filename
+        path.write_bytes(case.content)
+        started = time.perf_counter()
+        with pytest.raises(InputError) as info:
+            submissions.import_submission(pg_store.url, str(path), actor="admin")
+        assert time.perf_counter() - started < SECONDS + 1.0, case.name
+        assert any(case.says in p.reason for p in info.value.problems), (case.name, info.value.problems)
+    assert _state(pg_store) == before
+    noted = tmp_path / "noted.csv"
+    noted.write_text("region,year,indicator,value,note\n陇南市,2023,I01,584.28,口径调整\n", encoding="utf-8")
+    assert submissions.import_submission(pg_store.url, str(noted), actor="admin", status="draft").written == 1

@@ -17,6 +17,7 @@ from stpi.i18n import get_lang
 from stpi.store import notes
 from stpi.store import observations as ob
 from stpi.store.core import Store
+from stpi.store.records import WriteResult
 from stpi.store.rules import acting_user, check_admin
 from stpi.store.settings import get_setting, set_setting
 
@@ -71,6 +72,32 @@ def _entries(frame: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def _received(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
+    """Who reported each demo figure and when it was received: realistic dates around the yearly deadline.
+
+    A city figure comes from the lead department of its indicator (a raw statistic from the lead of the
+    first indicator computed from it), each department on its own day before 31 March of the next year,
+    one in seven a little late; county and peer figures arrive on 15 March. Never later than now.
+    """
+    from datetime import datetime, timedelta
+
+    from stpi.store.core import now
+
+    plan = store.plan()
+    _, formulas = embedded_variables()
+    lead = {i.code: i.lead[0] for i in plan.indicators if i.lead}
+    for code, formula in formulas.items():
+        for v in formula.variables:
+            lead.setdefault(v, lead.get(code, ""))
+    order = {d.code: k for k, d in enumerate(plan.departments)}
+    city = frame["region"] == plan.region
+    reporter = np.where(city, frame["code"].map(lead).fillna(""), "")
+    offset = np.array([(-9 - 3 * (order[r] % 7) if order[r] % 7 != 5 else 6 + order[r] % 5) if r in order else -16 for r in reporter])
+    deadline = pd.to_datetime((frame["year"].astype(int) + 1).astype(str) + "-03-31")
+    received = (deadline + pd.to_timedelta(offset, unit="D") + timedelta(hours=10)).clip(upper=pd.Timestamp(now()))
+    return pd.DataFrame({"reporter": reporter, "received": received}, index=frame.index)
+
+
 def load_demo(database: str | None, *, years: Sequence[int] = DEMO_YEARS, seed: int = DEMO_SEED, actor: str = "admin") -> DemoLoad:
     """Write the demo figures (approved), the cities' demo ranks, and switch the demo banner on.
 
@@ -86,7 +113,13 @@ def _load(store: Store, *, years: Sequence[int], seed: int, actor: str) -> DemoL
     _refuse_real_data(store)
     plan, fw = store.plan(), store.framework()
     frame, counties, cities = _figures(store, years, seed)
-    result = ob.write_frame(store, _entries(frame), actor=actor, status="submitted", reason=REASON)
+    entries, received = _entries(frame), _received(store, frame)
+    written = unchanged = 0
+    for (who, when), rows in received.groupby(["reporter", "received"], sort=True):  # one batch per reporter and day received
+        part = ob.write_frame(store, entries.loc[rows.index], actor=actor, status="submitted", reason=REASON,
+                              on_behalf_of=str(who) or None, received_at=pd.Timestamp(when).to_pydatetime())
+        written, unchanged = written + part.written, unchanged + part.unchanged
+    result = WriteResult(written, unchanged, None)
     regions = sorted(set(frame["region"]))
     approved = sum(ob.transition(store, "approve", actor=actor, year=int(y), regions=regions, comment=REASON) for y in sorted(set(frame["year"])))
     _, formulas = embedded_variables()

@@ -10,6 +10,7 @@ frozen below it; every text cell goes through :func:`stpi.tables.safe_cell`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -30,7 +31,7 @@ from stpi.framework.plan import Plan
 from stpi.i18n import add_messages, get_lang, tr
 from stpi.reports.bulletin import chinese_date
 from stpi.store import Store
-from stpi.store import observations as ob
+from stpi.store import rounds
 from stpi.store.settings import DEMO_NOTE
 from stpi.tables import safe_cell
 
@@ -67,12 +68,14 @@ FANGSONG, SONG, HEITI = "仿宋_GB2312", "宋体", "黑体"
 
 
 def submissions(store: Store, plan: Plan, year: int, formulas: Mapping[str, Formula]) -> pd.DataFrame:
-    """Per plan indicator: code, submitted_at (first batch time of the year's figure, NaT if none), returns."""
+    """Per plan indicator: code, submitted_at (when the reporter submitted the year's figure, NaT if none), returns.
+
+    The submission time is the task's (see :func:`stpi.store.rounds.submission_times`): when its reporter
+    submitted it, or the date the bureau received figures it entered on a reporter's behalf; never merely
+    when a bulk import by the bureau wrote them.
+    """
     region = store.region(plan.region).code
-    first: dict[str, datetime] = {}
-    for o in ob.observations(store, year=year, region=region, history=True):
-        if o.period == str(year) and not (o.current and o.status == "draft"):
-            first[o.code] = min(first.get(o.code, o.created_at), o.created_at)
+    first: dict[str, datetime] = rounds.submission_times(store, year, region)
     returns: dict[str, int] = {}
     for entry in store.audit(action="return", entity="observation", limit=10**9):
         where, _, rest = entry.key.partition("/")
@@ -97,6 +100,9 @@ def gather(store: Store, plan: Plan, fw: Framework, figures: pd.DataFrame, rules
     status = table[(table["year"] == year) & table["code"].isin(codes)][["code", "status", "start_year"]]
     if status.empty and year == plan.baseline_year:
         status = pd.DataFrame({"code": sorted(codes), "status": "baseline_only"})
+    deadline = rounds.round_deadline(store, year)  # the round's deadline, when the year had one, rules the timeliness
+    if deadline is not None:
+        rules = dataclasses.replace(rules, deadline=deadline.isoformat())
     return assess(plan, status, submissions(store, plan, year, formulas), rules, year=year)
 
 

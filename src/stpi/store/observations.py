@@ -116,7 +116,7 @@ def write_frame(
         upload_id = _archive(s, upload, actor, len(rows)) if upload else None
         changed = len(retire)
         batch = m.BatchRow(at=stamp, actor=actor, reason=reason, upload_id=upload_id, created=len(rows) - changed, changed=changed,
-                           received_at=received_at if on_behalf_of else None, on_behalf_of=on_behalf_of)
+                           received_at=received_at, on_behalf_of=on_behalf_of)
         s.add(batch)
         s.flush()
         rows["batch_id"] = batch.id
@@ -124,7 +124,7 @@ def write_frame(
         bulk.apply_write(s, rows, retire, audits)
         if status == "submitted":  # the tasks' submission time: now, or when the bureau received the figures it enters for a reporter
             rounds.mark_submitted_in(s, zip(rows["region_id"].tolist(), rows["code"].tolist(), rows["period"].tolist()),
-                                     at=(received_at or stamp) if on_behalf_of else stamp, by=on_behalf_of or actor)
+                                     at=received_at or stamp, by=on_behalf_of or actor)
     return WriteResult(len(rows), len(frame) - len(rows), upload_id)
 
 

@@ -24,7 +24,7 @@ from stpi.framework.embedded import embedded_variables
 from stpi.store import models as m
 from stpi.store.core import Store, now
 
-__all__ = ["TASK_STATUSES", "Round", "Task", "close_rounds_in", "default_deadline", "due_tasks", "mark_submitted_in", "lock_refusal", "missing_by_reporter", "open_round", "open_tasks", "open_tasks_in", "STATUS_WORDS", "figure_word", "status_word",
+__all__ = ["TASK_STATUSES", "Round", "Task", "close_rounds_in", "round_deadline", "submission_times", "default_deadline", "due_tasks", "mark_submitted_in", "lock_refusal", "missing_by_reporter", "open_round", "open_tasks", "open_tasks_in", "STATUS_WORDS", "figure_word", "status_word",
            "rounds", "set_deadline", "task_status", "tasks"]
 
 TASK_STATUSES = ("due", "overdue", "submitted", "returned", "approved")
@@ -331,3 +331,35 @@ def close_rounds_in(s: Session, year: int) -> None:
     """Close the year's rounds (the lock does this, in its own transaction)."""
     s.execute(update(m.RoundRow).where(m.RoundRow.year == year, m.RoundRow.status == "open").values(status="closed", closed_at=now()),
               execution_options={"synchronize_session": False})
+
+
+def submission_times(store: Store, year: int, region: str) -> dict[str, datetime]:
+    """When each code's figure of ``year`` for ``region`` (a code) was first submitted: what timeliness is judged by.
+
+    A task's recorded submission wins; otherwise the first non-draft vintage's batch: the date the bureau
+    received the figures when it entered them for a reporter (``received_at``), else the time they were written.
+    """
+    o, b = m.ObservationRow, m.BatchRow
+    found: dict[str, datetime] = {}
+    with store.session() as s:
+        region_id = s.scalar(select(m.RegionRow.id).where(m.RegionRow.code == region))
+        q = (select(o.code, o.status, o.current, b.received_at, b.at).join(b, b.id == o.batch_id)
+             .where(o.year == year, o.period == str(year), o.region_id == region_id))
+        for code, status, current, received, at in s.execute(q):
+            if current and status == "draft":
+                continue
+            when = received or at
+            found[code] = min(found.get(code, when), when)
+        tasks = (select(m.TaskRow.code, m.TaskRow.submitted_at).join(m.RoundRow, m.RoundRow.id == m.TaskRow.round_id)
+                 .where(m.RoundRow.period == str(year), m.TaskRow.region_id == region_id, m.TaskRow.submitted_at.is_not(None)))
+        recorded: dict[str, datetime] = {}
+        for code, at in s.execute(tasks):
+            recorded[code] = min(recorded.get(code, at), at)
+    return found | recorded
+
+
+def round_deadline(store: Store, year: int) -> date | None:
+    """The deadline of the year's round, when one was opened."""
+    with store.session() as s:
+        found = s.scalar(select(m.RoundRow.deadline).where(m.RoundRow.period == str(year)))
+    return found

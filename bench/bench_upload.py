@@ -100,7 +100,7 @@ def start_server(url: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes]
         time.sleep(0.3)
 
 
-async def client_loop(base: str, k: int, stop: asyncio.Event, out: list[float], max_requests: int) -> None:
+async def client_loop(base: str, k: int, stop: asyncio.Event, out: list[tuple[float, float]], max_requests: int) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=120) as client:
         (await client.post("/api/login", json={"username": VIEWER, "password": VIEWER_PW})).raise_for_status()
         for i in range(max_requests):
@@ -109,34 +109,32 @@ async def client_loop(base: str, k: int, stop: asyncio.Event, out: list[float], 
             began = time.perf_counter()
             r = await client.get(PAGES[(i + k) % len(PAGES)])
             if r.status_code == 200:
-                ms = (time.perf_counter() - began) * 1000
-                out.append(ms)
+                out.append((began, (time.perf_counter() - began) * 1000))
             await asyncio.sleep(0.02)  # a reader clicks, not a load generator
 
 
 async def phase(base: str, clients: int, seconds: float, max_requests: int, upload: Path | None) -> tuple[list[float], float | None, int | None]:
-    """Latencies (ms) of the clients for ``seconds``, or of the requests answered while the upload ran."""
+    """Latencies (ms) of the requests the clients started in ``seconds``, or while the upload ran (answered then or later)."""
     stop, out = asyncio.Event(), []  # type: ignore[var-annotated]
     tasks = [asyncio.create_task(client_loop(base, k, stop, out, max_requests)) for k in range(clients)]
-    took, status, answered = None, None, 0
+    took, status = None, None
     await asyncio.sleep(1.0)  # the clients log in and settle
-    out.clear()
+    began = time.perf_counter()
     if upload is None:
         await asyncio.sleep(seconds)
+        ended = time.perf_counter()
     else:
         async with httpx.AsyncClient(base_url=base, timeout=600) as admin:
             token = (await admin.post("/api/login", json={"username": "admin", "password": ADMIN_PW})).json()["csrf_token"]
             began = time.perf_counter()
             r = await admin.post("/api/data/upload", files={"file": (upload.name, upload.read_bytes(), "application/octet-stream")}, headers={"X-CSRF-Token": token})
-            took, status = time.perf_counter() - began, r.status_code
-            answered = len(out)  # answers after this one belong to the store with 100k more figures, not to the upload
+            ended = time.perf_counter()
+            took, status = ended - began, r.status_code
             if r.status_code != 200:
                 print("upload answered", r.status_code, r.text[:300])
     stop.set()
     await asyncio.gather(*tasks)
-    if upload is not None and len(out) > answered:
-        print(f"(answered after the upload's answer, not counted: {len(out) - answered} requests, slowest {max(out[answered:]):.0f} ms)")
-    return (out[:answered] if upload is not None else out), took, status
+    return [ms for start, ms in out if began <= start < ended], took, status
 
 
 async def warm(base: str) -> None:

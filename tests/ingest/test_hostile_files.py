@@ -194,3 +194,19 @@ def test_the_corpus_on_postgresql_changes_nothing(pg_store: Store, tmp_path: Pat
     noted = tmp_path / "noted.csv"
     noted.write_text("region,year,indicator,value,note\n陇南市,2023,I01,584.28,口径调整\n", encoding="utf-8")
     assert submissions.import_submission(pg_store.url, str(noted), actor="admin", status="draft").written == 1
+
+
+def test_a_million_rows_declared_are_not_read_as_a_million(tmp_path: Path) -> None:
+    """A sheet claiming A1:E1000000 (within Excel's limit) with one row: read as one row, at once."""
+    made = good_long_xlsx()
+    with zipfile.ZipFile(io.BytesIO(made)) as zf:
+        members: dict[str, Member] = {i.filename: zf.read(i) for i in zf.infolist()}
+    sheet = members["xl/worksheets/sheet1.xml"]
+    assert isinstance(sheet, bytes)
+    members["xl/worksheets/sheet1.xml"] = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:E1000000"/>', sheet)
+    path = tmp_path / "claims.xlsx"
+    path.write_bytes(raw_zip(members))
+    started = time.perf_counter()
+    sub = read_submission(path, units={"I01": "人"})
+    assert time.perf_counter() - started < SECONDS
+    assert sub.ok and len(sub.rows) == 1

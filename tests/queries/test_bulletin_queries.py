@@ -41,7 +41,7 @@ def test_progress_year_matches_track(store: Store) -> None:
     assert b.change is not None and b.movers  # the index moved since the baseline, and the movers say why
     assert len(b.warnings) == int(leaves["light"].eq("red").sum() + leaves["light"].eq("yellow").sum())
     charts = render_charts(b)
-    assert set(charts) == {"groups", "path"} and all(png.startswith(PNG) for png in charts.values())
+    assert set(charts) == {"groups", "path"} | {f"map_{which}" for which, _ in b.maps} and all(png.startswith(PNG) for png in charts.values())
 
 
 def test_city_frame_fills_the_baseline_year_from_the_plan(store: Store) -> None:

@@ -19,6 +19,7 @@ from stpi.errors import MethodError
 from stpi.framework.model import Framework
 from stpi.framework.plan import Plan
 from stpi.i18n import add_messages, tr
+from stpi.queries.changes import bulletin_changes
 from stpi.queries.checks import counties_report, warnings_report
 from stpi.queries.complete import lock_label, mark_incomplete, opening_year, year_state
 from stpi.queries.overview import _estimate
@@ -137,6 +138,7 @@ def gather_bulletin(database: str | None, *, year: int | None, missing: str = "r
         demo=is_demo(service.open_store(database)), reweight=reweight, maps=bulletin_maps(database, year),
         complete=state.complete, missing_count=len(state.missing), lock_label=lock_label(year, state.lock_reason) if state.lock_reason else "",
         **feedback_lines(comparison(database, year=year, missing=missing, figures=figures)),
+        **bulletin_changes(database),
     )
 
 

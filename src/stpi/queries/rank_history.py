@@ -12,16 +12,20 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from stpi import service
+from stpi.analysis.index import compute_index
+from stpi.analysis.values import values_from_frame
 from stpi.engine import Aggregate, Recipe
-from stpi.errors import NotFoundError
+from stpi.framework.model import Framework
 from stpi.i18n import get_lang
+from stpi.store.core import Store
 from stpi.store.notes import published_results
-from stpi.store.records import Region
+from stpi.store.records import PublishedResult, Region
 from stpi.store.settings import is_demo
 
-__all__ = ["RANK_POLICY", "rank_history"]
+__all__ = ["RANK_POLICY", "history_of", "own_ranks", "rank_history"]
 
 RANK_POLICY = "reweight"  # the maps' rule: a peer missing an indicator is ranked on the present ones, marked incomplete
 
@@ -35,15 +39,25 @@ def _finite(x: object) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _own(database: str | None, names: dict[str, str], missing: str) -> dict[tuple[str, int], Point]:
-    """(code, year) → the own computation's index, rank among peers and completeness."""
-    try:
-        results, _ = service.compute_store(database, Recipe(aggregate=Aggregate(missing=missing)))
-    except NotFoundError:  # no approved figures yet
+def own_ranks(store: Store, figures: pd.DataFrame, names: dict[str, str], *, missing: str = RANK_POLICY) -> dict[tuple[str, int], Point]:
+    """(code, year) → the index, rank among peers and completeness computed from ``figures`` (region name, year, indicator, value).
+
+    Each year under the framework valid in it, ranked among the regions of the same level and parent (as ``service.compute_store``).
+    """
+    if figures.empty:
         return {}
+    peers = service.store_peers(store)
+    by_version: dict[str, tuple[Framework, list[int]]] = {}
+    for year in sorted({int(y) for y in figures["year"]}):
+        fw = store.framework(year)
+        by_version.setdefault(fw.fingerprint(), (fw, []))[1].append(year)
     out: dict[tuple[str, int], Point] = {}
-    for res in results:
-        root = res.framework.tree.codes.index(res.framework.root.code)
+    for fw, years in by_version.values():
+        part = figures[figures["year"].isin(years) & figures["indicator"].isin([n.code for n in fw.leaves])]
+        if part.empty:
+            continue
+        res = compute_index(fw, values_from_frame(part, fw, peers=peers), Recipe(aggregate=Aggregate(missing=missing)))
+        root = res.framework.tree.codes.index(fw.root.code)
         full = np.asarray(~np.isnan(res.values.data).any(axis=-1), dtype=bool)  # (R, T): every indicator present
         for i, name in enumerate(res.values.regions):
             if name not in names:
@@ -80,12 +94,17 @@ def rank_history(database: str | None, *, missing: str = RANK_POLICY) -> dict[st
     ``years``: ``index``, ``rank``, ``source`` (``published``, ``own`` or empty when neither exists).
     """
     store = service.open_store(database)
+    return history_of(store, service.store_figures(database), published_results(store), missing=missing)
+
+
+def history_of(store: Store, figures: pd.DataFrame, results: list[PublishedResult], *, missing: str = RANK_POLICY) -> dict[str, Any]:
+    """:func:`rank_history` from given figures and published results (the state at another moment, for "what changed")."""
     plan = store.plan()
     me = store.region(plan.region)
     peers = [r for r in store.regions() if r.level == me.level and r.parent == me.parent]
     codes = {r.code for r in peers}
-    published = {(p.region, p.year): p for p in published_results(store) if p.region in codes}
-    own = _own(database, {r.name: r.code for r in peers}, missing)
+    published = {(p.region, p.year): p for p in results if p.region in codes}
+    own = own_ranks(store, figures, {r.name: r.code for r in peers}, missing=missing)
     years = sorted({y for _, y in published} | {y for _, y in own})
     series: list[dict[str, Any]] = [{"code": r.code, "name": _label(r), "self": r.code == me.code, "points": _points(r.code, years, published, own)} for r in peers]
     series.sort(key=lambda s: (not s["self"], _last_rank(s["points"]), s["code"]))

@@ -95,6 +95,8 @@ class Bulletin:
     complete: bool = True  # every indicator of the year has an approved figure; else the index is an estimate
     missing_count: int = 0  # indicators of the year not yet reported (approved)
     lock_label: str = ""  # 2025年评价已锁定（原因） when the year was locked by force
+    changes: tuple[Line, ...] = ()  # what changed since the last bulletin: kind; what; link (stpi.queries.changes)
+    changes_text: str = ""  # its one-line summary ("" : not gathered)
 
     @property
     def title(self) -> str:
@@ -147,6 +149,7 @@ def sections(b: Bulletin) -> list[tuple[str, list[Block]]]:
         if b.lock_label:
             overall += b.lock_label + "。"
     out: list[tuple[str, list[Block]]] = [
+        *([("上次通报以来的变化", _changes_blocks(b))] if b.changes_text else []),
         ("总体情况", [
             ("p", overall),
             ("p", f"按照实施方案,到{b.target_year}年综合科技进步水平指数达到{goal},排名进入{rank}。"),
@@ -168,6 +171,11 @@ def sections(b: Bulletin) -> list[tuple[str, list[Block]]]:
         ("下一步工作重点", [("p", b.focus_text)] + ([("table", (["指标", "现值", "建议提升至", "拉动指数(点)", "牵头单位"], [[f.label, *f.cells, f.owners] for f in b.focus]))] if b.focus else [])),
     ]
     return out
+
+
+def _changes_blocks(b: Bulletin) -> list[Block]:
+    rows = [[c.label, *c.cells] for c in b.changes]
+    return [("p", b.changes_text)] + ([("table", (["类别", "内容", "链接"], rows))] if rows else [])
 
 
 def _feedback_blocks(b: Bulletin) -> list[Block]:

@@ -61,3 +61,19 @@ def test_approve_all_never_approves_a_row_ticked_for_return_and_each_return_keep
     assert tasks["I01"]["status"] == "approved" and tasks["I03"]["status"] == "approved"
     i02 = [t for t in rounds.tasks(store, year=2025) if t.code == "I02"]
     assert i02 and all(t.status == "returned" and t.comment == "请附统计年鉴页码" for t in i02)
+
+
+def test_the_overview_of_an_incomplete_year_says_so_and_a_forced_lock_shows_its_reason(client: TestClient, store: Store) -> None:
+    plan, fw = store.plan(), store.framework(2025)
+    city = store.region(plan.region).code
+    leaves = [n.code for n in fw.leaves]
+    ob.write(store, [Entry(city, c, "2025", float(plan.indicator(c).target)) for c in leaves[:15]], actor="admin")
+    ob.transition(store, "approve", actor="admin", year=2025)
+    data = client.get("/api/overview", params={"year": 2025}).json()
+    assert data["complete"] is False and data["index"]["status"] == "incomplete" and data["year_state"]["missing_count"] == len(leaves) - 15
+    html = unescape(client.get("/", params={"year": 2025}).text)
+    assert f"预估（不完整：{len(leaves) - 15}项未报）" in html and "已达标" not in html.split('id="kpi-index"')[1].split("</section>")[0]
+    ob.lock_year(store, 2025, actor="admin", force=True, reason="I28 数据暂缺")
+    html = unescape(client.get("/", params={"year": 2025}).text)
+    assert "2025年评价已锁定（I28 数据暂缺）" in html
+    assert client.get("/api/overview").json()["year"] == 2025  # a locked year is where the pages open

@@ -94,7 +94,9 @@ def _received(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
     reporter = np.where(city, frame["code"].map(lead).fillna(""), "")
     offset = np.array([(-9 - 3 * (order[r] % 7) if order[r] % 7 != 5 else 6 + order[r] % 5) if r in order else -16 for r in reporter])
     deadline = pd.to_datetime((frame["year"].astype(int) + 1).astype(str) + "-03-31")
-    received = (deadline + pd.to_timedelta(offset, unit="D") + timedelta(hours=10)).clip(upper=pd.Timestamp(now()))
+    received = deadline + pd.to_timedelta(offset, unit="D") + timedelta(hours=10)
+    latest = pd.Timestamp(now())
+    received = received.where(received <= latest, latest)
     return pd.DataFrame({"reporter": reporter, "received": received}, index=frame.index)
 
 
@@ -115,9 +117,9 @@ def _load(store: Store, *, years: Sequence[int], seed: int, actor: str) -> DemoL
     frame, counties, cities = _figures(store, years, seed)
     entries, received = _entries(frame), _received(store, frame)
     written = unchanged = 0
-    for (who, when), rows in received.groupby(["reporter", "received"], sort=True):  # one batch per reporter and day received
+    for (who, _), rows in received.groupby(["reporter", "received"], sort=True):  # one batch per reporter and day received
         part = ob.write_frame(store, entries.loc[rows.index], actor=actor, status="submitted", reason=REASON,
-                              on_behalf_of=str(who) or None, received_at=pd.Timestamp(when).to_pydatetime())
+                              on_behalf_of=str(who) or None, received_at=rows["received"].iloc[0].to_pydatetime())
         written, unchanged = written + part.written, unchanged + part.unchanged
     result = WriteResult(written, unchanged, None)
     regions = sorted(set(frame["region"]))

@@ -383,7 +383,7 @@ def test_error_message_lists_file_row_field_and_reason(tmp_path: Path) -> None:
         load_framework(path)
     text = str(info.value)
     assert text.startswith(f"{len(info.value.problems)} 个问题")
-    assert f"{path}, 第8行 row 8, 列 column 'parent': 上级代码不存在 unknown parent (值 value: 'GHOST')" in text
+    assert f"{path}, 第8行 row 8, 列 column 'parent', X4 orphan: 上级代码不存在 unknown parent (值 value: 'GHOST')" in text  # names the row's node too
 
 
 def test_invalid_yaml_and_missing_nodes(tmp_path: Path) -> None:

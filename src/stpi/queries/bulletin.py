@@ -197,7 +197,7 @@ def bulletin_maps(database: str | None, year: int) -> tuple[tuple[str, Any], ...
             collection = map_collection(database, parent, year=year)
         except NotFoundError:  # no boundaries for this region
             continue
-        if any(f["properties"]["value"] is not None for f in collection["features"]):
+        if sum(f["properties"]["value"] is not None for f in collection["features"]) >= 2:  # a map of one coloured unit compares nothing
             out.append((which, collection))
     return tuple(out)
 

@@ -53,5 +53,7 @@ def page_map(request: Request, which: str, year: int | None) -> tuple[dict[str, 
         collection = cached(request, ("map", parent, year, None), lambda: map_collection(url, parent, year=year))
     except NotFoundError:  # no boundaries for this region (and no stpi[maps] extra): the page goes on without a map
         return None, None
+    if sum(f["properties"]["value"] is not None for f in collection["features"]) < 2:  # one coloured unit compares nothing
+        return None, None
     missing = "No figure" if get_lang() == "en" else "无数据"
     return map_summary(collection), cached(request, ("map_svg", parent, year), lambda: svg_map(collection, missing_text=missing))

@@ -24,6 +24,11 @@ def test_figures_entered_on_a_reporters_behalf_keep_the_date_received(store: Sto
     assert code == 1 and "没有该填报单位" in out
     code, out = run_main(monkeypatch, capsys, "import", str(tmp_path / "hr.csv"), "--received-on", "3月20日")
     assert code == 2 and "YYYY-MM-DD" in out
+    code, out = run_main(monkeypatch, capsys, "round", "deadline", "--period", "2025", "--reporter", "市人社局", "--deadline", "2026-04-30")
+    assert code == 0 and "2026-04-30" in out
+    assert {t.deadline.isoformat() for t in rounds.tasks(store, year=2025, reporter="hrss")} == {"2026-04-30"}
+    code, out = run_main(monkeypatch, capsys, "round", "open", "--year", "2025")
+    assert code == 1 and "已开启" in out  # one round per period
     code, out = run_main(monkeypatch, capsys, "round", "list")
     assert code == 0 and "2025" in out and "进行中" in out
     code, out = run_main(monkeypatch, capsys, "round", "status", "--year", "2025")

@@ -154,7 +154,8 @@ def set_deadline(store: Store, *, period: str, reporter: str, deadline: date, ac
     code = code or next((r.code for r in store.regions("county") if reporter in (r.code, r.name)), reporter)
     with store.session(write=True) as s:
         round_id = _round_id(s, period)
-        n = s.execute(update(m.TaskRow).where(m.TaskRow.round_id == round_id, m.TaskRow.reporter == code).values(deadline=deadline)).rowcount
+        q = update(m.TaskRow).where(m.TaskRow.round_id == round_id, m.TaskRow.reporter == code).values(deadline=deadline).returning(m.TaskRow.id)
+        n = len(list(s.scalars(q, execution_options={"synchronize_session": False})))
         if not n:
             raise NotFoundError(f"{period}轮次中没有{reporter}的任务 no tasks of {reporter} in round {period}")
         Store.audit_in(s, actor, "deadline", "round", f"{period}/{code}", "", deadline.isoformat())
@@ -353,8 +354,9 @@ def submission_times(store: Store, year: int, region: str) -> dict[str, datetime
         tasks = (select(m.TaskRow.code, m.TaskRow.submitted_at).join(m.RoundRow, m.RoundRow.id == m.TaskRow.round_id)
                  .where(m.RoundRow.period == str(year), m.TaskRow.region_id == region_id, m.TaskRow.submitted_at.is_not(None)))
         recorded: dict[str, datetime] = {}
-        for code, at in s.execute(tasks):
-            recorded[code] = min(recorded.get(code, at), at)
+        for code, first in s.execute(tasks):
+            if first is not None:
+                recorded[code] = min(recorded.get(code, first), first)
     return found | recorded
 
 

@@ -9,6 +9,7 @@ the matrix does not cover.
 from __future__ import annotations
 
 import itertools
+from datetime import date, timedelta
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from starlette.testclient import TestClient
 
 from stpi.store import Store
 from stpi.store import observations as ob
+from stpi.store import supervision as sv
 from stpi.store.notes import progress_notes
 from stpi.store import models as m
 from stpi.store.accounts import add_user
@@ -131,6 +133,42 @@ CASES += (
     Case("/admin/settings", "form", lambda s, r: {"upload_limit_mb": str(10 + next(_names)), "login_attempts": "5", "login_lockout_minutes": "15", "public_overview": "1"},
          ADMIN_FORMS),
 )
+
+
+def _notice(store: Store, replied: bool = False) -> dict[str, Any]:
+    """A new supervision notice to 市科技局 (keji's department), replied to if asked: its id and version."""
+    x = sv.issue(store, department_code="sci", subject=f"督办 {_value()}", request="说明原因并提出整改措施", deadline=date.today() + timedelta(days=9), actor="admin")
+    if replied:
+        x = sv.reply(store, x.id, version=x.version, actor="keji", as_department="sci", measures="已整改", effect="达标")
+    return {"id": x.id, "version": x.version}
+
+
+def _issue(store: Store, role: str) -> dict[str, Any]:
+    return {"department": "sci", "subject": f"督办 {_value()}", "request": "说明原因", "deadline": (date.today() + timedelta(days=9)).isoformat(), "origin": "free"}
+
+
+def _form(body: dict[str, Any]) -> dict[str, str]:
+    return {k: str(v) for k, v in body.items()}
+
+
+DEPARTMENT_ONLY = {"anonymous": 401, "admin": 403, "department": 200, "county": 403, "viewer": 403}
+CASES += (
+    # supervision notices: the admin issues, sends back and closes; only the department's own reporters reply
+    Case("/api/supervision", "json", _issue, {**ADMIN, "admin": 201}),
+    Case("/supervision", "form", lambda s, r: _form(_issue(s, r)), ADMIN_FORMS),
+    Case("/api/supervision/reply", "json", lambda s, r: {**_notice(s), "measures": "已整改", "effect": "达标"}, DEPARTMENT_ONLY),
+    Case("/supervision/reply", "form", lambda s, r: _form({**_notice(s), "measures": "已整改", "effect": "达标"}),
+         {"anonymous": LOGIN, "admin": 403, "department": DONE, "county": 403, "viewer": 403}),
+    Case("/api/supervision/return", "json", lambda s, r: {**_notice(s, True), "comment": "措施不具体"}, ADMIN),
+    Case("/supervision/return", "form", lambda s, r: _form({**_notice(s, True), "comment": "措施不具体"}), ADMIN_FORMS),
+    Case("/api/supervision/close", "json", lambda s, r: _notice(s), ADMIN),
+    Case("/supervision/close", "form", lambda s, r: _form(_notice(s)), ADMIN_FORMS),
+    # the inbox: every account its own; the outbox's retry: the admin
+    Case("/api/inbox/read", "json", lambda s, r: {"ids": None}, READERS),
+    Case("/inbox/read", "form", lambda s, r: {}, {**{role: DONE for role in ROLES}, "anonymous": LOGIN}),
+    Case("/api/admin/outbox/retry", "json", lambda s, r: {"ids": None}, ADMIN),
+    Case("/admin/outbox/retry", "form", lambda s, r: {}, ADMIN_FORMS),
+)
 BY_PATH = {c.path: c for c in CASES}
 
 
@@ -147,7 +185,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Fas
 def state(store: Store) -> tuple[object, ...]:
     """Everything these endpoints may change: every vintage of every figure, the locks, the archived uploads, progress notes,
     the accounts (with their password hashes) and the settings."""
-    return (ob.observations(store, history=True), ob.locked_years(store), ob.uploads(store), progress_notes(store), _accounts(store), settings(store))
+    return (ob.observations(store, history=True), ob.locked_years(store), ob.uploads(store), progress_notes(store), _accounts(store), settings(store), _notices(store))
+
+
+def _notices(store: Store) -> list[tuple[object, ...]]:
+    """Supervision notices and their steps, inbox messages (read or not) and the outbox."""
+    with store.session() as s:
+        return ([(x.id, x.status, x.version) for x in s.query(m.SupervisionRow).order_by(m.SupervisionRow.id)] + [(e.id, e.kind) for e in s.query(m.SupervisionEventRow)]
+                + [(x.id, x.read_at) for x in s.query(m.MessageRow).order_by(m.MessageRow.id)] + [(x.id, x.status, x.attempts) for x in s.query(m.OutboxRow).order_by(m.OutboxRow.id)])
 
 
 def _accounts(store: Store) -> list[tuple[object, ...]]:

@@ -42,7 +42,7 @@ def supervision_list(database: str | None, *, department: str | None = None, sta
     items = sv.supervisions(store, department_code=department, today=today)
     shown = [x for x in items if status in (None, "") or x.status == status or (status == "overdue" and x.overdue)]
     counts = {st: sum(x.status == st for x in items) for st in sv.STATUSES}
-    return {"items": [supervision_item(x) for x in shown], "counts": counts, "overdue": sum(x.overdue for x in items), "total": len(items),
+    return {"notices": [supervision_item(x) for x in shown], "counts": counts, "overdue": sum(x.overdue for x in items), "total": len(items),
             "department": department, "status": status or "",
             "statuses": [{"code": st, "text": _word(STATUS_WORDS, st)} for st in sv.STATUSES] + [{"code": "overdue", "text": "逾期" if get_lang() != "en" else "overdue"}],
             "origins": [{"code": o, "text": _word(ORIGIN_WORDS, o)} for o in sv.ORIGINS]}

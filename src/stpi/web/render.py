@@ -18,6 +18,7 @@ from stpi.analysis.jsonable import jsonable
 from stpi.i18n import MESSAGES, get_lang
 from stpi.store import models as m
 from stpi.store.core import Store
+from stpi.store.notices import unread_count
 from stpi.store.settings import settings
 from stpi.web.auth import allowed, csrf_token, current_user
 
@@ -35,6 +36,7 @@ NAV: tuple[tuple[str, str, str | None], ...] = (
     ("/whatif", "web.nav.whatif", "read"),
     ("/goalseek", "web.nav.goalseek", "read"),
     ("/data", "web.nav.data", "read"),
+    ("/supervision", "web.nav.supervision", "read"),
     ("/due", "web.nav.due", "read"),
     ("/downloads", "web.nav.downloads", "read"),
     ("/audit", "web.nav.audit", "audit"),
@@ -132,6 +134,7 @@ def _frame(request: Request) -> dict[str, Any]:
         "request": request, "user": user, "lang": lang, "other_lang": "en" if lang == "zh" else "zh", "t": t, "nav": nav,
         "path": request.url.path, "csrf": csrf_token(request), "demo_data": bool(values["demo_data"]),
         "can": {action: allowed(user, action) for action in ("read", "report", "review", "lock", "audit", "manage")},
+        "unread": unread_count(store, user.username) if user else 0,  # the inbox's count on every page
     }
 
 

@@ -14,6 +14,7 @@ from stpi.queries.department import NOTE_MAX, add_note, department_list, departm
 from stpi.store.records import User
 from stpi.web.auth import check_csrf, current_user, require
 from stpi.web.render import cached, page, store_of, t
+from stpi.web.views.supervision import department_notices
 
 __all__ = ["router", "department_context", "departments_context"]
 
@@ -91,7 +92,7 @@ def department_context(request: Request, code: str, year: int | None = None, for
     ctx = cached(request, ("department", code, year), lambda: department_page(url, code, year=year))
     blank = {"code": "", "period": "", "text": "", "done_on": "", "done_by": ""}
     return {**ctx, "can_note": may_note(current_user(request), ctx["code"]), "note_max": NOTE_MAX, "form": {**blank, **(form or {})}, "errors": errors or {},
-            "saved": request.query_params.get("saved") == "1"}
+            "saved": request.query_params.get("saved") == "1", "supervisions": department_notices(request, ctx["code"])}
 
 
 def _save(request: Request, code: str, note: NoteIn) -> tuple[str, dict[str, Any]]:

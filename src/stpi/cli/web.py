@@ -46,6 +46,7 @@ def serve(
     database: DatabaseOpt = None,
     https_only: Annotated[bool, typer.Option("--https-only", help="会话 Cookie 只经 HTTPS 发送(生产环境在 HTTPS 反向代理之后使用) session cookie sent over HTTPS only (production, behind an HTTPS reverse proxy)")] = False,
     demo: Annotated[bool, typer.Option("--demo", help="用单独的演示库 demo.db(首次使用时生成合成演示数据) serve the separate demo store demo.db, made with synthetic demo data on first use")] = False,
+    notify_interval: Annotated[float, typer.Option("--notify-interval", min=0, help="每隔多少秒投递一次待发的邮件和群机器人消息（0 为不投递，改用 stpi notify send） seconds between passes of the notice worker (0: none; use stpi notify send)")] = 15.0,
 ) -> None:
     """启动网页版(总览、指标、部门、县区、情景模拟、数据填报与审核) Run the web app."""
     import uvicorn
@@ -75,6 +76,10 @@ def serve(
     if admin is not None and admin.active and not admin.has_password:
         console.err.print(tr("serve.demo_password", url=database) if demo else tr("serve.no_admin_password"), style="yellow")
     console.err.print(tr("serve.at", host=host, port=port), style="green")
+    if notify_interval > 0:  # the outbox worker: notices are sent outside the request path, by this one process
+        from stpi.notify.worker import start_worker
+
+        start_worker(store, interval=notify_interval)
     if workers > 1:  # each worker builds its own app on the same database
         if database:
             os.environ["STPI_DATABASE_URL"] = database

@@ -76,10 +76,11 @@ def serve(
     if admin is not None and admin.active and not admin.has_password:
         console.err.print(tr("serve.demo_password", url=database) if demo else tr("serve.no_admin_password"), style="yellow")
     console.err.print(tr("serve.at", host=host, port=port), style="green")
+    worker = None
     if notify_interval > 0:  # the outbox worker: notices are sent outside the request path, by this one process
         from stpi.notify.worker import start_worker
 
-        start_worker(store, interval=notify_interval)
+        worker = start_worker(store, interval=notify_interval)
     if workers > 1:  # each worker builds its own app on the same database
         if database:
             os.environ["STPI_DATABASE_URL"] = database
@@ -88,6 +89,9 @@ def serve(
         uvicorn.run("stpi.web.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning", proxy_headers=False)
     else:  # proxy_headers off: uvicorn would trust X-Forwarded-For from any local client; the app decides (STPI_TRUSTED_PROXIES)
         uvicorn.run(create_app(store=store, https_only=https_only), host=host, port=port, log_level="warning", proxy_headers=False)
+    if worker is not None:  # the server stopped: let the worker finish its pass
+        worker[1].set()
+        worker[0].join(30)
 
 
 @user_app.command("password")

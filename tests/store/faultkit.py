@@ -86,7 +86,7 @@ def run_killed(args: list[str], env: dict[str, str], delay: float) -> bool:
         return False
     except subprocess.TimeoutExpired:
         os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=60)
+        child.communicate(timeout=60)
         return True
 
 

@@ -91,13 +91,15 @@ def test_killed_sqlite_upgrade_leaves_a_store_that_opens_and_upgrades(old_sqlite
     migrating = window(args, env, lambda: _copied(db), lambda: _revision(db) != OLD)
     rng = random.Random(20261204)
     phases: Counter[str] = Counter()
-    for trial in range(KILLS):
+    trial = 0
+    while sum(n for phase, n in phases.items() if phase != "not killed") < KILLS and phases["not killed"] < KILLS:
+        trial += 1
         _wipe(db)
         shutil.copy(template, db)
         if trial % 3 == 0:  # any moment of the run, start-up included
             killed = run_killed(args, env, rng.uniform(0, whole))
         else:  # a moment while the migrations run: after the copy is made, before the end
-            killed = kill_when(args, env, lambda: _copied(db), rng.uniform(0, migrating))[0]
+            killed = kill_when(args, env, lambda: _copied(db), rng.uniform(0, 0.8 * migrating))[0]
         integrity, revision, leftovers = _raw_state(db)
         assert integrity == "ok" and leftovers == [] and revision in (OLD, head_revision())
         copied = any(db.parent.glob("stpi.db.before-*")) and not any(db.parent.glob("*.part"))
@@ -106,7 +108,7 @@ def test_killed_sqlite_upgrade_leaves_a_store_that_opens_and_upgrades(old_sqlite
         assert current_revision(st.engine) == head_revision()
         st.close()
         assert fingerprint(url) == expected
-    print(f"\nSQLite upgrade kills: {dict(phases)} of {KILLS}, all consistent (whole run {whole:.2f} s, migrations {migrating:.2f} s)")
+    print(f"\nSQLite upgrade kills: {dict(phases)}, all consistent (whole run {whole:.2f} s, migrations {migrating:.2f} s)")
     assert phases["in migrations"] >= KILLS // 3
 
 
@@ -169,11 +171,13 @@ def test_killed_postgresql_upgrade_is_all_or_nothing(pg_url: str, tmp_path: Path
     downgrade(pg_url, OLD)
     rng = random.Random(4)
     phases: Counter[str] = Counter()
-    for trial in range(KILLS):
+    trial = 0
+    while sum(n for phase, n in phases.items() if phase != "not killed") < KILLS and phases["not killed"] < KILLS:
+        trial += 1
         if trial % 3 == 0:
             killed = run_killed(args, env, rng.uniform(0, whole))
         else:
-            killed = kill_when(args, env, _holds_observation(pg_url), rng.uniform(0, migrating))[0]
+            killed = kill_when(args, env, _holds_observation(pg_url), rng.uniform(0, 0.8 * migrating))[0]
         state = _pg_schema_state(pg_url)
         assert state in (old_state, new_state), state  # all the migrations or none
         phases["not killed" if not killed else "after commit" if state == new_state else "rolled back"] += 1
@@ -182,5 +186,5 @@ def test_killed_postgresql_upgrade_is_all_or_nothing(pg_url: str, tmp_path: Path
         st.close()
         assert fingerprint(pg_url) == expected
         downgrade(pg_url, OLD)
-    print(f"\nPostgreSQL upgrade kills: {dict(phases)} of {KILLS}, all consistent (whole run {whole:.2f} s, migrations {migrating:.2f} s)")
+    print(f"\nPostgreSQL upgrade kills: {dict(phases)}, all consistent (whole run {whole:.2f} s, migrations {migrating:.2f} s)")
     assert phases["rolled back"] >= KILLS // 3

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from stpi import console, submissions
+from stpi import console
 from stpi.cli.root import DatabaseOpt, UserOpt, app
 from stpi.i18n import add_messages, tr
-from stpi.store import accounts, notes, backup as backups, observations as ob
-from stpi.store.core import Store
-from stpi.store.backupkey import load_key
-from stpi.store.db import current_revision, head_revision, upgrade
-from stpi.store.rules import acting_user, check_admin, submit_scope
+
+if TYPE_CHECKING:
+    from stpi.store.core import Store
 
 db_app = typer.Typer(help="数据库:升级、备份、恢复 Database.", no_args_is_help=True)
 user_app = typer.Typer(help="账号:添加、列出、停用 Accounts.", no_args_is_help=True)
@@ -28,6 +26,7 @@ KeyFileOpt = Annotated[Optional[str], typer.Option("--key-file", help="备份密
 
 def _admin(database: str | None, user: str, action: str) -> Store:
     from stpi.service import open_store
+    from stpi.store.rules import acting_user, check_admin
     store = open_store(database)  # the process's own store when one is kept open for this database
     check_admin(acting_user(store, user), action)
     return store
@@ -36,6 +35,8 @@ def _admin(database: str | None, user: str, action: str) -> Store:
 @db_app.command("upgrade")
 def db_upgrade(database: DatabaseOpt = None) -> None:
     """升级数据库结构到最新版本(首次使用时创建并写入内置实施方案) Migrate the schema."""
+    from stpi.store.core import Store
+    from stpi.store.db import current_revision, upgrade
     store = Store(database, prepare=False)
     copy = upgrade(store.engine)
     if copy is not None:
@@ -47,6 +48,9 @@ def db_upgrade(database: DatabaseOpt = None) -> None:
 @db_app.command("info")
 def db_info(database: DatabaseOpt = None) -> None:
     """数据库位置、版本与内容概况 Where the database is and what it holds."""
+    from stpi.store import observations as ob
+    from stpi.store.core import Store
+    from stpi.store.db import current_revision, head_revision
     store = Store(database)
     rows = [
         [tr("db_url"), store.engine.url.render_as_string(hide_password=True)],
@@ -62,6 +66,9 @@ def db_info(database: DatabaseOpt = None) -> None:
 @db_app.command("backup")
 def db_backup(file: Annotated[str, typer.Argument(help="备份文件 backup file (.zip)")], database: DatabaseOpt = None, key_file: KeyFileOpt = None) -> None:
     """备份整个数据库到一个文件(SQLite 与 PostgreSQL 通用,以备份密钥签名) Back up the whole store (signed with the backup key)."""
+    from stpi.store import backup as backups
+    from stpi.store.core import Store
+    from stpi.store.backupkey import load_key
     counts = backups.backup(Store(database), file, key_file=key_file)
     key = load_key(key_file)
     console.out.print(tr("backed_up", path=file, n=sum(counts.values()), keyfile=key.origin if key else "?"), style="green")
@@ -75,6 +82,8 @@ def db_restore(
     key_file: KeyFileOpt = None,
 ) -> None:
     """用备份替换数据库内容(全部成功或全部不变;会话密钥随之更换) Restore the store from a backup (the session key is renewed)."""
+    from stpi.store import backup as backups
+    from stpi.store.core import Store
     if not yes:
         typer.confirm(tr("confirm_restore"), abort=True)
     counts = backups.restore(Store(database), file, key_file=key_file)
@@ -83,6 +92,9 @@ def db_restore(
 
 def _transition(action: str, database: str | None, user: str, year: int | None, region: list[str] | None, code: list[str] | None, comment: str = "") -> None:
     """One workflow step; a figure someone else changed meanwhile makes it a conflict (exit 1, naming the figure), and nothing moves."""
+    from stpi.store import observations as ob
+    from stpi.store.core import Store
+    from stpi.store.rules import acting_user, check_admin, submit_scope
     store = Store(database)
     actor = acting_user(store, user)
     entered_by = None
@@ -129,6 +141,7 @@ def lock(
     user: UserOpt = "admin",
 ) -> None:
     """锁定某年评价:此后修改只能作为修订并保留原值;尚有任务未通过时拒绝 Freeze a year's evaluation (refused while tasks are open)."""
+    from stpi.store import observations as ob
     n = ob.lock_year(_admin(database, user, tr("action.lock")), year, actor=user, force=force, reason=reason)
     console.out.print(tr("locked", year=year, n=n), style="green")
 
@@ -143,6 +156,7 @@ def audit(
     database: DatabaseOpt = None,
 ) -> None:
     """查看审计日志(谁、何时、改了什么、原值、新值、原因) The audit log."""
+    from stpi.store.core import Store
     entries = Store(database).audit(actor=actor, entity=entity, action=action, key=key, limit=limit)
     rows = [[e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action, e.entity, e.key, e.old[:40], e.new[:40], e.reason] for e in entries]
     cols = [tr("audit.at"), tr("audit.actor"), tr("audit.action"), tr("audit.entity"), tr("audit.key"), tr("audit.old"), tr("audit.new"), tr("audit.reason")]
@@ -158,6 +172,8 @@ def values_(
     database: DatabaseOpt = None,
 ) -> None:
     """查看已填报的数据及其状态、版本与来源 Reported figures with status, vintage and source."""
+    from stpi.store import observations as ob
+    from stpi.store.core import Store
     console.demo_notice(database)
     store = Store(database)
     items = ob.observations(store, year=year, region=region, code=code, history=history)
@@ -183,6 +199,7 @@ def user_add(
     user: UserOpt = "admin",
 ) -> None:
     """添加账号(密码以 argon2 散列保存) Add an account."""
+    from stpi.store import accounts
     store = _admin(database, user, tr("action.user"))
     added = accounts.add_user(store, username, role=role, actor=user, display_name=name, department=department, region=region, password=password)
     console.out.print(tr("user_added", user=added.username, role=added.role), style="green")
@@ -191,6 +208,7 @@ def user_add(
 @user_app.command("list")
 def user_list(database: DatabaseOpt = None) -> None:
     """列出账号 List accounts."""
+    from stpi.store.core import Store
     rows = [[u.username, u.display_name, u.role, u.department or "", u.region or "", "✓" if u.active else "✗"] for u in Store(database).users()]
     console.out.print(console.table(tr("users"), [tr("audit.actor"), tr("name"), tr("role"), tr("department"), tr("region"), tr("active")], rows))
 
@@ -198,6 +216,7 @@ def user_list(database: DatabaseOpt = None) -> None:
 @user_app.command("disable")
 def user_disable(username: Annotated[str, typer.Argument(help="用户名 username")], database: DatabaseOpt = None, user: UserOpt = "admin") -> None:
     """停用账号(账号不会被删除) Disable an account."""
+    from stpi.store import accounts
     accounts.set_active(_admin(database, user, tr("action.user")), username, False, actor=user)
     console.out.print(tr("user_disabled", user=username), style="green")
 
@@ -211,6 +230,7 @@ def template(
     database: DatabaseOpt = None,
 ) -> None:
     """生成部门或县区的 Excel 填报模板 Write a department's or county's reporting workbook."""
+    from stpi import submissions
     spec = submissions.make_template(database, output, year=year, department=department, county=county)
     console.out.print(tr("template_written", path=output, who=spec.reporter, n=len(spec.rows)), style="green")
 
@@ -227,6 +247,7 @@ def import_(
     user: UserOpt = "admin",
 ) -> None:
     """校验并导入数据:先列出全部问题,无误才一次性全部写入 Validate, then import all or nothing."""
+    from stpi import submissions
     received = None
     if received_on is not None:
         from datetime import date, datetime
@@ -263,6 +284,8 @@ def progress_add(
     user: UserOpt = "admin",
 ) -> None:
     """记录部门围绕某指标举措的工作进展 Record a department's progress on an indicator's measures."""
+    from stpi.store import notes
+    from stpi.store.core import Store
     note = notes.add_progress_note(Store(database), department=department, code=code, period=period, text=text, actor=user, done_on=done_on, done_by=done_by)
     console.out.print(tr("progress_added", dep=note.department, code=note.code, period=note.period), style="green")
 
@@ -274,6 +297,8 @@ def progress_list(
     database: DatabaseOpt = None,
 ) -> None:
     """查看工作进展 List progress notes."""
+    from stpi.store import notes
+    from stpi.store.core import Store
     rows = [[n.period, n.department, n.code, n.text, n.done_on, n.done_by, n.created_by] for n in notes.progress_notes(Store(database), department=department, code=code)]
     console.out.print(console.table(tr("progress_title", n=len(rows)), [tr("period"), tr("department"), tr("code"), tr("progress_text"), tr("progress_on"), tr("progress_by"), tr("audit.actor")], rows))
 
@@ -290,6 +315,7 @@ def published_add(
     user: UserOpt = "admin",
 ) -> None:
     """录入省里公布的某地区某年指数与排名 Record a published result."""
+    from stpi.store import notes
     store = _admin(database, user, tr("action.published"))
     r = notes.add_published_result(store, region=region, year=year, index_value=index_value, rank=rank, source=source, actor=user, note=note)
     console.out.print(tr("published_added", region=r.region, year=r.year), style="green")

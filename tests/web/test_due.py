@@ -77,3 +77,14 @@ def test_the_overview_of_an_incomplete_year_says_so_and_a_forced_lock_shows_its_
     html = unescape(client.get("/", params={"year": 2025}).text)
     assert "2025年评价已锁定（I28 数据暂缺）" in html
     assert client.get("/api/overview").json()["year"] == 2025  # a locked year is where the pages open
+
+
+def test_the_admin_uploads_a_departments_file_with_the_date_received(client: TestClient, store: Store) -> None:
+    rounds.open_round(store, year=2025, actor="admin", deadline=date(2026, 3, 31), counties=False)
+    login(client, "admin")
+    token = csrf_of(client.get("/data").text)
+    files = {"file": ("hr.csv", "region,year,indicator,value\n陇南市,2025,I01,196\n".encode(), "text/csv")}
+    r = client.post("/data/upload", data={"csrf_token": token, "year": "2025", "on_behalf_of": "hrss", "received_on": "2026-03-20"}, files=files, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    task = next(t for t in rounds.tasks(store, year=2025) if t.code == "I01")
+    assert task.status == "submitted" and task.submitted_by == "hrss" and task.submitted_at is not None and task.submitted_at.date() == date(2026, 3, 20)

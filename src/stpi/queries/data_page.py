@@ -11,6 +11,7 @@ import math
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -273,8 +274,12 @@ def problem_rows(problems: list[Problem]) -> list[dict[str, Any]]:
     return rows
 
 
-def import_upload(database: str | None, *, username: str, filename: str, content: bytes, isolated: bool = True) -> dict[str, Any]:
+def import_upload(database: str | None, *, username: str, filename: str, content: bytes, isolated: bool = True,
+                  on_behalf_of: str | None = None, received_at: datetime | None = None) -> dict[str, Any]:
     """Validate an uploaded template or long table exactly as ``stpi import`` does; save all its figures as drafts, or none.
+
+    ``on_behalf_of`` (the admin enters a reporter's file): the figures are submitted at once, their
+    submission time the date received (``received_at``, default now), as ``stpi import --on-behalf-of``.
 
     ``isolated``: read and check the file in a child process with its own memory and time limits
     (:func:`stpi.ingest.isolated.run_isolated`), so that parsing never holds the server's GIL.
@@ -292,7 +297,8 @@ def import_upload(database: str | None, *, username: str, filename: str, content
                 sub = run_isolated(submissions.check_file, prefix, rules, file=name)
             else:
                 sub = submissions.check_file(prefix, rules)
-            result = submissions.write_submission(store, sub, actor=username, content=content, status="draft")
+            result = submissions.write_submission(store, sub, actor=username, content=content, status="submitted" if on_behalf_of else "draft",
+                                                  on_behalf_of=on_behalf_of, received_at=received_at)
         except InputError as exc:  # locate problems by the user's file name, not the server's temporary path
             raise InputError([Problem(p.file.replace(prefix, name), p.row, p.field, p.reason, p.value) for p in exc.problems]) from None
     return {"file": name, "written": result.written, "unchanged": result.unchanged, "upload_id": result.upload_id}

@@ -6,6 +6,7 @@ row changes nothing and is reported where it is. The approval queue lives in :mo
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -49,6 +50,10 @@ add_messages({
     "web.data.upload_hint": ("Excel 填报模板(.xlsx)或长表(.csv:地区、年度、指标、数值、来源、备注),不超过 {mb} MB;全部无误才写入。", "The Excel template (.xlsx) or a long table (.csv: region, year, indicator, value, source, note), at most {mb} MB; written only when every row is valid."),
     "web.data.file": ("文件", "File"),
     "web.data.send": ("上传并校验", "Upload and check"),
+    "web.data.on_behalf_of": ("代填报单位录入（选择后直接报送，及时性按收到日期判断）", "Enter for a reporter (submitted at once; timeliness by the date received)"),
+    "web.data.own_upload": ("否，本人上传", "No, my own upload"),
+    "web.data.received_on": ("收到数据的日期（默认今天）", "Date the figures were received (default: today)"),
+    "web.data.bad_received": ("收到日期应为 YYYY-MM-DD", "The date received looks like YYYY-MM-DD"),
     "web.data.template": ("下载本单位{year}年填报模板", "Download my {year} template"),
     "web.data.template_admin": ("下载填报模板", "Download a template"),
     "web.data.department": ("部门", "Department"),
@@ -223,13 +228,25 @@ async def upload_submit(request: Request) -> Response:
     year = _year_of(str(form.get("year", "")))
     if not content:
         return _render(request, year, upload_error=t("web.data.no_file"), status=422)
+    behalf = str(form.get("on_behalf_of", "")).strip()[:64] or None
     try:
-        done = await run_in_threadpool(import_upload, store_of(request).url, username=user.username, filename=name, content=content)
+        received = _received(str(form.get("received_on", "")))
+    except ValueError:
+        return _render(request, year, upload_error=t("web.data.bad_received"), status=422)
+    try:
+        done = await run_in_threadpool(lambda: import_upload(store_of(request).url, username=user.username, filename=name, content=content,
+                                                             on_behalf_of=behalf, received_at=received))
     except InputError as exc:
         rows = problem_rows(exc.problems)  # a long report renders in a worker thread, off the event loop
         return await run_in_threadpool(lambda: _render(request, year, problems=rows, upload_error=t("web.data.upload_failed", n=len(exc.problems)), status=422))
     _flash(request, t("web.data.uploaded", file=done["file"], n=done["written"], same=done["unchanged"]))
     return RedirectResponse(f"/data?year={year}" if year else "/data", status_code=303)
+
+
+def _received(text: str) -> datetime | None:
+    """The date figures entered on a reporter's behalf were received (empty: now); ValueError when it is no date."""
+    text = text.strip()
+    return datetime.combine(date.fromisoformat(text), datetime.min.time()) if text else None
 
 
 _UPLOAD_DOC = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {

@@ -84,6 +84,10 @@ def test_a_round_from_opening_to_lock(backend: str, request: pytest.FixtureReque
     assert not any(g["status"] in ("reached", "on_track") for g in view["groups"] + view["areas"] if g["code"] in groups_missing)
     bulletin = gather_bulletin(url, year=YEAR)
     assert "预估" in bulletin.title and bulletin.index_status == "incomplete" and not bulletin.complete
+    code, out = _cli("track", "--year", str(YEAR), "--json")
+    tracked = json.loads(out[out.index("{"):])
+    assert code == 0 and tracked["complete"] is False
+    assert next(r for r in tracked["rows"] if r["depth"] == 0)["status"] == "incomplete"
 
     # the lock is refused, naming what is missing by reporter, in Chinese
     with pytest.raises(ConflictError) as refused:
@@ -115,6 +119,8 @@ def test_a_round_from_opening_to_lock(backend: str, request: pytest.FixtureReque
     assert {t.status for t in rounds.tasks(store, year=YEAR)} == {"approved"}
     view = overview(url)
     assert view["year"] == YEAR and view["complete"] is True and view["index"]["status"] != "incomplete"
+    code, out = _cli("track", "--json")
+    assert json.loads(out[out.index("{"):])["complete"] is True
     code, out = _cli("lock", "--year", str(YEAR))
     assert code == 0, out
     assert [r.status for r in rounds.rounds(store, year=YEAR)] == ["closed"]

@@ -31,6 +31,7 @@ add_messages({
     "status.deterioration": ("倒退", "deterioration"),
     "status.baseline_only": ("仅有基期", "baseline only"),
     "status.no_data": ("无数据", "no data"),
+    "status.incomplete": ("不完整", "incomplete"),
     "feas.title": ("{region} 目标可行性:实现目标所需年均增速与历史增速对比", "{region}: growth each target requires, against history"),
     "feas.latest": ("最新值", "Latest"),
     "feas.required": ("所需年均增速", "Required rate"),
@@ -85,16 +86,24 @@ def track(
     path = path or plan.milestone_path
     if path not in PATHS:
         raise typer.BadParameter(f"{path!r}: {', '.join(PATHS)}", param_hint="--path")
-    table = track_table(plan, fw, service.store_figures(database), path=path, missing=missing.value)
-    shown = year or int(table["year"].max())
-    rows = table[table["year"] == shown]
+    from stpi.queries.complete import incomplete_label, mark_incomplete, opening_year, year_state
+    figures = service.store_figures(database)
+    table = track_table(plan, fw, figures, path=path, missing=missing.value)
+    shown = year or opening_year(database, plan, fw, figures, sorted(int(y) for y in table["year"].unique()))
+    state = year_state(database, plan, fw, figures, shown)
+    rows = mark_incomplete(table[table["year"] == shown], fw, state.missing)  # no progress status on a partial basis
     if as_json:
-        payload = {"region": plan.region, "year": shown, "path": path, "missing_policy": missing.value, "illustrative_parameters": fw.is_illustrative, "rows": json.loads(rows.to_json(orient="records", force_ascii=False))}
+        payload = {"region": plan.region, "year": shown, "path": path, "missing_policy": missing.value, "illustrative_parameters": fw.is_illustrative,
+                   "complete": state.complete, "year_state": state.to_dict(), "rows": json.loads(rows.to_json(orient="records", force_ascii=False))}
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     console.out.print(console.illustrative_label(fw.is_illustrative, fw.parameter_rules()))
     if shown == plan.baseline_year:
         console.out.print(tr("track.baseline_only"), style="yellow")
+    if not state.complete:
+        console.out.print(f"{shown}: {incomplete_label(len(state.missing))} {'、'.join(state.missing)}", style="yellow")
+    if state.locked and state.lock_reason:
+        console.out.print(state.to_dict()["lock_label"], style="yellow")
     lang = get_lang()
     body = []
     for r in rows.itertuples():

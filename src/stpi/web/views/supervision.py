@@ -271,6 +271,7 @@ def _errors(exc: InputError) -> dict[str, str]:
 async def supervision_issue_form(request: Request) -> Any:
     """Issue a notice from the form; back to it with the problems at their fields (422)."""
     form = await _form(request)
+    await form.close()
     user = require(request, "review")
     values = {k: _field(form, k) for k in ("department", "subject", "request", "deadline", "origin", "origin_ref")}
     try:
@@ -283,6 +284,13 @@ async def supervision_issue_form(request: Request) -> Any:
 
 async def _act(request: Request, kind: str) -> Any:
     form = await _form(request)
+    try:
+        return await _act_on(request, kind, form)
+    finally:
+        await form.close()  # the uploaded files' temporary files
+
+
+async def _act_on(request: Request, kind: str, form: Any) -> Any:
     sid = _int(form, "id")
     user = require(request, "report" if kind == "reply" else "review")
     try:

@@ -190,10 +190,13 @@ class Store:
 
     # ------------------------------------------------------------------- plan
 
-    def plan(self) -> Plan:
-        """The plan in force (the embedded Longnan plan unless replaced)."""
+    def plan(self, year: int | None = None) -> Plan:
+        """The plan in force in ``year`` (default: the newest version; the embedded Longnan plan unless replaced)."""
         with self.session() as s:
-            row = s.scalars(select(m.PlanRow).order_by(m.PlanRow.id.desc()).limit(1)).first()
+            q = select(m.PlanRow).order_by(m.PlanRow.valid_from.desc(), m.PlanRow.id.desc()).limit(1)
+            row = s.scalars(q if year is None else q.where(m.PlanRow.valid_from <= year)).first()
+            if row is None and year is not None:  # a year before the first version: the first
+                row = s.scalars(select(m.PlanRow).order_by(m.PlanRow.valid_from, m.PlanRow.id).limit(1)).first()
             if row is None:
                 raise NotFoundError("数据库中没有实施方案 no plan in the database")
             return _plan_from_yaml(row.content)
@@ -273,7 +276,7 @@ def _seed(s: Session) -> None:
     plan = _plan_from_yaml(plan_text)
     s.add(m.FrameworkVersionRow(framework_id=fw.id, valid_from=plan.baseline_year, title=fw.title, content=export_framework(fw, "yaml").decode("utf-8"), fingerprint=fw.fingerprint(), created_at=now(), created_by="system"))
     region_id = next(ids[r["code"]] for r in doc["regions"] if r["name"] == plan.region)
-    plan_row = m.PlanRow(code=plan.id, title=plan.title, region_id=region_id, content=plan_text, created_at=now())
+    plan_row = m.PlanRow(code=plan.id, title=plan.title, region_id=region_id, content=plan_text, created_at=now(), valid_from=plan.baseline_year, source="embedded")
     s.add(plan_row)
     s.flush()
     dep_ids = {}

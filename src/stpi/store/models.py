@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -57,13 +58,44 @@ class FrameworkVersionRow(Base):
 
 
 class PlanRow(Base):
+    """One version of the plan: an import adds a version valid from a year, the earlier ones are kept."""
+
     __tablename__ = "plan"
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
+    code: Mapped[str] = mapped_column(String(64), index=True)
     title: Mapped[str] = mapped_column(String(256))
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
     content: Mapped[str] = mapped_column(Text)  # the plan as YAML (targets, measures, notes)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    valid_from: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # the first year the version is in force
+    created_by: Mapped[str] = mapped_column(String(64), default="system", server_default="system")
+    source: Mapped[str] = mapped_column(Text, default="", server_default="")  # the file it was imported from
+
+
+class CountyTargetRow(Base):
+    """A county's own target for an indicator (a county plan), with its 市本级/县区-like splits; entered, then approved by the bureau.
+
+    A change adds a row and retires the current one (``current``), so every earlier target is kept.
+    """
+
+    __tablename__ = "county_target"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    code: Mapped[str] = mapped_column(String(64))  # indicator
+    baseline: Mapped[float | None] = mapped_column(Float, nullable=True)
+    target: Mapped[float] = mapped_column(Float)
+    target_at_least: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    sub_targets: Mapped[str] = mapped_column(Text, default="", server_default="")  # "name target;…" as the plan table writes them
+    status: Mapped[str] = mapped_column(String(16))  # submitted / approved / returned
+    current: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    source: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    comment: Mapped[str] = mapped_column(Text, default="", server_default="")
+    __table_args__ = (Index("ix_county_target_region_code", "region_id", "code"),)
 
 
 class DepartmentRow(Base):

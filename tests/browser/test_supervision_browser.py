@@ -53,3 +53,25 @@ def test_admin_issues_a_notice_and_the_department_replies(page: Any, tmp_path: P
     page.click("#close-form button[type=submit]")
     page.wait_for_load_state("networkidle")
     assert page.locator("#sv-status-text").inner_text() == "已办结"
+
+
+def test_supervision_inbox_and_outbox_pages_are_accessible(page: Any) -> None:
+    from tests.browser.test_accessibility_browser import _serious
+
+    log_in(page, "admin")
+    page.goto("/supervision")
+    page.select_option("#sv-department", "sci")
+    page.fill("#sv-subject", "无障碍检查")
+    page.fill("#sv-deadline", (date.today() + timedelta(days=10)).isoformat())
+    page.click("#issue-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    notice = page.url.split("?")[0].split("/")[-1]
+    found = {}
+    for lang in ("zh", "en"):
+        for path in ("/supervision", f"/supervision/{notice}", "/inbox", "/admin/outbox"):
+            page.goto(f"{path}?lang={lang}")
+            problems = _serious(page)
+            if problems:
+                found[f"{path}?lang={lang}"] = problems
+    page.goto("/?lang=zh")
+    assert not found, found

@@ -51,8 +51,10 @@ SCHEMA: dict[str, dict[str, str]] = {
     "quality": {"points": "points", "per_return": "points"},
     "bonus": {"early_target": "points", "cap": "points"},
     "total": {"method": "method", "cap": "points"},
+    "supervision": {"per_late": "points", "cap": "points"},
 }
 OPTIONAL = {("meta", "note")}
+OPTIONAL_SECTIONS = {"supervision"}  # rules written before 督办 existed stay valid: no deduction
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ class Rules:
     total_cap: float
     note: str = ""
     source: str = ""
+    supervision_per_late: float = 0.0  # points off per supervision notice replied to late, or overdue unreplied
+    supervision_cap: float = 0.0  # at most this much off in all
 
     def deadline_for(self, year: int) -> date:
         """The submission deadline of ``year``'s figures: 'MM-DD' falls in the following year."""
@@ -141,6 +145,8 @@ def rules_from_text(text: str, where: str) -> Rules:
             problems.append(Problem(where, lines.get(str(key)), str(key), f"未知的部分 unknown section; 可选 valid: {', '.join(SCHEMA)}"))
     for section, keys in SCHEMA.items():
         body = doc.get(section)
+        if section in OPTIONAL_SECTIONS and section not in doc:
+            continue
         if not isinstance(body, dict):
             problems.append(Problem(where, lines.get(section), section, "缺少该部分或不是映射 missing section, or not a mapping"))
             continue
@@ -219,6 +225,7 @@ def _rules(v: dict[str, Any], where: str) -> Rules:
         quality_points=v["quality.points"], per_return=v["quality.per_return"],
         early_target=v["bonus.early_target"], bonus_cap=v["bonus.cap"],
         method=v["total.method"], total_cap=v["total.cap"], source=where,
+        supervision_per_late=v.get("supervision.per_late", 0.0), supervision_cap=v.get("supervision.cap", 0.0),
     )
 
 
@@ -257,6 +264,9 @@ def _rule_text(rule: str, r: Rules, year: int) -> tuple[str, str]:
         return (f"加分封顶 {r.bonus_cap:g} 分", f"bonus capped at {r.bonus_cap:g}")
     if rule == "C-total":
         return (f"总分封顶 {r.total_cap:g} 分", f"total capped at {r.total_cap:g}")
+    if rule == "D-supervision":
+        return (f"督办单逾期反馈或逾期未反馈：每件扣 {r.supervision_per_late:g} 分，最多扣 {r.supervision_cap:g} 分",
+                f"supervision notices answered late or overdue: {r.supervision_per_late:g} points off each, at most {r.supervision_cap:g}")
     return ("", "")
 
 
@@ -264,7 +274,7 @@ _DETAIL = ["department", "code", "indicator", "role", "role_weight", "part", "ru
 _SUMMARY = ["rank", "department", "name", "indicators", "lead", "responsible", "earned", "possible", "score", "bonus", "total", "capped"]
 
 
-def assess(plan: Plan, status: pd.DataFrame, submissions: pd.DataFrame, rules: Rules, *, year: int) -> Assessment:
+def assess(plan: Plan, status: pd.DataFrame, submissions: pd.DataFrame, rules: Rules, *, year: int, late_notices: pd.DataFrame | None = None) -> Assessment:
     """Score every department owning an indicator of the plan.
 
     Parameters
@@ -277,6 +287,9 @@ def assess(plan: Plan, status: pd.DataFrame, submissions: pd.DataFrame, rules: R
         of the year's figure, NaT when none), returns (times a figure was returned)
     rules : the rules
     year : the assessed year
+    late_notices : DataFrame, one row per supervision notice of the year replied to late or overdue
+        without a reply: department, number; each costs ``supervision.per_late`` points off the
+        department's total, at most ``supervision.cap`` in all (part D)
 
     Returns
     -------
@@ -297,7 +310,11 @@ def assess(plan: Plan, status: pd.DataFrame, submissions: pd.DataFrame, rules: R
             note = start_note(starts.get(ind.code), plan.baseline_year)
             rows += _items(base, by_status.get(ind.code, "no_data"), at, returns, rules, year, plan.target_year, "" if note is None else note.zh)
     detail = pd.DataFrame(rows, columns=_DETAIL)
-    summary, caps = _summary(plan, detail, rules, year)
+    late: dict[str, list[str]] = {}
+    if late_notices is not None:
+        for dep, number in zip(late_notices["department"], late_notices["number"]):
+            late.setdefault(str(dep), []).append(str(number))
+    summary, caps = _summary(plan, detail, rules, year, late)
     detail = pd.concat([detail, pd.DataFrame(caps, columns=_DETAIL)], ignore_index=True) if caps else detail
     order = {d: k for k, d in enumerate(summary["department"])}
     detail = detail.sort_values("department", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
@@ -331,7 +348,7 @@ def _items(base: dict[str, Any], status: str, at: Any, returns: int, r: Rules, y
     return out
 
 
-def _summary(plan: Plan, detail: pd.DataFrame, r: Rules, year: int) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+def _summary(plan: Plan, detail: pd.DataFrame, r: Rules, year: int, late: dict[str, list[str]] | None = None) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     rows, caps = [], []
     for dep in plan.departments:
         mine = detail[detail["department"] == dep.code]
@@ -349,6 +366,13 @@ def _summary(plan: Plan, detail: pd.DataFrame, r: Rules, year: int) -> tuple[pd.
                 zh, en = _rule_text(rule, r, year)
                 capped.append(rule)
                 caps.append(dict(department=dep.code, code="", indicator="", role="", role_weight=float("nan"), part="C", rule=rule, rule_text=zh, rule_text_en=en, basis=f"{before:.2f} → {after:.2f}", points=after - before, max_points=0.0))
+        numbers = (late or {}).get(dep.code, [])
+        off = min(r.supervision_cap, len(numbers) * r.supervision_per_late)
+        if off > 0:  # 督办 answered late: off the total, after the caps
+            zh, en = _rule_text("D-supervision", r, year)
+            caps.append(dict(department=dep.code, code="", indicator="", role="", role_weight=float("nan"), part="D", rule="D-supervision", rule_text=zh, rule_text_en=en,
+                             basis="、".join(numbers), points=-min(off, total), max_points=0.0))
+            total = max(0.0, total - off)
         codes = mine.drop_duplicates("code")
         rows.append(dict(department=dep.code, name=dep.name, indicators=len(codes), lead=int((codes["role"] == "lead").sum()), responsible=int((codes["role"] == "responsible").sum()), earned=earned, possible=possible, score=score, bonus=bonus, total=total, capped=",".join(capped)))
     summary = pd.DataFrame(rows, columns=[c for c in _SUMMARY if c != "rank"])

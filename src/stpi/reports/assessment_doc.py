@@ -54,7 +54,7 @@ add_messages({
     "col.basis": ("依据", "Basis"), "col.points": ("得分", "Points"), "col.max_points": ("满分", "Max"),
     "role.lead": ("牵头单位", "lead"), "role.responsible": ("责任单位", "responsible"),
     "part.A": ("进度达成", "achievement"), "part.T": ("报送及时", "timeliness"), "part.Q": ("数据质量", "quality"),
-    "part.B": ("加分", "bonus"), "part.C": ("封顶", "cap"),
+    "part.B": ("加分", "bonus"), "part.C": ("封顶", "cap"), "part.D": ("督办", "supervision"),
 })
 
 SUMMARY_COLUMNS = ("rank", "name", "indicators", "lead", "responsible", "earned", "possible", "score", "bonus", "total", "capped")
@@ -103,7 +103,15 @@ def gather(store: Store, plan: Plan, fw: Framework, figures: pd.DataFrame, rules
     deadline = rounds.round_deadline(store, year)  # the round's deadline, when the year had one, rules the timeliness
     if deadline is not None:
         rules = dataclasses.replace(rules, deadline=deadline.isoformat())
-    return assess(plan, status, submissions(store, plan, year, formulas), rules, year=year)
+    return assess(plan, status, submissions(store, plan, year, formulas), rules, year=year, late_notices=late_notices(store, year))
+
+
+def late_notices(store: Store, year: int) -> pd.DataFrame:
+    """The year's supervision notices (督办〔year〕…) replied to after their deadline, or overdue without a reply: department, number."""
+    from stpi.store.supervision import supervisions
+
+    rows = [(x.department, x.number) for x in supervisions(store, year=year) if x.replied_on_time is False or (x.overdue and x.replied_at is None)]
+    return pd.DataFrame(rows, columns=["department", "number"])
 
 
 def assessment_payload(a: Assessment, plan: Plan) -> dict[str, Any]:

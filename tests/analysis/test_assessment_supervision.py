@@ -1,0 +1,32 @@
+"""The assessment rules may use 督办: a notice answered late (or overdue unanswered) costs points, at most a cap; old rules files stay valid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from stpi.analysis.assessment import assess, load_rules, rules_from_text
+from tests.analysis.test_assessment import DEFAULT, PLAN, STATUS, SUBS
+
+LATE = pd.DataFrame({"department": ["a", "a", "a", "a", "b"], "number": [f"督办〔2024〕{n}号" for n in range(1, 6)]})
+
+
+def test_late_notices_cost_points_up_to_the_cap() -> None:
+    rules = load_rules(DEFAULT)
+    assert (rules.supervision_per_late, rules.supervision_cap) == (1.0, 3.0)
+    plain = assess(PLAN, STATUS, SUBS, rules, year=2024).summary.set_index("department")["total"]
+    got = assess(PLAN, STATUS, SUBS, rules, year=2024, late_notices=LATE)
+    total = got.summary.set_index("department")["total"]
+    assert round(plain["a"] - total["a"], 9) == 3.0 and round(plain["b"] - total["b"], 9) == 1.0  # four late: capped at 3; one: 1
+    rows = got.detail[got.detail["part"] == "D"].set_index("department")
+    assert rows.loc["a", "rule"] == "D-supervision" and rows.loc["a", "basis"].startswith("督办〔2024〕1号、") and rows.loc["a", "points"] == -3.0
+    assert "每件扣 1 分" in rows.loc["a", "rule_text"]
+
+
+def test_rules_without_the_section_deduct_nothing(tmp_path: Path) -> None:
+    text = Path(DEFAULT).read_text(encoding="utf-8").split("\nsupervision:")[0]
+    rules = rules_from_text(text, "old.yaml")
+    assert rules.supervision_cap == 0.0
+    got = assess(PLAN, STATUS, SUBS, rules, year=2024, late_notices=LATE)
+    assert (got.detail["part"] == "D").sum() == 0

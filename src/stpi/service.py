@@ -212,7 +212,8 @@ def import_framework(path: str, source: str | None, *, database: str | None, act
     return fw, year
 
 
-PLAN_COLUMNS = ["no", "code", "group", "name", "unit", "baseline_{b}", "target_{t}", "target_at_least", "lead", "responsible", "rank_goal", "name_en", "sub_targets", "measures", "note", "source"]
+PLAN_COLUMNS = ["no", "code", "group", "name", "unit", "baseline_{b}", "target_{t}", "target_at_least", "lead", "responsible", "rank_goal", "name_en", "sub_targets", "measures", "note", "source",
+                "unit_en", "decimals", "note_en"]
 
 
 def plan_rows(plan: Plan, fw: Framework) -> tuple[list[str], list[dict[str, Any]]]:
@@ -231,7 +232,7 @@ def plan_rows(plan: Plan, fw: Framework) -> tuple[list[str], list[dict[str, Any]
                         ";".join(plan.department(d).name for d in i.responsible),
                         i.rank_goal, i.name_en,
                         ";".join(f"{s.name} {s.target!r}" for s in i.sub_targets),
-                        i.measures, i.note, i.source,
+                        i.measures, i.note, i.source, i.unit_en, i.decimals, i.note_en,
                     ],
                 )
             )
@@ -240,7 +241,17 @@ def plan_rows(plan: Plan, fw: Framework) -> tuple[list[str], list[dict[str, Any]
 
 
 def plan_export(plan: Plan, fw: Framework, fmt: str, output: str | None) -> bytes:
-    """The plan table as CSV or XLSX bytes (written to ``output`` if given)."""
-    cols, rows = plan_rows(plan, fw)
-    return write_table(rows, cols, output, fmt=fmt, sheet="plan")
+    """The plan as CSV (the plan table), XLSX (the table, its departments and head) or YAML bytes (written to ``output`` if given).
+
+    Each imports back unchanged (``stpi plan import``; a CSV on top of the plan in force).
+    """
+    from stpi.framework.planfile import plan_workbook, plan_yaml
+
+    if fmt == "csv":
+        cols, rows = plan_rows(plan, fw)
+        return write_table(rows, cols, output, fmt=fmt, sheet="plan")
+    data = plan_yaml(plan).encode("utf-8") if fmt == "yaml" else plan_workbook(plan, fw)
+    if output is not None:
+        Path(output).write_bytes(data)
+    return data
 

@@ -45,6 +45,7 @@ class TableFormat(str, Enum):
 class PlanFormat(str, Enum):
     csv = "csv"
     xlsx = "xlsx"
+    yaml = "yaml"
 
 
 DatabaseOpt = Annotated[Optional[str], typer.Option("--database", envvar="STPI_DATABASE_URL", help="数据库 URL database URL (默认 default: SQLite in the data folder)")]

@@ -40,7 +40,8 @@ def writable_codes(store: Store, user: User) -> set[str] | None:
         return set()
     with store.session() as s:
         dep = s.scalars(select(m.DepartmentRow).where(m.DepartmentRow.code == user.department)).one()
-        codes = {a.code for a in s.scalars(select(m.AssignmentRow).where(m.AssignmentRow.department_id == dep.id))}
+        plan_id = s.scalar(select(m.PlanRow.id).order_by(m.PlanRow.valid_from.desc(), m.PlanRow.id.desc()).limit(1))  # the plan in force's assignments
+        codes = {a.code for a in s.scalars(select(m.AssignmentRow).where(m.AssignmentRow.department_id == dep.id, m.AssignmentRow.plan_id == plan_id))}
     _, formulas = embedded_variables()  # the department's template lists these raw statistics: it may report them too
     return codes | {v for c in codes if c in formulas for v in formulas[c].variables}
 

@@ -95,3 +95,13 @@ def test_the_outbox_page_shows_each_delivery(client: TestClient, store: Store) -
     assert 'id="outbox"' in client.get("/admin/outbox").text
     login(client, "keji")
     assert client.get("/api/admin/outbox").status_code == 403
+
+
+def test_an_off_track_indicator_links_to_a_filled_in_notice(client: TestClient, store: Store) -> None:
+    login(client, "admin")
+    page = client.get("/supervision?department=sci&origin=indicator&origin_ref=I05&subject=R%26D进度滞后").text
+    assert 'value="R&amp;D进度滞后"' in page and 'value="I05"' in page and '<option value="indicator" selected>' in page
+    assert 'id="issue-for-department"' in client.get("/departments/sci").text
+    assert client.get("/supervision?origin=nonsense").status_code == 200
+    login(client, "keji")
+    assert 'id="issue-for-department"' not in client.get("/departments/sci").text

@@ -62,6 +62,7 @@ add_messages({
     "web.sv.fix": ("请修改标出的内容后重试。", "Please fix the marked fields and try again."),
     "web.sv.not_yours": ("只能查看本部门的督办单", "Only your own department's notices can be seen"),
     "web.sv.dep_list": ("督办单", "Supervision notices"),
+    "web.sv.lagging": ("进度滞后", " is off track"),
 })
 
 router = APIRouter()
@@ -127,8 +128,12 @@ def list_context(request: Request, status: str | None = None, form: dict[str, st
     ctx = supervision_list(store_of(request).url, department=_scope(user), status=status)
     plan = store_of(request).plan()
     blank = {"department": "", "subject": "", "request": t("web.sv.request_default"), "deadline": "", "origin": "free", "origin_ref": ""}
+    # issued from an early warning, an off-track indicator or an overdue task: their pages link here with the form filled in
+    asked = {k: request.query_params.get(k, "")[:256] for k in blank if request.query_params.get(k)}
+    if asked.get("origin") not in (None, *sv.ORIGINS):
+        asked.pop("origin")
     return {**ctx, "can_issue": allowed(user, "review"), "departments": [{"code": d.code, "name": d.name} for d in plan.departments],
-            "form": {**blank, **(form or {})}, "errors": errors or {}, "issued": request.query_params.get("issued") == "1"}
+            "form": {**blank, **asked, **(form or {})}, "errors": errors or {}, "issued": request.query_params.get("issued") == "1"}
 
 
 def item_context(request: Request, sid: int, errors: dict[str, str] | None = None) -> dict[str, Any]:

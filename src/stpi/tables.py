@@ -11,12 +11,14 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from stpi.errors import InputError, Problem
+
+if TYPE_CHECKING:  # pandas is imported by the functions that use it: the store reads YAML through this module
+    import pandas as pd
 
 __all__ = ["Table", "load_yaml", "read_frame", "read_table", "safe_cell", "write_table"]
 
@@ -82,6 +84,7 @@ def read_frame(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
 
     The column ``_row`` holds each row's spreadsheet row number; blank rows are dropped.
     """
+    import pandas as pd
     table_path = Path(path)
     if table_path.suffix.lower() in (".csv", ".txt") and table_path.exists():
         return _read_csv_frame(table_path)
@@ -92,6 +95,7 @@ def read_frame(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
 
 
 def _read_csv_frame(path: Path) -> pd.DataFrame:
+    import pandas as pd
     raw = path.read_bytes()
     text, encoding = _decoded(raw, str(path))
     # the C parser reads UTF-8 bytes faster than it re-encodes a str

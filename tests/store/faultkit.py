@@ -41,8 +41,19 @@ def populate(url: str, years: tuple[int, int], *, offset: float = 0.0) -> int:
 
 
 def downgrade(url: str, revision: str) -> None:
-    """Take the store's schema back to an older revision (its data kept)."""
-    engine = engine_of(url)
+    """Take the store's schema back to an older revision (its data kept).
+
+    SQLite runs it with foreign keys off, as stpi's own upgrade does: batch migrations copy and drop tables.
+    """
+    full = database_url(url)
+    if full.startswith("sqlite"):
+        from sqlalchemy import create_engine, event
+        from sqlalchemy.pool import NullPool
+
+        engine = create_engine(full, poolclass=NullPool)
+        event.listen(engine, "connect", lambda dbapi, _record: dbapi.execute("PRAGMA foreign_keys=OFF"))
+    else:
+        engine = engine_of(url)
     cfg = _config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

@@ -148,8 +148,9 @@ def framework_import(
 @plan_app.command("show")
 def plan_show(database: DatabaseOpt = None) -> None:
     """显示实施方案的32项指标 Show the plan's indicators."""
-    from stpi import service
-    console.print_plan(service.open_store(database).plan())
+    from stpi.store.core import Store  # the store alone: no analysis libraries for a table of the plan
+
+    console.print_plan(Store(database).plan())
 
 
 @plan_app.command("export")

@@ -7,19 +7,20 @@ import sqlite3
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from stpi.errors import StpiError
 from stpi.framework.embedded import data_dir
 
-__all__ = ["database_url", "make_engine", "upgrade", "current_revision", "head_revision"]
+if TYPE_CHECKING:  # Alembic is imported only when a migration runs: opening an up-to-date store needs none of it
+    from alembic.config import Config
+
+__all__ = ["database_url", "make_engine", "upgrade", "current_revision", "head_revision", "shipped_head"]
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -57,6 +58,8 @@ def make_engine(url: str) -> Engine:
 
 
 def _config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("stpi.store") / "migrations"))
     return cfg
@@ -64,6 +67,8 @@ def _config() -> Config:
 
 def head_revision() -> str:
     """The newest migration shipped with this version of stpi."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None
     return head
@@ -71,6 +76,8 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The migration the database is at (None for an empty database)."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
@@ -84,6 +91,8 @@ def upgrade(engine: Engine) -> Path | None:
     an older, killed upgrade are dropped and the file is copied (``stpi.db.before-<rev>-<time>``,
     the newest few kept): a killed upgrade leaves the store as it was, ready to upgrade again.
     """
+    if _up_to_date(engine):
+        return None  # the common case, on every start: nothing to do, and no Alembic to load
     if engine.dialect.name == "sqlite":
         return _upgrade_sqlite(engine)
     with engine.begin() as conn:
@@ -91,7 +100,38 @@ def upgrade(engine: Engine) -> Path | None:
     return None
 
 
+_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*['\"]?(\w+|None)['\"]?", re.M)
+
+
+def shipped_head() -> str:
+    """The newest shipped migration, read from the migration files themselves (no Alembic import; tested equal to :func:`head_revision`)."""
+    revisions, parents = set(), set()
+    for script in (resources.files("stpi.store") / "migrations" / "versions").iterdir():
+        if script.name.endswith(".py") and script.name[0].isdigit():
+            found = dict((k, v) for k, v in _REVISION.findall(script.read_text(encoding="utf-8")))
+            revisions.add(found["revision"])
+            parents.add(found.get("down_revision", "None"))
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise StpiError(f"迁移脚本应恰有一个最新版本 the migrations should have exactly one head: {sorted(heads)}")
+    return heads.pop()
+
+
+def _up_to_date(engine: Engine) -> bool:
+    """Is the store at the shipped head, with no leftovers of a killed SQLite upgrade? (plain SQL, cheap)"""
+    try:
+        with engine.connect() as conn:
+            stored = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            if engine.dialect.name == "sqlite" and conn.exec_driver_sql(_TMP_TABLES).first() is not None:
+                return False
+    except DBAPIError:  # no alembic_version table yet: a new database
+        return False
+    return bool(stored == shipped_head())
+
+
 def _run_migrations(conn: Connection) -> None:
+    from alembic import command
+
     cfg = _config()
     cfg.attributes["connection"] = conn
     command.upgrade(cfg, "head")
@@ -103,6 +143,8 @@ KEEP_COPIES = 3
 
 def _pending(conn: Connection) -> tuple[str | None, list[str]]:
     """The revision and the leftovers of a killed upgrade."""
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(conn).get_current_revision(), [r[0] for r in conn.exec_driver_sql(_TMP_TABLES)]
 
 

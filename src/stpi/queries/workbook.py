@@ -59,9 +59,15 @@ def results_table(database: str | None, plan: Plan, fw: Framework, figures: pd.D
 
 def progress_table(plan: Plan, fw: Framework, figures: pd.DataFrame, *, year: int | None, missing: str) -> pd.DataFrame:
     """The city's track() rows, with units and lead departments by name."""
+    from stpi.queries.complete import mark_incomplete, missing_indicators
+
     frame = track(plan, fw, figures[["region", "year", "indicator", "value"]], missing=missing)
     if year is not None:
         frame = frame[frame["year"] == year]
+    # an incomplete year's index and groups with missing indicators say incomplete, never reached or on track
+    parts = [mark_incomplete(part, fw, () if int(str(y)) == plan.baseline_year else missing_indicators(plan, fw, figures, int(str(y))))
+             for y, part in frame.groupby("year", sort=False)]
+    frame = pd.concat(parts) if parts else frame
     leaves = {i.code: i.unit for i in plan.indicators}
     unit = [leaves.get(c, "%" if d == 0 else "分 score") for c, d in zip(frame["code"], frame["depth"])]
     lead = ["、".join(plan.department(d).name for d in str(codes).split(";") if d) for codes in frame["lead"]]

@@ -47,7 +47,7 @@ NO_ASSESSMENT = "年度考核结果:待考核规则配置后生成 Annual assess
 PROGRESS_STATUS = {
     "reached": "已达标 reached", "on_track": "按进度推进 on track", "moderate": "进展一般 moderate",
     "limited": "进展有限 limited", "deterioration": "倒退 deterioration",
-    "baseline_only": "仅有基期 baseline only", "no_data": "无数据 no data",
+    "baseline_only": "仅有基期 baseline only", "no_data": "无数据 no data", "incomplete": "不完整（预估） incomplete (estimate)",
 }
 FIGURE_STATUS = {
     "draft": "草稿 draft", "submitted": "已报送 submitted", "returned": "已退回 returned",

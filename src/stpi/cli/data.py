@@ -135,12 +135,12 @@ def return_(
 @app.command()
 def lock(
     year: Annotated[int, typer.Option("--year", help="年份 year")],
-    force: Annotated[bool, typer.Option("--force", help="尚有未通过的任务也锁定(须 --reason) lock although tasks are still open (needs --reason)")] = False,
-    reason: Annotated[str, typer.Option("--reason", help="强制锁定的原因,显示在该年度的每个页面与文件中 why (shown wherever the year is shown)")] = "",
+    force: Annotated[bool, typer.Option("--force", help="尚有未通过的任务也锁定（须 --reason） lock although tasks are still open (needs --reason)")] = False,
+    reason: Annotated[str, typer.Option("--reason", help="强制锁定的原因，显示在该年度的每个页面与文件中 why (shown wherever the year is shown)")] = "",
     database: DatabaseOpt = None,
     user: UserOpt = "admin",
 ) -> None:
-    """锁定某年评价:此后修改只能作为修订并保留原值;尚有任务未通过时拒绝 Freeze a year's evaluation (refused while tasks are open)."""
+    """锁定某年评价:此后修改只能作为修订并保留原值；尚有任务未通过时拒绝 Freeze a year's evaluation (refused while tasks are open)."""
     from stpi.store import observations as ob
     n = ob.lock_year(_admin(database, user, tr("action.lock")), year, actor=user, force=force, reason=reason)
     console.out.print(tr("locked", year=year, n=n), style="green")
@@ -241,8 +241,8 @@ def import_(
     draft: Annotated[bool, typer.Option("--draft", help="存为草稿,暂不报送 keep as draft")] = False,
     revise: Annotated[bool, typer.Option("--revise", help="修订已锁定年度的数据(须 --reason) revise figures of a locked year")] = False,
     reason: Annotated[str, typer.Option("--reason", help="修订原因 why")] = "",
-    on_behalf_of: Annotated[Optional[str], typer.Option("--on-behalf-of", help="代填报单位录入(部门或县区代码、名称) enter for this reporter (department or county)")] = None,
-    received_on: Annotated[Optional[str], typer.Option("--received-on", help="收到数据的日期(及时性按此判断,默认今天) date the figures were received YYYY-MM-DD (default: now)")] = None,
+    on_behalf_of: Annotated[Optional[str], typer.Option("--on-behalf-of", help="代填报单位录入（部门或县区代码、名称） enter for this reporter (department or county)")] = None,
+    received_on: Annotated[Optional[str], typer.Option("--received-on", help="收到数据的日期（及时性按此判断，默认今天） date the figures were received YYYY-MM-DD (default: now)")] = None,
     database: DatabaseOpt = None,
     user: UserOpt = "admin",
 ) -> None:

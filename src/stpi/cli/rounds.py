@@ -12,7 +12,7 @@ from stpi import console
 from stpi.cli.root import DatabaseOpt, UserOpt, app
 from stpi.i18n import add_messages, tr
 
-round_app = typer.Typer(help="填报轮次:开启、截止日期、完成情况 Reporting rounds.", no_args_is_help=True)
+round_app = typer.Typer(help="填报轮次：开启、截止日期、完成情况 Reporting rounds.", no_args_is_help=True)
 app.add_typer(round_app, name="round")
 
 add_messages({
@@ -41,14 +41,14 @@ def _date(text: str, option: str) -> date:
 @round_app.command("open")
 def round_open(
     year: Annotated[int, typer.Option("--year", help="年度 year")],
-    period: Annotated[Optional[str], typer.Option("--period", help="调度期间 dispatch period, e.g. 2025Q3 / 2025M07 (默认 default: 全年 the year)")] = None,
-    deadline: Annotated[Optional[str], typer.Option("--deadline", help="截止日期 deadline YYYY-MM-DD (默认 default: 设置 yearly_deadline / period_deadline_days)")] = None,
-    reporter_deadline: Annotated[Optional[list[str]], typer.Option("--reporter-deadline", help="某填报单位自己的截止日期(可多次) a reporter's own deadline CODE=YYYY-MM-DD (repeatable)")] = None,
+    period: Annotated[Optional[str], typer.Option("--period", help="调度期间 dispatch period, e.g. 2025Q3 / 2025M07 （默认：全年） default: the year")] = None,
+    deadline: Annotated[Optional[str], typer.Option("--deadline", help="截止日期 deadline YYYY-MM-DD （默认按设置 yearly_deadline、period_deadline_days） default from the settings")] = None,
+    reporter_deadline: Annotated[Optional[list[str]], typer.Option("--reporter-deadline", help="某填报单位自己的截止日期（可多次） a reporter's own deadline CODE=YYYY-MM-DD (repeatable)")] = None,
     no_counties: Annotated[bool, typer.Option("--no-counties", help="不给县区派任务 departments only")] = False,
     database: DatabaseOpt = None,
     user: UserOpt = "admin",
 ) -> None:
-    """开启填报轮次:按牵头分工与模板内容为每个填报单位生成任务 Open a round: one task per (reporter, item)."""
+    """开启填报轮次：按牵头分工与模板内容为每个填报单位生成任务 Open a round: one task per (reporter, item)."""
     from stpi.cli.data import _admin
     from stpi.store import rounds
     own = {}
@@ -91,11 +91,11 @@ def round_list(database: DatabaseOpt = None) -> None:
 
 @round_app.command("status")
 def round_status(
-    year: Annotated[Optional[int], typer.Option("--year", help="年度 year (默认 default: 最近的轮次 the latest round)")] = None,
+    year: Annotated[Optional[int], typer.Option("--year", help="年度（默认：最近的轮次） year, default the latest round")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON output JSON")] = False,
     database: DatabaseOpt = None,
 ) -> None:
-    """轮次完成情况:各部门、各县区、各指标,谁已逾期 Completeness of a round and who is overdue."""
+    """轮次完成情况：各部门、各县区、各指标，谁已逾期 Completeness of a round and who is overdue."""
     from stpi.queries.due import round_view
     view = round_view(database, year=year)
     if as_json:
@@ -120,7 +120,7 @@ def due(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON output JSON")] = False,
     database: DatabaseOpt = None,
 ) -> None:
-    """待报清单:谁该报什么、何时截止、还剩几天 What is due from whom by when."""
+    """待报清单：谁该报什么、何时截止、还剩几天 What is due from whom by when."""
     from stpi.queries.due import due_list
     items = due_list(database, year=year, reporter=reporter)
     if as_json:

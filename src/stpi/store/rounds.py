@@ -92,7 +92,7 @@ def default_deadline(store: Store, period: str) -> date:
             month, day = (int(p) for p in text.split("-"))
             return date(end.year + 1, month, day)
         except ValueError:
-            raise InputError([Problem("setting", None, "yearly_deadline", "应为 月-日,如 03-31 expected MM-DD, e.g. 03-31", text)]) from None
+            raise InputError([Problem("setting", None, "yearly_deadline", "应为 月-日，如 03-31 expected MM-DD, e.g. 03-31", text)]) from None
     days = int(get_setting(store, "period_deadline_days"))  # type: ignore[call-overload]
     return date.fromordinal(end.toordinal() + days)
 
@@ -124,14 +124,14 @@ def open_round(store: Store, *, year: int, actor: str, period: str | None = None
     own = {}
     for who, when in (deadlines or {}).items():
         if who not in names:
-            raise NotFoundError(f"没有该填报单位:{who} no such reporter: {who}")
+            raise NotFoundError(f"没有该填报单位：{who} no such reporter: {who}")
         own[names[who]] = when
     _, formulas = embedded_variables()
     with store.session(write=True) as s:
         if s.scalar(select(m.RoundRow.id).where(m.RoundRow.period == period)) is not None:
             raise ConflictError(f"{period}轮次已开启 the round {period} is already open")
         if s.get(m.YearLockRow, year) is not None:
-            raise ConflictError(f"{year}年已锁定,不能再开启轮次 year {year} is locked: no round can open")
+            raise ConflictError(f"{year}年已锁定，不能再开启轮次 year {year} is locked: no round can open")
         row = m.RoundRow(year=year, period=period, deadline=deadline, status="open", opened_at=now(), opened_by=actor)
         s.add(row)
         s.flush()
@@ -285,7 +285,7 @@ def figure_word(status: str) -> str:
 
 
 def missing_by_reporter(waiting: Sequence[Task], *, lang: str = "zh", limit: int = 8) -> str:
-    """'市科技局:I01 未报、I02 已退回;武都区:……' — what is still open, grouped by reporter."""
+    """'市科技局：I01 未报、I02 已退回；武都区：……' — what is still open, grouped by reporter."""
     by: dict[str, list[Task]] = {}
     for t in waiting:
         by.setdefault(t.reporter_name, []).append(t)

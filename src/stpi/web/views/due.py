@@ -56,7 +56,7 @@ add_messages({
 })
 
 router = APIRouter()
-YearQuery = Query(None, ge=1900, le=2100, description="年度(默认全部) year (default: all)")
+YearQuery = Query(None, ge=1900, le=2100, description="年度（默认全部） year (default: all)")
 
 
 def _reporter(user: User) -> str | None:
@@ -84,7 +84,7 @@ def due_context(request: Request, year: int | None, reporter: str | None = None)
 
 
 @router.get("/api/due", tags=["data"], summary="待报任务 What is due")
-def due_json(request: Request, year: int | None = YearQuery, reporter: str | None = Query(None, max_length=64, description="填报单位(管理员、只读) reporter (admin, viewer)")) -> dict[str, Any]:
+def due_json(request: Request, year: int | None = YearQuery, reporter: str | None = Query(None, max_length=64, description="填报单位（管理员、只读） reporter (admin, viewer)")) -> dict[str, Any]:
     """A reporter's tasks (each: reporter, code, name, status, deadline, days_left, comment …); for the admin also the round's completeness."""
     return due_context(request, year, reporter)
 

@@ -88,3 +88,20 @@ def test_the_admin_uploads_a_departments_file_with_the_date_received(client: Tes
     assert r.status_code == 303, r.text
     task = next(t for t in rounds.tasks(store, year=2025) if t.code == "I01")
     assert task.status == "submitted" and task.submitted_by == "hrss" and task.submitted_at is not None and task.submitted_at.date() == date(2026, 3, 20)
+
+
+def test_the_web_lock_lists_what_is_missing_by_reporter_and_locks_anyway_with_a_reason(client: TestClient, store: Store) -> None:
+    rounds.open_round(store, year=2025, actor="admin", deadline=date(2099, 3, 31), counties=False)
+    city = store.region(store.plan().region).code
+    ob.write(store, [Entry(city, "I01", "2025", 196.0), Entry(city, "I02", "2025", 1.2)], actor="admin")
+    ob.transition(store, "return", actor="admin", year=2025, codes=["I02"], comment="请核实")
+    login(client, "admin")
+    token = csrf_of(client.get("/data/review").text)
+    step = unescape(client.post("/data/review/lock", data={"csrf_token": token, "year": "2025"}).text)
+    assert 'id="lock-open-tasks"' in step and "市科技局：" in step and "已退回" in step and "{'" not in step
+    refused = client.post("/data/review/lock", data={"csrf_token": token, "year": "2025", "confirm": "1"})
+    text = unescape(refused.text)
+    assert refused.status_code == 409 and "不能锁定" in text and "按填报单位" in text and "{'" not in text and "{&#39;" not in refused.text
+    done = client.post("/data/review/lock", data={"csrf_token": token, "year": "2025", "confirm": "1", "force": "1", "reason": "I28 数据暂缺"}, follow_redirects=False)
+    assert done.status_code == 303 and ob.lock_reasons(store) == {2025: "I28 数据暂缺"}
+    assert "2025（I28 数据暂缺）" in unescape(client.get("/data/review").text)

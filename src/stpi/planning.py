@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from stpi import service
@@ -17,14 +18,19 @@ from stpi.store.rules import acting_user, check_admin
 __all__ = ["import_plan", "init_store"]
 
 
-def import_plan(path: str | Path, *, database: str | None, actor: str, valid_from: int | None = None, dry_run: bool = False) -> tuple[Plan, PlanVersion | None]:
+def import_plan(path: str | Path, *, database: str | None, actor: str, valid_from: int | None = None, dry_run: bool = False,
+                source: str | None = None) -> tuple[Plan, PlanVersion | None]:
     """Check the plan file and store it as the version valid from ``valid_from`` (default: its baseline year), all or nothing."""
     store = service.open_store(database)
     check_admin(acting_user(store, actor), "导入实施方案 import a plan")
-    plan = read_plan_file(path, framework=store.framework(), current=store.plan())
+    name = source or Path(path).name  # the file's own name in every problem (an upload is read from a temporary copy)
+    try:
+        plan = read_plan_file(path, framework=store.framework(), current=store.plan())
+    except InputError as exc:
+        raise InputError([dataclasses.replace(p, file=p.file.replace(Path(path).name, name, 1)) for p in exc.problems]) from None
     if dry_run:
         return plan, None
-    return plan, add_plan_version(store, plan, valid_from=plan.baseline_year if valid_from is None else valid_from, actor=actor, source=Path(path).name)
+    return plan, add_plan_version(store, plan, valid_from=plan.baseline_year if valid_from is None else valid_from, actor=actor, source=name)
 
 
 def init_store(database: str | None, *, region: str, plan_path: str | Path, framework_path: str | Path | None = None) -> Store:

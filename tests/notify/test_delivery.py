@@ -16,7 +16,7 @@ from stpi.store import outbox, rounds
 from stpi.store import supervision as sv
 from stpi.store.accounts import add_user
 from stpi.store.core import now
-from stpi.store.notices import inbox, set_email, sweep, unread_count
+from stpi.store.notices import inbox, remind, set_email, sweep, unread_count
 from stpi.store.settings import set_setting
 
 PASSWORD = "correct-horse-42"
@@ -135,3 +135,19 @@ def test_a_failed_delivery_is_retried_then_failed_for_the_admin(store: Store, sm
 def _due_now(store: Store) -> None:
     with store.session() as s:
         s.execute(update(m.OutboxRow).where(m.OutboxRow.status == "pending").values(next_at=now() - timedelta(seconds=1)))
+
+
+def test_a_reminder_for_one_reporter_or_every_overdue_one(store: Store, smtp: tuple[object, int], receiver: tuple[object, str]) -> None:
+    box, port = smtp
+    rec, base = receiver
+    configure(store, port, base)
+    rounds.open_round(store, year=2025, actor="admin", deadline=now().date() + timedelta(days=30))
+    assert remind(store, actor="admin") == 0  # nobody is overdue yet
+    assert remind(store, actor="admin", reporter="市科技局") == 1
+    [msg] = [x for x in inbox(store, "keji") if x.kind == "reminder"]
+    assert msg.subject.startswith("催报提醒：") and "I05" in msg.body
+    later = now() + timedelta(days=31)
+    assert remind(store, actor="admin", today=later) >= 2  # every reporter with overdue tasks: departments and counties
+    assert any("已逾期" in x.body for x in inbox(store, "wudu") if x.kind == "reminder")
+    assert drain(store) == len(outbox.deliveries(store)) and len(box.accepted) == 3  # type: ignore[attr-defined]  (keji twice, wudu once)
+    assert [e.key for e in store.audit(action="remind")] == ["overdue", "市科技局", "overdue"]

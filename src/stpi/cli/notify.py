@@ -29,6 +29,7 @@ add_messages({
     "notify.webhook_added": ("已添加群机器人 {name}", "Robot {name} added"),
     "notify.webhook_removed": ("已停用群机器人 {name}", "Robot {name} disabled"),
     "notify.webhooks": ("群机器人", "Group robots"),
+    "notify.reminded": ("已提醒 {n} 个填报单位", "{n} reporters reminded"),
     "notify.webhook_columns": ("名称|类型|接收单位|启用", "Name|Kind|Party|Active"),
 })
 
@@ -162,3 +163,16 @@ def webhook_list(database: DatabaseOpt = None) -> None:
 
     rows = [[n, k, p or "市科技局 bureau", "✓" if a else "—"] for n, k, p, a in outbox.webhooks(Store(database))]
     console.out.print(console.table(tr("notify.webhooks"), tr("notify.webhook_columns").split("|"), rows))
+
+
+@notify_app.command("remind")
+def notify_remind(reporter: Annotated[Optional[str], typer.Option("--reporter", help="填报单位代码或名称（默认：所有有逾期任务的） a reporter (default: every one with overdue tasks)")] = None,
+                  database: DatabaseOpt = None, user: UserOpt = "admin") -> None:
+    """催报：提醒一个填报单位（或所有逾期的）尽快报送 Remind one reporter, or every overdue one, of what it owes."""
+    from stpi.store import Store
+    from stpi.store.notices import remind
+    from stpi.store.rules import acting_user, check_admin
+
+    store = Store(database)
+    check_admin(acting_user(store, user), tr("notify.status"))
+    console.out.print(tr("notify.reminded", n=remind(store, actor=user, reporter=reporter)), style="green")

@@ -7,7 +7,7 @@ from typing import Any
 
 from stpi.store.notices import Notice
 
-__all__ = ["deadline_notice", "returned_notice", "supervision_notice"]
+__all__ = ["deadline_notice", "reminder_notice", "returned_notice", "supervision_notice"]
 
 
 def returned_notice(audit_id: int, region: str, code: str, period: str, comment: str) -> Notice:
@@ -49,3 +49,16 @@ def supervision_notice(kind: str, sid: int, number: str, subject: str, departmen
         "closed": (f"督办办结：{number} {subject}", f"{number}督办单已办结。{text}", f"Closed: {number} {subject}", f"{number} is closed. {text}"),
     }[kind]
     return Notice(kind, f"supervision:{sid}:{kind}:{step}", *words, link=link)
+
+
+def reminder_notice(reporter: str, reporter_name: str, items: Sequence[Any], at: str) -> Notice:
+    """The bureau's reminder of a reporter's open tasks (overdue ones first)."""
+    items = sorted(items, key=lambda t: (t.status != "overdue", t.deadline))
+    late = sum(t.status == "overdue" for t in items)
+    lines = "；".join(f"{t.code}（{t.period}，截止{t.deadline.isoformat()}{'，已逾期' if t.status == 'overdue' else ''}）" for t in items[:12])
+    lines_en = "; ".join(f"{t.code} ({t.period}, due {t.deadline.isoformat()}{', overdue' if t.status == 'overdue' else ''})" for t in items[:12])
+    more, more_en = ("等" if len(items) > 12 else ""), (" …" if len(items) > 12 else "")
+    return Notice("reminder", f"remind:{reporter}:{at}",
+                  f"催报提醒：尚有{len(items)}项未报送" + (f"（{late}项已逾期）" if late else ""), f"市科技局提醒{reporter_name}尽快报送：{lines}{more}。",
+                  f"Reminder: {len(items)} item(s) still owed" + (f" ({late} overdue)" if late else ""), f"The bureau reminds {reporter_name} to submit: {lines_en}{more_en}.",
+                  "/data")

@@ -23,10 +23,10 @@ from stpi.store import models as m
 from stpi.store.core import Store, now
 
 __all__ = ["KINDS", "Message", "Notice", "Party", "bureau", "county", "department", "inbox", "mark_read", "notify_in", "party_of", "set_email", "set_smtp_password",
-           "emails", "sweep", "unread_count"]
+           "emails", "remind", "sweep", "unread_count"]
 
 # the kinds of message, and who gets them
-KINDS = ("returned", "supervision", "reply", "sent_back", "closed", "deadline", "overdue")
+KINDS = ("returned", "supervision", "reply", "sent_back", "closed", "deadline", "overdue", "reminder")
 RETURN_WINDOW_DAYS = 14  # returns older than this are not announced any more (the reporter sees them on the due list anyway)
 
 
@@ -257,3 +257,29 @@ def set_smtp_password(store: Store, password: str, *, actor: str) -> None:
         else:
             row.value = password
         Store.audit_in(s, actor, "setting", "setting", SMTP_PASSWORD, "***" if row is not None else "", "***" if password else "")
+
+
+def remind(store: Store, *, actor: str, reporter: str | None = None, today: datetime | None = None) -> int:
+    """The bureau reminds one reporter (code or name) of its open tasks, or every reporter with overdue tasks; audited.
+
+    Each reminder is a new notice (its key names the moment), told in the inbox and delivered like any other.
+    How many reporters were reminded.
+    """
+    from stpi.store import rounds
+    from stpi.store.notice_words import reminder_notice
+
+    stamp = today or now()
+    open_tasks = [t for t in rounds.due_tasks(store, today=stamp.date()) if t.status in ("due", "overdue", "returned")]
+    if reporter is not None:
+        chosen = [t for t in open_tasks if reporter in (t.reporter, t.reporter_name)]
+    else:
+        late = {t.reporter for t in open_tasks if t.status == "overdue"}
+        chosen = [t for t in open_tasks if t.reporter in late]
+    groups: dict[tuple[str, str, str], list[rounds.Task]] = {}
+    for t in chosen:
+        groups.setdefault((t.reporter_kind, t.reporter, t.reporter_name), []).append(t)
+    with store.session(write=True) as s:
+        for (kind, code, name), items in sorted(groups.items()):
+            notify_in(s, Party(kind, code), reminder_notice(code, name, items, stamp.isoformat(timespec="seconds")))
+        Store.audit_in(s, actor, "remind", "round", reporter or "overdue", "", f"{len(groups)} reporters")
+    return len(groups)

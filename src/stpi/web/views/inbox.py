@@ -32,6 +32,7 @@ add_messages({
     "web.inbox.kind.closed": ("督办办结", "Closed"),
     "web.inbox.kind.deadline": ("截止提醒", "Deadline"),
     "web.inbox.kind.overdue": ("逾期", "Overdue"),
+    "web.inbox.kind.reminder": ("催报", "Reminder"),
     "web.outbox.title": ("通知投递状态", "Notice deliveries"),
     "web.outbox.intro": ("邮件与群机器人消息由后台投递（至少一次，失败自动重试）；失败的可在此重新投递。", "E-mails and robot posts are delivered in the background (at least once, retried on failure); failed ones can be sent again here."),
     "web.outbox.counts": ("待投递 {pending} · 投递中 {sending} · 已投递 {sent} · 失败 {failed}", "pending {pending} · sending {sending} · sent {sent} · failed {failed}"),

@@ -40,6 +40,8 @@ add_messages({
     "web.outbox.none": ("暂无投递记录。", "No deliveries."),
     "web.outbox.cols": ("编号|渠道|接收方|标题|状态|次数|下次尝试|错误|投递时间", "No.|Channel|To|Subject|Status|Attempts|Next try|Error|Sent at"),
     "web.outbox.retried": ("已重新排队 {n} 条。", "{n} queued again."),
+    "web.outbox.hint": ("发信设置为下列 smtp_ 各项（密码用 stpi notify smtp-password 设置，不在此显示）；群机器人与账号邮箱用 stpi notify webhook / email 设置。",
+                        "Mail goes by the smtp_ settings below (the password is set with stpi notify smtp-password and never shown); robots and addresses with stpi notify webhook / email."),
 })
 
 router = APIRouter()

@@ -35,6 +35,7 @@ def test_issue_reply_close_through_the_pages(client: TestClient, store: Store) -
     assert [m["kind"] for m in inbox["messages"]] == ["supervision"] and inbox["messages"][0]["link"] == f"/supervision/{sid}"
     page = client.get(f"/supervision/{sid}").text
     assert 'id="reply-form"' in page and 'id="close-form"' not in page
+    assert client.get("/api/inbox").json()["unread"] == 0  # opening the notice read its message
     assert "督办" in client.get("/departments/sci").text and client.get("/api/departments/sci").json()["supervisions"][0]["id"] == sid
     version = client.get(f"/api/supervision/{sid}").json()["version"]
     r = client.post("/supervision/reply", data={"csrf_token": token, "id": str(sid), "version": str(version), "measures": "", "effect": ""}, follow_redirects=False)

@@ -22,7 +22,7 @@ from stpi.errors import InputError, NotFoundError, Problem
 from stpi.store import models as m
 from stpi.store.core import Store, now
 
-__all__ = ["KINDS", "Message", "Notice", "Party", "bureau", "county", "department", "inbox", "mark_read", "notify_in", "party_of", "set_email", "set_smtp_password",
+__all__ = ["KINDS", "Message", "Notice", "Party", "bureau", "county", "department", "inbox", "mark_read", "mark_read_link", "notify_in", "party_of", "set_email", "set_smtp_password",
            "emails", "remind", "sweep", "unread_count"]
 
 # the kinds of message, and who gets them
@@ -159,6 +159,16 @@ def mark_read(store: Store, username: str, ids: Iterable[int] | None = None) -> 
         cond.append(m.MessageRow.id.in_(sorted(set(ids))))
     with store.session(write=True) as s:
         return int(s.execute(update(m.MessageRow).where(and_(*cond)).values(read_at=now())).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def mark_read_link(store: Store, username: str, link: str) -> int:
+    """Opening a page reads the account's messages that point to it (a supervision notice's page); how many changed."""
+    cond = and_(m.MessageRow.recipient == username, m.MessageRow.link == link, m.MessageRow.read_at.is_(None))
+    with store.session() as s:
+        if not s.scalar(select(func.count()).select_from(m.MessageRow).where(cond)):
+            return 0  # nothing unread: no write on a plain page view
+    with store.session(write=True) as s:
+        return int(s.execute(update(m.MessageRow).where(cond).values(read_at=now())).rowcount or 0)  # type: ignore[attr-defined]
 
 
 def set_email(store: Store, username: str, email: str, *, actor: str) -> None:

@@ -15,6 +15,7 @@ from stpi.i18n import add_messages
 from stpi.queries.supervision import ledger_bytes, notice_bytes, supervision_item, supervision_list
 from stpi.store import supervision as sv
 from stpi.store.records import User
+from stpi.store.notices import mark_read_link
 from stpi.store.settings import get_setting
 from stpi.web.auth import allowed, check_csrf, current_user, require
 from stpi.web.render import page, store_of, t
@@ -215,8 +216,12 @@ def supervision_ledger(request: Request, year: int | None = Query(None, ge=1900,
 
 @router.get("/supervision/{sid}", response_class=HTMLResponse, include_in_schema=False)
 def supervision_item_page(request: Request, sid: int = IdParam) -> HTMLResponse:
-    """One notice."""
-    return page(request, "supervision_item.html", item_context(request, sid))
+    """One notice; opening it reads the account's messages about it."""
+    ctx = item_context(request, sid)
+    user = current_user(request)
+    if user is not None:
+        mark_read_link(store_of(request), user.username, f"/supervision/{sid}")
+    return page(request, "supervision_item.html", ctx)
 
 
 @router.get("/supervision/{sid}/notice.docx", tags=["supervision"], summary="督办通知 The notice (DOCX)", response_class=Response, include_in_schema=False)

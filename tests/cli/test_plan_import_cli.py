@@ -70,3 +70,23 @@ def test_init_sets_up_another_region(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert code == 2 and "已建库" in text  # nothing changed
     code, text = run_main(monkeypatch, capsys, "init", "--region", "平凉市", "--plan", str(plan), "--database", f"sqlite:///{tmp_path / 'x.db'}")
     assert code == 2 and "平凉市" in text
+
+
+def test_county_plan_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from stpi.store.county_targets import county_targets
+
+    bad = tmp_path / "县区方案.csv"
+    bad.write_text("region,code,target,sub_targets\n武都区,I13,1.6,县本级 2.0;乡镇 1.2\n成县,I99,1,\n文县,13,多,\n武都区,I13,1.7,\n兰州市,I01,5,\n", encoding="utf-8")
+    code, text = run_main(monkeypatch, capsys, "plan", "county-import", str(bad))
+    assert code == 2
+    for where in ("I99", "多", "重复", "兰州市"):
+        assert where in text
+    st = Store(f"sqlite:///{tmp_path / 'home' / 'stpi.db'}")
+    assert county_targets(st) == []
+    good = tmp_path / "ok.csv"
+    good.write_text("region,code,target,sub_targets\n武都区,I13,1.6,县本级 2.0;乡镇 1.2\n621221,17,0.3,\n", encoding="utf-8")
+    code, text = run_main(monkeypatch, capsys, "plan", "county-import", str(good))
+    assert code == 0 and "2项" in text
+    found = {(t.region, t.code): (t.target, t.status, t.sub_targets, t.source) for t in county_targets(st)}
+    assert found == {("621202", "I13"): (1.6, "approved", "县本级 2.0;乡镇 1.2", "ok.csv"), ("621221", "I17"): (0.3, "approved", "", "ok.csv")}
+    st.close()

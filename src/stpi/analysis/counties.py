@@ -24,10 +24,11 @@ from stpi.framework.formula import Variable
 from stpi.framework.model import Framework
 from stpi.framework.plan import Plan
 
-__all__ = ["ADDITIVE_KINDS", "COUNTY_SCOPE", "INDEX_COLUMNS", "SUM_COLUMNS", "TARGET_COLUMNS", "county_index", "county_targets", "sum_check"]
+__all__ = ["ADDITIVE_KINDS", "COUNTY_SCOPE", "OWN_SCOPE", "INDEX_COLUMNS", "SUM_COLUMNS", "TARGET_COLUMNS", "county_index", "county_targets", "sum_check"]
 
 ADDITIVE_KINDS = ("population", "count", "amount")
 COUNTY_SCOPE = "counties"
+OWN_SCOPE = "county"  # the county's own plan
 INDEX_COLUMNS = ["region", "year", "index", "rank", "counties_ranked", "indicators"]
 TARGET_COLUMNS = ["region", "no", "code", "name", "unit", "target", "target_scope", "year", "value", "met"]
 SUM_COLUMNS = ["region", "year", "variable", "name", "unit", "kind", "city_value", "county_sum", "difference", "relative", "counties_reported", "counties_missing", "status"]
@@ -70,7 +71,8 @@ def county_index(fw: Framework, figures: pd.DataFrame, counties: Sequence[str], 
     return frame.sort_values(["year", "rank", "region"], key=lambda s: s.map(order) if s.name == "region" else s).reset_index(drop=True)
 
 
-def county_targets(plan: Plan, fw: Framework, figures: pd.DataFrame, counties: Sequence[str], *, year: int | None = None) -> pd.DataFrame:
+def county_targets(plan: Plan, fw: Framework, figures: pd.DataFrame, counties: Sequence[str], *, year: int | None = None,
+                   own: Mapping[tuple[str, str], float] | None = None) -> pd.DataFrame:
     """Every county's target for every indicator, with its value in ``year`` and whether it is met.
 
     Parameters
@@ -79,12 +81,14 @@ def county_targets(plan: Plan, fw: Framework, figures: pd.DataFrame, counties: S
     figures : DataFrame of indicator values: region, year, indicator, value
     counties : the county names
     year : the year whose values are compared (default: the counties' latest year)
+    own : (county, indicator code) → the county's own approved target (its county plan), which comes first
 
     Returns
     -------
     DataFrame
-        Columns :data:`TARGET_COLUMNS`; ``target_scope`` is ``counties`` where the plan
-        sets a county target, ``city`` where the city's target applies; ``met`` is
+        Columns :data:`TARGET_COLUMNS`; ``target_scope`` is ``county`` where the county's own
+        plan sets the target, ``counties`` where the plan sets a county target, ``city`` where
+        the city's target applies; ``met`` is
         None without a value.
     """
     mine = figures[figures["region"].isin(counties)]
@@ -96,6 +100,8 @@ def county_targets(plan: Plan, fw: Framework, figures: pd.DataFrame, counties: S
         for ind in plan.indicators:
             sub = [s.target for s in ind.sub_targets if s.scope == COUNTY_SCOPE]
             target, scope = (sub[0], COUNTY_SCOPE) if sub else (ind.target, "city")
+            if own and (county, ind.code) in own:
+                target, scope = own[(county, ind.code)], OWN_SCOPE
             value = now.get((county, ind.code))
             direction = fw.node(ind.code).direction or 1
             met = None if value is None or np.isnan(value) else bool((value - target) * direction >= 0)

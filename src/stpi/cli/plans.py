@@ -10,11 +10,12 @@ from stpi import console
 from stpi.cli.root import DatabaseOpt, UserOpt, app, plan_app
 from stpi.i18n import add_messages, tr
 
-__all__ = ["init_command", "plan_import", "plan_versions_command"]
+__all__ = ["county_import", "init_command", "plan_import", "plan_versions_command"]
 
 add_messages({
     "plan.checked": ("实施方案文件无误：{title}，{k}项指标，{d}个部门（未导入）", "The plan file is valid: {title}, {k} indicators, {d} departments (not imported)"),
     "plan.imported": ("已导入实施方案“{title}”（{k}项指标，{d}个部门），自{year}年起适用；此前的版本仍保留", "Imported the plan {title} ({k} indicators, {d} departments), valid from {year}; earlier versions are kept"),
+    "plan.county": ("已导入{n}项县区目标（已审核）", "Imported {n} county targets (approved)"),
     "plan.versions": ("实施方案版本", "Plan versions"),
     "plan.init": ("已为{region}建库：{n}个地区（{peers}个同级地区、{counties}个县区），实施方案“{title}”，指标框架“{fw}”；管理员账号 admin 须先设置密码（stpi user password admin）",
                   "Set up a store for {region}: {n} regions ({peers} peers, {counties} counties), the plan {title}, the framework {fw}; set the admin's password first (stpi user password admin)"),
@@ -37,6 +38,28 @@ def plan_import(
         console.out.print(tr("plan.checked", title=plan.title, k=len(plan.indicators), d=len(plan.departments)), style="green")
     else:
         console.out.print(tr("plan.imported", title=plan.title, k=len(plan.indicators), d=len(plan.departments), year=version.valid_from), style="green")
+
+
+@plan_app.command("county-import")
+def county_import(
+    file: Annotated[str, typer.Argument(help="县区目标文件 county plan file (CSV/XLSX): region, code, target[, baseline, target_at_least, sub_targets]")],
+    database: DatabaseOpt = None,
+    user: UserOpt = "admin",
+) -> None:
+    """导入各县区自己的指标目标(县区实施方案),逐项校验,全部无误才导入 Import the counties' own targets, all or nothing."""
+    from pathlib import Path
+
+    from stpi import service
+    from stpi.ingest.county_plan import read_county_plan
+    from stpi.store.county_targets import set_county_targets
+    from stpi.store.rules import acting_user
+
+    store = service.open_store(database)
+    acting = acting_user(store, user)
+    city = store.region(store.plan().region)
+    entries = read_county_plan(file, plan=store.plan(), counties=[r for r in store.regions(level="county") if r.parent == city.code])
+    n = set_county_targets(store, entries, user=acting, source=Path(file).name)
+    console.out.print(tr("plan.county", n=n), style="green")
 
 
 @plan_app.command("versions")

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from stpi import service
+from stpi.store.county_targets import own_targets
 from stpi.analysis.counties import county_index, county_targets, sum_check
 from stpi.analysis.derived import derive_indicators
 from stpi.analysis.jsonable import jsonable
@@ -64,6 +65,7 @@ def counties_report(database: str | None, *, year: int | None, tolerance: float,
         city = store.region(plan.region)
         counties = [r.name for r in store.regions(level="county") if r.parent == city.code]
         raw = ob.frame(store, years=None if year is None else [year])
+        own = {key: t.target for key, t in own_targets(store).items()}  # the counties' own approved plans
     finally:
         service.release(store)
     variables, formulas = embedded_variables()
@@ -71,7 +73,7 @@ def counties_report(database: str | None, *, year: int | None, tolerance: float,
     report = CountyReport(
         city.name, counties, year,
         county_index(fw, figures, counties, missing=missing),
-        county_targets(plan, fw, figures, counties, year=year),
+        county_targets(plan, fw, figures, counties, year=year, own=own),
         sum_check(raw, variables, city=city.name, counties=counties, tolerance=tolerance),
         tolerance,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from stpi import service
-from stpi.analysis.counties import COUNTY_SCOPE
+from stpi.analysis.counties import COUNTY_SCOPE, OWN_SCOPE
 from stpi.analysis.jsonable import jsonable
 from stpi.analysis.track import track
 from stpi.i18n import get_lang, tr
@@ -23,13 +23,16 @@ def _sub_targets(plan: Any) -> list[dict[str, Any]]:
 
 
 def _matrix(targets: list[dict[str, Any]], counties: list[str], names: dict[str, str]) -> list[dict[str, Any]]:
-    """One row per indicator: the county target (县区 sub-target or the city's) and each county's value against it."""
+    """One row per indicator: the county target (县区 sub-target or the city's) and each county's value against it (its own target where its plan sets one)."""
     by_code: dict[str, dict[str, Any]] = {}
     for t in targets:
         row = by_code.setdefault(t["code"], {k: t[k] for k in ("no", "code", "unit", "target", "target_scope")} | {"name": names.get(t["code"], t["name"]), "values": {}})
+        if row["target_scope"] == OWN_SCOPE and t["target_scope"] != OWN_SCOPE:  # the row shows the target of the counties without a plan of their own
+            row["target"], row["target_scope"] = t["target"], t["target_scope"]
         if t["region"] in counties:
-            row["values"][t["region"]] = {"value": t["value"], "met": t["met"]}
-    return [{**r, "values": [{"region": c, **r["values"].get(c, {"value": None, "met": None})} for c in counties]} for r in by_code.values()]
+            row["values"][t["region"]] = {"value": t["value"], "met": t["met"], "target": t["target"], "own": t["target_scope"] == OWN_SCOPE}
+    empty = {"value": None, "met": None, "target": None, "own": False}
+    return [{**r, "values": [{"region": c, **r["values"].get(c, empty)} for c in counties]} for r in by_code.values()]
 
 
 def _met(targets: list[dict[str, Any]], counties: list[str]) -> list[dict[str, Any]]:

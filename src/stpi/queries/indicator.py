@@ -54,6 +54,7 @@ def indicator_list(database: str | None, *, year: int | None = None, missing: st
     lights = pd.Series([r["light"] for r in ov["indicators"]]).value_counts().to_dict()
     return {
         "region": ov["region"], "year": ov["year"], "years": ov["years"], "baseline_year": ov["baseline_year"], "target_year": ov["target_year"],
+        "complete": ov["complete"], "year_state": ov["year_state"],  # an incomplete year: groups with missing indicators say incomplete
         "count": len(rows), "lights": {k: int(lights.get(k, 0)) for k in ("green", "yellow", "red", "grey")},
         "areas": ordered, "missing_codes": ov["missing_codes"], "policy": ov["policy"],
         "illustrative": ov["illustrative"], "parameter_rules": ov["parameter_rules"],

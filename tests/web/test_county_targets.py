@@ -55,3 +55,23 @@ def test_a_stale_version_is_refused(store: Store) -> None:
     assert [(t.target, t.version) for t in county_targets(store)] == [(1.8, 2)]
     with pytest.raises(ForbiddenError):
         set_county_targets(store, [TargetEntry("621202", "I13", 1.9)], user=store.user("keji"))
+
+
+def test_the_bulletin_counts_each_county_against_its_targets(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from stpi.queries.bulletin import gather_bulletin
+    from stpi.queries.demo import load_demo
+    from stpi.reports.bulletin import sections
+
+    url = f"sqlite:///{Path(str(tmp_path)) / 'demo.db'}"
+    st = Store(url)
+    load_demo(url, years=(2025,))
+    set_county_targets(st, [TargetEntry("621202", "I13", 0.0001)], user=st.user("admin"))
+    b = gather_bulletin(url, year=2025)
+    wudu = next(c for c in b.counties if c.cells[0] == "武都区")
+    other = next(c for c in b.counties if c.cells[0] == "成县")
+    assert wudu.cells[3].endswith("（本县目标1项）") and "本县目标" not in other.cells[3]
+    heading, blocks = next(s for s in sections(b) if s[0] == "县区排名")
+    assert blocks[1][1][0][-1] == "达到县区目标"
+    st.close()

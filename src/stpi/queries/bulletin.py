@@ -20,6 +20,7 @@ from stpi.framework.model import Framework
 from stpi.framework.plan import Plan
 from stpi.i18n import add_messages, tr
 from stpi.queries.changes import bulletin_changes
+from stpi.analysis.counties import OWN_SCOPE
 from stpi.queries.checks import counties_report, warnings_report
 from stpi.queries.complete import lock_label, mark_incomplete, opening_year, year_state
 from stpi.queries.overview import _estimate
@@ -124,7 +125,7 @@ def gather_bulletin(database: str | None, *, year: int | None, missing: str = "r
     prev, change, movers, reweight = index_movers(plan, fw, figures, years, year, missing, top)
     warnings, late = department_lines(database, plan, leaves, year, path, missing)
     _, _, rep = counties_report(database, year=year, tolerance=0.005, missing=missing)
-    counties = tuple(Line(str(r.rank), (r.region, f"{r.index:.2f}", f"{r.indicators}/{len(leaf_codes)}"), "") for r in _rows(rep.index))
+    counties = tuple(Line(str(r.rank), (r.region, f"{r.index:.2f}", f"{r.indicators}/{len(leaf_codes)}", county_met(rep.targets, str(r.region))), "") for r in _rows(rep.index))
     focus_text, focus = focus_lines(plan, fw, figures, year, missing, top)
     issued = issued or date.today()
     index_path = tuple((int(r.year), _float(r.value), _float(r.milestone)) for r in _rows(tracked[tracked["depth"] == 0]))
@@ -140,6 +141,13 @@ def gather_bulletin(database: str | None, *, year: int | None, missing: str = "r
         **feedback_lines(comparison(database, year=year, missing=missing, figures=figures)),
         **bulletin_changes(database),
     )
+
+
+def county_met(targets: pd.DataFrame, county: str) -> str:
+    """``12/30（本县目标5项）``: indicators meeting the county's target (its own plan's where set) of those with a value."""
+    mine = targets[(targets["region"] == county) & targets["met"].notna()]
+    own = int((targets[targets["region"] == county]["target_scope"] == OWN_SCOPE).sum())
+    return f"{int(mine['met'].astype(bool).sum())}/{len(mine)}" + (f"（本县目标{own}项）" if own else "")
 
 
 def feedback_lines(feedback: dict[str, Any] | None) -> dict[str, Any]:

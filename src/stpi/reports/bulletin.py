@@ -212,8 +212,9 @@ def _change_blocks(b: Bulletin) -> list[Block]:
 def _county_blocks(b: Bulletin) -> list[Block]:
     if not b.counties:
         return [("p", "数据库中尚无审核通过的县区数据,暂不排名。")]
-    return [("p", f"{b.county_year}年各县区综合科技进步水平指数及县区间排名如下:"),
-            ("table", (["名次", "县区", "综合指数(%)", "有数据指标"], [[c.label, *c.cells] for c in b.counties])),
+    header = ["名次", "县区", "综合指数(%)", "有数据指标"] + (["达到县区目标"] if b.counties[0].cells[3:] else [])
+    return [("p", f"{b.county_year}年各县区综合科技进步水平指数及县区间排名如下(达到县区目标:按县区实施方案的目标计,未设定的按全市方案的县区目标或全市目标):"),
+            ("table", (header, [[c.label, *c.cells] for c in b.counties])),
             ("chart", "map_counties")]
 
 

@@ -106,3 +106,13 @@ def test_an_off_track_indicator_links_to_a_filled_in_notice(client: TestClient, 
     assert client.get("/supervision?origin=nonsense").status_code == 200
     login(client, "keji")
     assert 'id="issue-for-department"' not in client.get("/departments/sci").text
+
+
+def test_an_overdue_department_on_the_round_page_links_to_a_notice(client: TestClient, store: Store) -> None:
+    from stpi.store import rounds
+
+    rounds.open_round(store, year=2025, actor="admin", deadline=date.today() - timedelta(days=1), counties=False)
+    login(client, "admin")
+    page = client.get("/due?year=2025").text
+    assert "/supervision?department=sci&amp;origin=task&amp;origin_ref=2025%3A" in page
+    assert "2025年数据逾期未报送" in client.get("/supervision?department=sci&origin=task&origin_ref=2025:I05&subject=2025年数据逾期未报送").text

@@ -64,6 +64,7 @@ add_messages({
     "web.sv.not_yours": ("只能查看本部门的督办单", "Only your own department's notices can be seen"),
     "web.sv.dep_list": ("督办单", "Supervision notices"),
     "web.sv.lagging": ("进度滞后", " is off track"),
+    "web.sv.overdue_subject": ("{year}年数据逾期未报送", "{year} figures overdue"),
 })
 
 router = APIRouter()

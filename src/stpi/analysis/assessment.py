@@ -243,14 +243,14 @@ _STATUS_ZH = {"reached": "已达标", "on_track": "按进度推进", "moderate":
 _TIMELY_ZH = {"on_time": "按时报送", "late": "逾期报送", "missing": "未报送"}
 
 
-def _rule_text(rule: str, r: Rules, year: int) -> tuple[str, str]:
-    """Chinese and English text of a rule id, with the numbers in force."""
+def _rule_text(rule: str, r: Rules, year: int, due: date | None = None) -> tuple[str, str]:
+    """Chinese and English text of a rule id, with the numbers in force (``due``: the figure's own deadline, when it has one)."""
     part, _, key = rule.partition("-")
     if part == "A":
         share = r.achievement[key]
         return (f"{year}年进度状态“{_STATUS_ZH[key]}”:得达成分 {r.achievement_points:g} 分的 {share:.0%}", f"status '{key}' in {year}: {share:.0%} of {r.achievement_points:g} achievement points")
     if part == "T":
-        share, day = r.timeliness[key], r.deadline_for(year).isoformat()
+        share, day = r.timeliness[key], (due or r.deadline_for(year)).isoformat()
         return (f"{_TIMELY_ZH[key]}(截止 {day}):得报送分 {r.timeliness_points:g} 分的 {share:.0%}", f"{key.replace('_', ' ')} (deadline {day}): {share:.0%} of {r.timeliness_points:g} timeliness points")
     if rule == "Q-clean":
         return (f"数据未被退回:得质量分 {r.quality_points:g} 分", f"no figure returned: all {r.quality_points:g} quality points")
@@ -284,7 +284,8 @@ def assess(plan: Plan, status: pd.DataFrame, submissions: pd.DataFrame, rules: R
         missing indicators count as ``no_data``; an optional ``start_year`` column (track's)
         names the start of an indicator measured without a baseline, shown in the basis
     submissions : DataFrame, one row per indicator: code, submitted_at (first batch time
-        of the year's figure, NaT when none), returns (times a figure was returned)
+        of the year's figure, NaT when none), returns (times a figure was returned), and
+        optionally deadline (the figure's own deadline in the round, a date, or None)
     rules : the rules
     year : the assessed year
     late_notices : DataFrame, one row per supervision notice of the year replied to late or overdue
@@ -301,6 +302,8 @@ def assess(plan: Plan, status: pd.DataFrame, submissions: pd.DataFrame, rules: R
     by_status = dict(zip(status["code"], status["status"])) if len(status) else {}
     starts = dict(zip(status["code"], status["start_year"])) if len(status) and "start_year" in status else {}
     subs = {str(c): (at, int(n)) for c, at, n in zip(submissions["code"], submissions["submitted_at"], submissions["returns"])}
+    # a figure's own deadline (a reporter given more time in the round); the rules' deadline otherwise
+    dues = {str(c): d for c, d in zip(submissions["code"], submissions["deadline"]) if isinstance(d, date)} if "deadline" in submissions else {}
     rows: list[dict[str, Any]] = []
     for ind in plan.indicators:
         for dep in dict.fromkeys(ind.lead + ind.responsible):
@@ -308,7 +311,7 @@ def assess(plan: Plan, status: pd.DataFrame, submissions: pd.DataFrame, rules: R
             at, returns = subs.get(ind.code, (None, 0))
             base = dict(department=dep, code=ind.code, indicator=ind.name, role=role, role_weight=rules.roles[role])
             note = start_note(starts.get(ind.code), plan.baseline_year)
-            rows += _items(base, by_status.get(ind.code, "no_data"), at, returns, rules, year, plan.target_year, "" if note is None else note.zh)
+            rows += _items(base, by_status.get(ind.code, "no_data"), at, returns, rules, year, plan.target_year, "" if note is None else note.zh, dues.get(ind.code))
     detail = pd.DataFrame(rows, columns=_DETAIL)
     late: dict[str, list[str]] = {}
     if late_notices is not None:
@@ -328,9 +331,9 @@ def _status_basis(status: str, start: str) -> str:
     return start if status == "baseline_only" else f"{_STATUS_ZH[status]}({start})"
 
 
-def _items(base: dict[str, Any], status: str, at: Any, returns: int, r: Rules, year: int, target_year: int, start: str = "") -> list[dict[str, Any]]:
+def _items(base: dict[str, Any], status: str, at: Any, returns: int, r: Rules, year: int, target_year: int, start: str = "", due: date | None = None) -> list[dict[str, Any]]:
     w = float(base["role_weight"])
-    timely = timeliness_status(None if at is None or pd.isna(at) else pd.Timestamp(at).to_pydatetime(), r.deadline_for(year))
+    timely = timeliness_status(None if at is None or pd.isna(at) else pd.Timestamp(at).to_pydatetime(), due or r.deadline_for(year))
     when = "—" if timely == "missing" else pd.Timestamp(at).strftime("%Y-%m-%d %H:%M")
     quality = "Q-missing" if timely == "missing" else ("Q-returned" if returns else "Q-clean")
     q_points = 0.0 if timely == "missing" else max(0.0, r.quality_points - returns * r.per_return)
@@ -343,7 +346,7 @@ def _items(base: dict[str, Any], status: str, at: Any, returns: int, r: Rules, y
         parts.append(("B", "B-early", f"{year} < {target_year}", r.early_target, 0.0))
     out = []
     for part, rule, basis, points, most in parts:
-        zh, en = _rule_text(rule, r, year)
+        zh, en = _rule_text(rule, r, year, due)
         out.append({**base, "part": part, "rule": rule, "rule_text": zh, "rule_text_en": en, "basis": basis, "points": w * points, "max_points": w * most})
     return out
 

@@ -68,7 +68,7 @@ FANGSONG, SONG, HEITI = "仿宋_GB2312", "宋体", "黑体"
 
 
 def submissions(store: Store, plan: Plan, year: int, formulas: Mapping[str, Formula]) -> pd.DataFrame:
-    """Per plan indicator: code, submitted_at (when the reporter submitted the year's figure, NaT if none), returns.
+    """Per plan indicator: code, submitted_at (when the reporter submitted the year's figure, NaT if none), returns, deadline (in the round, or None).
 
     The submission time is the task's (see :func:`stpi.store.rounds.submission_times`): when its reporter
     submitted it, or the date the bureau received figures it entered on a reporter's behalf; never merely
@@ -76,6 +76,7 @@ def submissions(store: Store, plan: Plan, year: int, formulas: Mapping[str, Form
     """
     region = store.region(plan.region).code
     first: dict[str, datetime] = rounds.submission_times(store, year, region)
+    dues = rounds.task_deadlines(store, year, region)  # each figure's deadline in the round (a reporter given more time counts)
     returns: dict[str, int] = {}
     for entry in store.audit(action="return", entity="observation", limit=10**9):
         where, _, rest = entry.key.partition("/")
@@ -89,8 +90,8 @@ def submissions(store: Store, plan: Plan, year: int, formulas: Mapping[str, Form
         if variables and all(v in first for v in variables):
             times.append(max(first[v] for v in variables))
         count = returns.get(ind.code, 0) + sum(returns.get(v, 0) for v in variables)
-        rows.append((ind.code, min(times) if times else pd.NaT, count))
-    return pd.DataFrame(rows, columns=["code", "submitted_at", "returns"])
+        rows.append((ind.code, min(times) if times else pd.NaT, count, dues.get(ind.code)))
+    return pd.DataFrame(rows, columns=["code", "submitted_at", "returns", "deadline"])
 
 
 def gather(store: Store, plan: Plan, fw: Framework, figures: pd.DataFrame, rules: Rules, year: int, formulas: Mapping[str, Formula]) -> Assessment:

@@ -24,7 +24,7 @@ from stpi.framework.embedded import embedded_variables
 from stpi.store import models as m
 from stpi.store.core import Store, now
 
-__all__ = ["TASK_STATUSES", "Round", "Task", "close_rounds_in", "round_deadline", "submission_times", "default_deadline", "due_tasks", "mark_submitted_in", "lock_refusal", "missing_by_reporter", "open_round", "open_tasks", "open_tasks_in", "STATUS_WORDS", "figure_word", "status_word",
+__all__ = ["TASK_STATUSES", "Round", "Task", "close_rounds_in", "round_deadline", "submission_times", "task_deadlines", "default_deadline", "due_tasks", "mark_submitted_in", "lock_refusal", "missing_by_reporter", "open_round", "open_tasks", "open_tasks_in", "STATUS_WORDS", "figure_word", "status_word",
            "rounds", "set_deadline", "task_status", "tasks"]
 
 TASK_STATUSES = ("due", "overdue", "submitted", "returned", "approved")
@@ -364,4 +364,15 @@ def round_deadline(store: Store, year: int) -> date | None:
     """The deadline of the year's round, when one was opened."""
     with store.session() as s:
         found = s.scalar(select(m.RoundRow.deadline).where(m.RoundRow.period == str(year)))
+    return found
+
+
+def task_deadlines(store: Store, year: int, region: str) -> dict[str, date]:
+    """Each code's deadline in the year's round for ``region`` (a code): the latest of its reporters' (one given more time counts)."""
+    with store.session() as s:
+        q = (select(m.TaskRow.code, m.TaskRow.deadline).join(m.RoundRow, m.RoundRow.id == m.TaskRow.round_id)
+             .join(m.RegionRow, m.RegionRow.id == m.TaskRow.region_id).where(m.RoundRow.period == str(year), m.RegionRow.code == region))
+        found: dict[str, date] = {}
+        for code, deadline in s.execute(q):
+            found[code] = max(found.get(code, deadline), deadline)
     return found

@@ -14,16 +14,19 @@ from stpi.errors import InputError, NotFoundError, Problem
 from stpi.framework.embedded import embedded_variables
 from stpi.framework.formula import Formula, Variable
 from stpi.framework.model import Framework
+from stpi.framework.plausibility import Rule, plausibility_rules
 from stpi.framework.plan import Plan
 from stpi.ingest import Submission, TemplateRow, TemplateSpec, read_submission, write_template
+from stpi.ingest.entries import name_problems
 from stpi.ingest.limits import DEFAULT_LIMITS, Limits
+from stpi.ingest.plausible import Figures, cross_row_problems
 from stpi.store import Store, WriteResult
 from stpi.store import observations as ob
 from stpi.service import open_store, release
 from stpi.store.rules import acting_user, check_admin, check_write
 from stpi.store.settings import get_setting
 
-__all__ = ["FileRules", "StoreHistory", "check_file", "file_rules", "import_submission", "make_template", "readable_formula", "reportable_units", "template_spec", "write_submission"]
+__all__ = ["FileRules", "StoreFigures", "StoreHistory", "check_file", "file_rules", "import_submission", "make_template", "readable_formula", "reportable_units", "template_spec", "write_submission"]
 
 
 def _last_values(store: Store, year: int) -> dict[tuple[str, str], float]:
@@ -106,6 +109,9 @@ class FileRules:
     units: dict[str, str]
     regions: frozenset[str]
     limits: Limits
+    plausible: dict[str, Rule] | None = None  # valid ranges and change limits of every code (the framework in force)
+    names: dict[str, str] | None = None  # code → name, for every problem
+    indicators: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,31 @@ class StoreHistory:
         return last
 
 
+@dataclass(frozen=True)
+class StoreFigures:
+    """The store's approved figures of a file's years and the year before, and the regions' peer groups (cross-row checks)."""
+
+    database: str
+
+    def __call__(self, years: frozenset[int]) -> Figures:
+        """Figures keyed by region name."""
+        if not years:
+            return Figures()
+        store = open_store(self.database)
+        try:
+            regions = store.regions()
+            found = ob.frame(store, years=sorted(years))
+            current = {(str(r), int(y), str(c)): float(v) for r, y, c, v in zip(found["region"], found["year"], found["indicator"], found["value"])
+                       if v is not None and not pd.isna(v)}
+            last = StoreHistory._read(store, years)
+        finally:
+            release(store)
+        names = {r.code: r.name for r in regions}
+        alias = names | {r.name: r.name for r in regions}
+        return Figures(current, {k: v for k, v in last.items() if k[0] in alias and alias[k[0]] == k[0]}, alias,
+                       {r.name: (r.level, r.parent) for r in regions})
+
+
 def reportable_units(store: Store) -> dict[str, str]:
     """Every code a file, the form or the API may carry, with its unit: the indicators and the raw statistics."""
     variables, _ = embedded_variables()
@@ -153,13 +184,34 @@ def file_rules(store: Store, *, upload_limit: bool) -> FileRules:
     regions = store.regions()
     mb = int(get_setting(store, "upload_limit_mb")) if upload_limit else None  # type: ignore[call-overload]
     limits = replace(DEFAULT_LIMITS, max_bytes=None if mb is None else mb * 1024 * 1024)
-    return FileRules(store.url, reportable_units(store), frozenset({r.code for r in regions} | {r.name for r in regions}), limits)
+    fw = store.framework()
+    variables, _ = embedded_variables()
+    plausible = plausibility_rules(fw, variables)
+    names = {n.code: n.name for n in fw.leaves} | {v.code: v.name for v in variables.values()}
+    return FileRules(store.url, reportable_units(store), frozenset({r.code for r in regions} | {r.name for r in regions}), limits,
+                     plausible, names, frozenset(n.code for n in fw.leaves))
 
 
 def check_file(path: str, rules: FileRules) -> Submission:
-    """Read and check a file with the rules of every door; returns every problem, never raises for a bad file."""
-    return read_submission(path, known_codes=set(rules.units), known_regions=rules.regions, units=rules.units,
-                           history=StoreHistory(rules.database), limits=rules.limits)
+    """Read and check a file with the rules of every door; returns every problem, never raises for a bad file.
+
+    Besides the row checks: the indicators derived from the file's raw statistics, typed values against
+    their raw statistics, and values far from the peers' (warnings) (:mod:`stpi.ingest.plausible`).
+    """
+    sub = read_submission(path, known_codes=set(rules.units), known_regions=rules.regions, units=rules.units,
+                          history=StoreHistory(rules.database), limits=rules.limits, plausible=rules.plausible, names=rules.names)
+    if rules.plausible is None or sub.table.empty:
+        return sub
+    _, formulas = embedded_variables()
+    figures = StoreFigures(rules.database)(frozenset(int(y) for y in sub.table["year"].unique()))
+    threshold = sub.identity.change_threshold if sub.identity is not None else 0.5
+    found, warnings = cross_row_problems(sub.table, sub.file, rules=rules.plausible, formulas=formulas, figures=figures,
+                                         indicators=rules.indicators, change_threshold=threshold)
+    found = name_problems(found, rules.names)
+    if not found and not warnings:
+        return sub
+    problems = sorted([*sub.problems, *found], key=lambda p: (p.file, p.row or 0))
+    return replace(sub, problems=tuple(problems), warnings=(*sub.warnings, *name_problems(warnings, rules.names)))
 
 
 def write_submission(store: Store, sub: Submission, *, actor: str, content: bytes, status: str = "submitted", revise: bool = False, reason: str = "",

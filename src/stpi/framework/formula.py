@@ -62,6 +62,9 @@ class Variable:
     nonnegative: bool = True
     positive: bool = False
     kind: str = "count"
+    valid_range: str = ""  # plausibility (stpi.framework.plausibility): "" = from the unit and the promises above
+    change_limit: float | None = None
+    plausibility_provenance: Provenance | None = None
 
 
 @dataclass(frozen=True)
@@ -352,10 +355,33 @@ def _variable(item: dict[str, Any], file: str, row: int, problems: list[Problem]
     positive = _flag(item, "positive", False, file, row, problems)
     if positive and not nonnegative:
         problems.append(Problem(file, row, "positive", "positive 与 nonnegative: false 矛盾 positive contradicts nonnegative: false"))
+    valid_range, limit, prov = _plausibility(item, file, row, problems)
     if len(problems) > before:
         return None
     fields = {k: _text(item, k) for k in ("name", "name_en", "definition", "source")}
-    return code, Variable(code=code, unit=unit, kind=kind, nonnegative=nonnegative, positive=positive, **fields)
+    return code, Variable(code=code, unit=unit, kind=kind, nonnegative=nonnegative, positive=positive, valid_range=valid_range,
+                          change_limit=limit, plausibility_provenance=prov, **fields)
+
+
+def _plausibility(item: dict[str, Any], file: str, row: int, problems: list[Problem]) -> tuple[str, float | None, Provenance | None]:
+    """The optional valid_range, change_limit and plausibility_provenance of a raw statistic."""
+    from stpi.framework.plausibility import parse_range  # plausibility imports this module
+
+    valid_range, limit, prov = _text(item, "valid_range"), item.get("change_limit"), None
+    if valid_range:
+        try:
+            parse_range(valid_range)
+        except ValueError as exc:
+            problems.append(Problem(file, row, "valid_range", str(exc), valid_range))
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, float)) or not 0 < limit < math.inf):
+        problems.append(Problem(file, row, "change_limit", "变化限度须为正数(0.5 即 50%) change_limit must be a positive number (0.5 = 50%)", str(limit)))
+        limit = None
+    if _text(item, "plausibility_provenance"):
+        try:
+            prov = Provenance.parse(_text(item, "plausibility_provenance"))
+        except ValueError as exc:
+            problems.append(Problem(file, row, "plausibility_provenance", str(exc), _text(item, "plausibility_provenance")))
+    return valid_range, None if limit is None else float(limit), prov
 
 
 def _formula(item: dict[str, Any], file: str, row: int, problems: list[Problem]) -> tuple[str, Formula] | None:

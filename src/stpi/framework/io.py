@@ -28,6 +28,9 @@ COLUMNS = REQUIRED + (
     "definition",
     "source",
     "note",
+    "valid_range",
+    "change_limit",
+    "plausibility_provenance",
 )
 
 
@@ -110,6 +113,7 @@ def _node(row: int, rec: dict[str, Any], file: str, problems: list[Problem], def
         problems.append(Problem(file, row, "weight", "权重不能为负 weight must not be negative", text["weight"]))
     wp = _provenance(rec.get("weight_provenance"), row, "weight_provenance", file, problems)
     sp = _provenance(rec.get("standard_provenance"), row, "standard_provenance", file, problems)
+    valid_range, limit, pp = _plausibility(rec, text, row, file, problems)
     return Node(
         code=code,
         parent=parent,
@@ -124,7 +128,29 @@ def _node(row: int, rec: dict[str, Any], file: str, problems: list[Problem], def
         definition=text.get("definition", ""),
         source=text.get("source", ""),
         note=text.get("note", ""),
+        valid_range=valid_range,
+        change_limit=limit,
+        plausibility_provenance=pp,
     )
+
+
+def _plausibility(rec: dict[str, Any], text: dict[str, str], row: int, file: str, problems: list[Problem]) -> tuple[str, float | None, Provenance | None]:
+    """The optional plausibility columns; a rule an export wrote by default (by unit) reads back as not given."""
+    from stpi.framework.plausibility import is_default, parse_range
+
+    valid_range = text.get("valid_range", "")
+    if valid_range:
+        try:
+            parse_range(valid_range)
+        except ValueError as exc:
+            problems.append(Problem(file, row, "valid_range", str(exc), valid_range))
+    limit = _number(rec.get("change_limit"), row, "change_limit", file, problems)
+    if limit is not None and not 0 < limit < math.inf:
+        problems.append(Problem(file, row, "change_limit", "变化限度须为正数(0.5 即 50%) change_limit must be a positive number (0.5 = 50%)", text["change_limit"]))
+    pp = _provenance(rec.get("plausibility_provenance"), row, "plausibility_provenance", file, problems)
+    if is_default(pp):
+        return "", None, None
+    return valid_range, limit, pp
 
 
 def _blank(value: Any) -> bool:
@@ -247,15 +273,29 @@ def framework_rows(fw: Framework) -> list[dict[str, Any]]:
                 "definition": n.definition,
                 "source": n.source,
                 "note": n.note,
+                **_rule_cells(n),
             }
         )
     return rows
 
 
+def _rule_cells(n: Node) -> dict[str, Any]:
+    """The plausibility columns of a leaf: its own rule, or the default by unit (with that provenance)."""
+    if not n.is_leaf:
+        return {"valid_range": "", "change_limit": "", "plausibility_provenance": ""}
+    from stpi.framework.plausibility import node_rule
+
+    rule = node_rule(n)
+    return {"valid_range": str(rule.range), "change_limit": rule.change_limit, "plausibility_provenance": str(rule.provenance)}
+
+
 def export_framework(fw: Framework, fmt: str, path: str | Path | None = None) -> bytes:
     """Serialise to ``yaml``, ``csv`` or ``xlsx``; write to ``path`` if given; return the bytes."""
     if fmt == "yaml":
-        data = yaml.safe_dump(fw.to_dict(), allow_unicode=True, sort_keys=False, width=100).encode("utf-8")
+        doc = fw.to_dict()
+        for node, item in zip(fw.nodes, doc["nodes"]):
+            item.update({k: v for k, v in _rule_cells(node).items() if v != ""})
+        data = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100).encode("utf-8")
         if path is not None:
             Path(path).write_bytes(data)
         return data

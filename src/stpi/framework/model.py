@@ -57,6 +57,9 @@ class Node:
     definition: str = ""
     source: str = ""
     note: str = ""
+    valid_range: str = ""  # plausibility: an interval such as "[0, 100]" (stpi.framework.plausibility); "" = by unit
+    change_limit: float | None = None  # plausibility: the relative year-over-year change needing a note; None = 50%
+    plausibility_provenance: Provenance | None = None
 
     @property
     def is_leaf(self) -> bool:
@@ -188,7 +191,7 @@ class Framework:
         nodes = []
         for n in self.nodes:
             d = {k: v for k, v in asdict(n).items() if v not in (None, "")}
-            for key in ("weight_provenance", "standard_provenance"):
+            for key in ("weight_provenance", "standard_provenance", "plausibility_provenance"):
                 p = getattr(n, key)
                 if p is not None:
                     d[key] = str(p)

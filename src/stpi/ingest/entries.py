@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from stpi.errors import Problem
+from stpi.framework.plausibility import Rule, is_default
 from stpi.ingest.layout import HUGE
 from stpi.ingest.numbers import is_count_unit
 
-__all__ = ["NOTE_MAX", "SOURCE_MAX", "Bounds", "Checks", "Entry", "History", "check_entries", "check_entry", "duplicate_reason", "shorten", "text_problems"]
+__all__ = ["NOTE_MAX", "SOURCE_MAX", "Bounds", "Checks", "Entry", "History", "check_entries", "check_entry", "duplicate_reason", "name_problems", "shorten", "text_problems"]
 
 Bounds = tuple[float | None, float | None]
 # Last year's figures for the years a file holds: (region code or name, year, code) → the figure of year − 1.
@@ -47,7 +48,7 @@ class Entry:
     def problem(self, key: str, reason: str, value: str | None) -> Problem:
         """A problem located at this row and the column of ``key``; marks the row bad."""
         self.bad = True
-        return Problem(self.file, self.line, self.fields.get(key, key), reason, None if value is None else shorten(value))
+        return Problem(self.file, self.line, self.fields.get(key, key), reason, None if value is None else shorten(value), code=self.code or None)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,13 @@ class Checks:
     change_threshold: float = 0.5
     expect_year: int | None = None
     last_year: Mapping[tuple[str, int, str], float] | None = None
+    plausible: Mapping[str, Rule] | None = None  # code → valid range and change limit (stpi.framework.plausibility)
+    names: Mapping[str, str] | None = None  # code → name, so every problem names its indicator or raw statistic
+
+    def change_limit(self, code: str) -> float:
+        """The year-over-year limit of a code: the framework's where stated, else the file's (default 50%)."""
+        rule = (self.plausible or {}).get(code)
+        return rule.change_limit if rule is not None and not is_default(rule.provenance) else self.change_threshold
 
     def unit(self, entry: Entry) -> str:
         """The unit of an entry's code: the caller's if given, else the file's."""
@@ -90,7 +98,7 @@ def check_entries(entries: list[Entry], checks: Checks) -> list[Problem]:
         if e.value is not None:
             found = _value(e, e.value, checks)
             problems += found or _change(e, e.value, checks)
-    return problems
+    return name_problems(problems, checks.names)
 
 
 def check_entry(e: Entry, checks: Checks) -> list[Problem]:
@@ -98,7 +106,17 @@ def check_entry(e: Entry, checks: Checks) -> list[Problem]:
     problems = _identity(e, checks)
     if e.value is not None:
         problems += _value(e, e.value, checks) or _change(e, e.value, checks)
-    return problems
+    return name_problems(problems, checks.names)
+
+
+def name_problems(problems: list[Problem], names: Mapping[str, str] | None, codes: Mapping[tuple[str, int], str] | None = None) -> list[Problem]:
+    """Each problem names its indicator or raw statistic: the code (from ``codes`` by file and row when unset) and its name."""
+    out = []
+    for p in problems:
+        code = p.code or (codes or {}).get((p.file, p.row or 0))
+        name = p.name or (names or {}).get(code or "")
+        out.append(p if (code, name) == (p.code, p.name) else replace(p, code=code, name=name))
+    return out
 
 
 def duplicate_reason(first: int) -> str:
@@ -148,7 +166,15 @@ def _value(e: Entry, value: float, checks: Checks) -> list[Problem]:
         return [e.problem("value", f"低于合理范围下限 {_num(lower)} below the lower bound {_num(lower)}", e.text)]
     if upper is not None and value > upper:
         return [e.problem("value", f"高于合理范围上限 {_num(upper)} above the upper bound {_num(upper)}", e.text)]
+    rule = (checks.plausible or {}).get(e.code)
+    if rule is not None and not rule.range.contains(value):
+        return [e.problem("value", range_reason(rule), e.text)]
     return []
+
+
+def range_reason(rule: Rule, what: str = "") -> str:
+    """The message for a value outside its valid range, with the rule and where it comes from."""
+    return f"{what}超出合理范围 {rule.range} outside the valid range {rule.range} (规则 rule: {rule.provenance})"
 
 
 def _num(x: float) -> str:
@@ -167,9 +193,10 @@ def _change(e: Entry, value: float, checks: Checks) -> list[Problem]:
     if previous is None or e.note:
         return []
     change = abs(value - previous) / abs(previous) if previous else (math.inf if value else 0.0)
-    if change <= checks.change_threshold:
+    threshold = checks.change_limit(e.code)
+    if change <= threshold:
         return []
-    limit = f"{checks.change_threshold:.0%}"
+    limit = f"{threshold:.0%}"
     shown = "∞" if math.isinf(change) else f"{change:.0%}"
     reason = (
         f"与上年值 {_num(previous)} 相比变化 {shown},超过 {limit},须在备注中说明原因 "

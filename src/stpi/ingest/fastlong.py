@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from stpi.errors import InputError, Problem
-from stpi.ingest.entries import NOTE_MAX, SOURCE_MAX, Checks, History, check_entry, duplicate_reason
+from stpi.ingest.entries import NOTE_MAX, SOURCE_MAX, Checks, History, check_entry, duplicate_reason, name_problems
 from stpi.ingest.layout import HUGE
 from stpi.ingest.longform import HEADERS, entries_from_records, match_columns
 from stpi.ingest.numbers import is_count_unit
@@ -90,6 +90,11 @@ def read_long_csv_frame(path: Path, checks: Checks, history: History | None = No
         "source": frame["source"], "note": frame["note"], "_row": frame["_row"],
     })
     out = out if good.all() else out[good]
+    if problems:  # every problem names its code: look the row's code up (few rows: problems are rare)
+        rows = {p.row for p in problems if p.row is not None and p.code is None}
+        at = frame["_row"].isin(rows).to_numpy()
+        codes = {(file, int(r)): str(c) for r, c in zip(frame["_row"].to_numpy()[at], frame["code"].to_numpy()[at]) if c}
+        problems = name_problems(problems, checks.names, codes)
     return out.astype({"year": "int64"}), problems
 
 
@@ -150,6 +155,13 @@ def _screen(frame: pd.DataFrame, region: _Keys, code: _Keys, year_n: np.ndarray,
         lower = code.rows(np.array([-np.inf if lo is None else lo for lo, _ in bounds], dtype=float))
         upper = code.rows(np.array([np.inf if hi is None else hi for _, hi in bounds], dtype=float))
         flag |= (value < lower) | (value > upper)
+    if checks.plausible:  # the row check tells open from closed ends; here ≤ and ≥ only screen
+        ranges = [checks.plausible[u].range if u in checks.plausible else None for u in code.uniques]
+        lower = code.rows(np.array([-np.inf if r is None or r.lower is None else r.lower for r in ranges], dtype=float))
+        upper = code.rows(np.array([np.inf if r is None or r.upper is None else r.upper for r in ranges], dtype=float))
+        flag |= (value <= lower) | (value >= upper)
+    threshold = min([checks.change_threshold, *(checks.change_limit(c) for c in code.uniques)])
+    checks = replace(checks, change_threshold=threshold)
     if checks.previous:
         prev = pd.Series(list(checks.previous.values()), index=pd.MultiIndex.from_tuples(list(checks.previous.keys())))
         last = prev.reindex(pd.MultiIndex.from_arrays([frame["region"], frame["code"]])).to_numpy(dtype=float)

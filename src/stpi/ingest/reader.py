@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from stpi.errors import InputError, Problem
-from stpi.ingest.entries import Bounds, Checks, Entry, History, check_entries
+from stpi.framework.plausibility import Rule
+from stpi.ingest.entries import Bounds, Checks, Entry, History, check_entries, name_problems
 from stpi.ingest.layout import DATA_SHEET, META_SHEET, TemplateIdentity
 from stpi.ingest.fastlong import read_long_csv_frame
 from stpi.ingest.limits import DEFAULT_LIMITS, Limits, screen_csv
@@ -65,6 +66,7 @@ class Submission:
     table: pd.DataFrame = field(repr=False)
     problems: tuple[Problem, ...]
     identity: TemplateIdentity | None = None
+    warnings: tuple[Problem, ...] = ()  # flagged for review (e.g. far from the peers), never a refusal
 
     @cached_property
     def rows(self) -> tuple[SubmissionRow, ...]:
@@ -100,6 +102,8 @@ def read_submission(
     expect_year: int | None = None,
     history: History | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    plausible: Mapping[str, Rule] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Submission:
     """Read a filled template or a long table, checking every row; never raises for bad files.
 
@@ -130,6 +134,10 @@ def read_submission(
     limits : Limits, optional
         Size, sheets, rows, columns and cell text allowed, checked before the file is expanded;
         macro-enabled workbooks are always refused.
+    plausible : mapping of code to Rule, optional
+        Valid ranges and change limits from the framework (:func:`stpi.framework.plausibility.plausibility_rules`).
+    names : mapping of code to name, optional
+        Every problem of a row names its code and this name.
 
     Returns
     -------
@@ -144,7 +152,7 @@ def read_submission(
         checks = Checks(
             known_codes=None if known_codes is None else frozenset(known_codes),
             known_regions=None if known_regions is None else frozenset(known_regions),
-            rules=rules, units=units, previous=previous, expect_year=expect_year,
+            rules=rules, units=units, previous=previous, expect_year=expect_year, plausible=plausible, names=names,
             change_threshold=DEFAULT_CHANGE_THRESHOLD if change_threshold is None else change_threshold,
         )
         table, found = read_long_csv_frame(path, checks, None if previous is not None else history)
@@ -156,6 +164,8 @@ def read_submission(
         rules=rules,
         units=units,
         previous=previous,
+        plausible=plausible,
+        names=names,
         change_threshold=DEFAULT_CHANGE_THRESHOLD if change_threshold is None else change_threshold,
     )
     kind, identity, entries, problems = _load(path, checks, limits)
@@ -167,7 +177,7 @@ def read_submission(
             checks = replace(checks, change_threshold=identity.change_threshold)
     elif expect_year is not None:
         checks = replace(checks, expect_year=expect_year)  # long tables: row by row
-    problems += check_entries(entries, checks)
+    problems = name_problems(problems, names, {(e.file, e.line): e.code for e in entries if e.code}) + check_entries(entries, checks)
     good = [e for e in entries if not e.bad and e.year is not None]
     table = pd.DataFrame(
         [(e.region, e.year, e.code, e.text, np.nan if e.value is None else e.value, e.source, e.note, e.sheet, e.line) for e in good],

@@ -105,3 +105,15 @@ def test_the_web_lock_lists_what_is_missing_by_reporter_and_locks_anyway_with_a_
     done = client.post("/data/review/lock", data={"csrf_token": token, "year": "2025", "confirm": "1", "force": "1", "reason": "I28 数据暂缺"}, follow_redirects=False)
     assert done.status_code == 303 and ob.lock_reasons(store) == {2025: "I28 数据暂缺"}
     assert "2025（I28 数据暂缺）" in unescape(client.get("/data/review").text)
+
+
+def test_the_admin_reminds_one_reporter_or_every_overdue_one(client: TestClient, store: Store) -> None:
+    rounds.open_round(store, year=2025, actor="admin", deadline=date(2026, 3, 31), counties=False)
+    login(client, "admin")
+    token = csrf_of(client.get("/due").text)
+    assert 'id="remind-all"' in client.get("/due").text
+    r = client.post("/due/remind", data={"csrf_token": token, "reporter": "sci"}, follow_redirects=False)
+    assert r.status_code == 303 and "已向1个填报单位发出催报" in unescape(client.get("/due").text)
+    r = client.post("/due/remind", data={"csrf_token": token}, follow_redirects=False)
+    flash = unescape(client.get("/due").text)
+    assert r.status_code == 303 and "发出催报" in flash

@@ -107,6 +107,7 @@ CASES = (
     Case("/api/data/lock", "json", _lock, ADMIN),
     Case("/data/review/lock", "form", lambda s, r: {k: str(v) for k, v in _lock(s, r).items()} | {"confirm": "1"}, ADMIN_FORMS),
     Case("/due/open", "form", lambda s, r: {"year": str(next(_years)), "deadline": "2099-03-31"}, ADMIN_FORMS),  # open a reporting round
+    Case("/due/remind", "form", lambda s, r: {}, ADMIN_FORMS),  # remind every overdue reporter
     # other pages' endpoints: trying values on the what-if page changes nothing but needs an account
     Case("/api/whatif", "json", lambda s, r: {"values": {"I03": 1.7}}, READERS),
     Case("/whatif", "form", lambda s, r: {"I03": "1.7"}, {**{role: 200 for role in ROLES}, "anonymous": LOGIN}),

@@ -53,6 +53,10 @@ add_messages({
     "web.due.open": ("开启", "Open"),
     "web.due.opened": ("已开启{period}轮次：{n}项填报任务，截止日期{deadline}。", "Round {period} opened: {n} tasks, deadline {deadline}."),
     "web.due.bad_date": ("日期应为 YYYY-MM-DD", "Dates look like YYYY-MM-DD"),
+    "web.due.remind": ("催报", "Remind"),
+    "web.due.remind_of": ("催报：{name}", "Remind {name}"),
+    "web.due.remind_all": ("催报全部逾期单位", "Remind every overdue reporter"),
+    "web.due.reminded": ("已向{n}个填报单位发出催报。", "Reminders sent to {n} reporter(s)."),
 })
 
 router = APIRouter()
@@ -95,6 +99,24 @@ def due_html(request: Request, year: int | None = YearQuery, reporter: str | Non
     ctx = due_context(request, year, reporter)
     ctx["flash"] = request.session.pop("flash", "")
     return page(request, "due.html", ctx)
+
+
+@router.post("/due/remind", include_in_schema=False)
+async def remind_form(request: Request) -> Response:
+    """Remind one reporter of what it still owes, or every overdue reporter (the admin); each reminder is a notice."""
+    from stpi.store import notices
+
+    form = await request.form(max_fields=10)
+    check_csrf(request, str(form.get("csrf_token", "")))
+    user = require(request, "manage")
+    reporter = str(form.get("reporter", "")).strip()[:64] or None
+    try:
+        n = notices.remind(store_of(request), actor=user.username, reporter=reporter)
+    except (ConflictError, InputError, NotFoundError) as exc:
+        request.session["flash"] = str(exc)
+        return RedirectResponse("/due", status_code=303)
+    request.session["flash"] = t("web.due.reminded", n=n)
+    return RedirectResponse("/due", status_code=303)
 
 
 @router.post("/due/open", include_in_schema=False)

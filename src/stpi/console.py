@@ -43,14 +43,14 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]], *, 
     return t
 
 
-def print_problems(problems: Sequence[Problem]) -> None:
-    """Every located problem of an input, on standard error.
+def print_problems(problems: Sequence[Problem], *, title: str | None = None) -> None:
+    """Every located problem of an input, on standard error (``title``: instead of 错误 errors, e.g. for warnings).
 
     In a terminal: a table whose cells wrap (a path is never cut). Anywhere else (a log, a pipe, CI):
     one full line each, ``FILE:ROW:COLUMN: CODE 名称: reason``, which editors and grep understand.
     """
     if not err.is_terminal:
-        err.file.write(f"{tr('errors')} ({len(problems)})\n" + "".join(p.line() + "\n" for p in problems))
+        err.file.write(f"{title or tr('errors')} ({len(problems)})\n" + "".join(p.line() + "\n" for p in problems))
         err.file.flush()
         return
     rows = [
@@ -58,7 +58,7 @@ def print_problems(problems: Sequence[Problem]) -> None:
         for p in problems
     ]
     cols = [tr("file"), tr("row"), tr("field"), tr("problem_subject"), tr("reason"), tr("value")]
-    t = table(f"{tr('errors')} ({len(problems)})", cols, rows)
+    t = table(f"{title or tr('errors')} ({len(problems)})", cols, rows)
     for column in t.columns:
         column.overflow = "fold"
     err.print(t)

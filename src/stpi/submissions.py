@@ -26,7 +26,7 @@ from stpi.service import open_store, release
 from stpi.store.rules import acting_user, check_admin, check_write
 from stpi.store.settings import get_setting
 
-__all__ = ["FileRules", "StoreFigures", "StoreHistory", "check_file", "file_rules", "import_submission", "make_template", "readable_formula", "reportable_units", "template_spec", "write_submission"]
+__all__ = ["FileRules", "StoreFigures", "StoreHistory", "check_file", "code_names", "file_rules", "import_submission", "make_template", "readable_formula", "reportable_units", "template_spec", "write_submission"]
 
 
 def _last_values(store: Store, year: int) -> dict[tuple[str, str], float]:
@@ -187,7 +187,7 @@ def file_rules(store: Store, *, upload_limit: bool) -> FileRules:
     fw = store.framework()
     variables, _ = embedded_variables()
     plausible = plausibility_rules(fw, variables)
-    names = {n.code: n.name for n in fw.leaves} | {v.code: v.name for v in variables.values()}
+    names = code_names(store)
     return FileRules(store.url, reportable_units(store), frozenset({r.code for r in regions} | {r.name for r in regions}), limits,
                      plausible, names, frozenset(n.code for n in fw.leaves))
 
@@ -236,8 +236,17 @@ def write_submission(store: Store, sub: Submission, *, actor: str, content: byte
         "region": table["region"], "code": table["code"], "period": table["year"].astype(str), "value": table["value"].astype(float),
         "source": table["source"], "note": table["note"], "expected_vintage": np.nan, "_file": file, "_row": table["_row"],
     })
-    return ob.write_frame(store, frame, actor=actor, status=status, reason=reason, revise=revise, upload=(Path(sub.file).name, content),
-                          on_behalf_of=reporter, received_at=received_at)
+    try:
+        return ob.write_frame(store, frame, actor=actor, status=status, reason=reason, revise=revise, upload=(Path(sub.file).name, content),
+                              on_behalf_of=reporter, received_at=received_at)
+    except InputError as exc:  # the store's own checks (a locked year …): each problem names its indicator too
+        raise InputError(name_problems(exc.problems, code_names(store))) from None
+
+
+def code_names(store: Store) -> dict[str, str]:
+    """Every reportable code's name: the framework's indicators and the raw statistics."""
+    variables, _ = embedded_variables()
+    return {n.code: n.name for n in store.framework().leaves} | {v.code: v.name for v in variables.values()}
 
 
 def reporter_code(store: Store, reporter: str) -> str:
@@ -253,13 +262,18 @@ def reporter_code(store: Store, reporter: str) -> str:
 
 
 def import_submission(database: str | None, path: str, *, actor: str, status: str = "submitted", revise: bool = False, reason: str = "",
-                      on_behalf_of: str | None = None, received_at: datetime | None = None) -> WriteResult:
-    """Validate a filled template or a long table, then write all its figures or none (``stpi import``)."""
+                      on_behalf_of: str | None = None, received_at: datetime | None = None, warnings: list[Problem] | None = None) -> WriteResult:
+    """Validate a filled template or a long table, then write all its figures or none (``stpi import``).
+
+    ``warnings`` receives what was saved but flagged for review (values far from the peers').
+    """
     store = open_store(database)  # the web app's own store when it serves this database
     try:
         acting_user(store, actor)
         sub = check_file(path, file_rules(store, upload_limit=False))
         sub.raise_for_problems()
+        if warnings is not None:
+            warnings += sub.warnings
         return write_submission(store, sub, actor=actor, content=Path(path).read_bytes(), status=status, revise=revise, reason=reason,
                                 on_behalf_of=on_behalf_of, received_at=received_at)
     finally:

@@ -127,8 +127,9 @@ def test_upload_with_errors_shows_the_report_then_the_fixed_file_saves(client: T
     r = client.post("/data/upload", data={"csrf_token": token, "year": "2023"}, files={"file": ("科技局2023.xlsx", bad, "application/octet-stream")})
     assert r.status_code == 422 and 'id="problems"' in r.text and "未写入任何数据" in r.text
     table = r.text.split('id="problems"')[1].split("</table>")[0]
-    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td class=\"n\">(\d+)</td><td>(.*?)</td>\s*<td>(.*?)</td><td>(.*?)</td></tr>", table)
-    assert {(f, sheet, col, value) for f, sheet, _, col, value, _ in rows} >= {("科技局2023.xlsx", "填报", "本年值(I)", "约1.6"), ("科技局2023.xlsx", "填报", "本年值(I)", "abc")}
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td class=\"n\">(\d+)</td><td>(.*?)</td>\s*<td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", table)
+    assert {(f, sheet, col, value) for f, sheet, _, col, _, value, _ in rows} >= {("科技局2023.xlsx", "填报", "本年值(I)", "约1.6"), ("科技局2023.xlsx", "填报", "本年值(I)", "abc")}
+    assert {ind for *_, ind, value, _ in rows if value == "abc"} == {"I08 万人吸纳技术成交额"}  # each problem names its indicator
     assert "/tmp" not in table  # the user's file name, never the server's temporary path
     assert state(store) == ([], [], [])
     good = fill(blank, {"I03": "1.6%", "I05": 1.2, "I08": "400"})

@@ -11,6 +11,7 @@ from stpi.cli.root import DatabaseOpt, UserOpt, app
 from stpi.i18n import add_messages, tr
 
 if TYPE_CHECKING:
+    from stpi.errors import Problem
     from stpi.store.core import Store
 
 db_app = typer.Typer(help="数据库:升级、备份、恢复 Database.", no_args_is_help=True)
@@ -255,15 +256,19 @@ def import_(
             received = datetime.combine(date.fromisoformat(received_on.strip()), datetime.min.time())
         except ValueError:
             raise typer.BadParameter(f"日期应为 YYYY-MM-DD expected a date YYYY-MM-DD, got {received_on!r}", param_hint="--received-on") from None
+    flagged: list[Problem] = []
     with console.err.status(tr("importing", path=file)):
         result = submissions.import_submission(database, file, actor=user, status="draft" if draft else "submitted", revise=revise, reason=reason,
-                                               on_behalf_of=on_behalf_of, received_at=received)
+                                               on_behalf_of=on_behalf_of, received_at=received, warnings=flagged)
     console.out.print(tr("imported_figures", n=result.written, same=result.unchanged, upload=result.upload_id), style="green")
+    if flagged:  # saved, but a reviewer should look at them
+        console.print_problems(flagged, title=tr("flagged_for_review"))
 
 
 progress_app = typer.Typer(help="部门工作进展(调度):记录与查看 Departments' progress notes.", no_args_is_help=True)
 published_app = typer.Typer(help="省里公布的各地区指数、排名与评价反馈 Published official results and feedback reports.", no_args_is_help=True)
 add_messages({
+    "flagged_for_review": ("已保存,但以下数值待复核 saved, but flagged for review", "Saved, but flagged for review"),
     "published_imported": ("已导入 {n} 个公布得分(新增 {new},修改 {changed}):{regions} 个地区,{years} 年", "Imported {n} published scores ({new} new, {changed} changed): {regions} regions, {years}"),
     "published_scores_title": ("公布的节点得分({n} 条)", "Published node scores ({n})"),
     "published_nodes": ("节点得分数", "Node scores"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -169,6 +169,7 @@ class _Known:
     units: dict[str, str]  # indicator code → unit
     previous: dict[int, dict[tuple[str, str], float]]  # year → last year's figures, read when first needed
     locked: set[int]
+    rules: submissions.FileRules | None = field(default=None)  # ranges, change limits and names: the same as a file's
 
 
 def _check_one(item: Mapping[str, object], row: int, known: _Known) -> tuple[ob.Entry | None, list[Problem]]:
@@ -199,7 +200,9 @@ def _check_one(item: Mapping[str, object], row: int, known: _Known) -> tuple[ob.
     if year not in previous:
         previous[year] = last_year_values(known.store, year)
     typed = RowEntry(ENTRY_FILE, None, row, region, year, code, value_text, value, source, note, units[code])
-    problems += check_entry(typed, Checks(units=units, previous=previous[year]))
+    rules = known.rules
+    problems += check_entry(typed, Checks(units=units, previous=previous[year], plausible=None if rules is None else rules.plausible,
+                                          names=None if rules is None else rules.names))
     entry = ob.Entry(region, code, str(year), value, source, note, int(vintage_text) if vintage_text else None)
     return (None if problems else entry), problems
 
@@ -221,7 +224,7 @@ def save_entries(database: str | None, *, username: str, items: list[Mapping[str
     user = store.user(username)
     regions = {key: r.code for r in store.regions() for key in (r.code, r.name)}
     units = submissions.reportable_units(store)  # the raw statistics too: a department's template lists them
-    known = _Known(store, regions, units, {}, set(ob.locked_years(store)))
+    known = _Known(store, regions, units, {}, set(ob.locked_years(store)), submissions.file_rules(store, upload_limit=False))
     entries: list[ob.Entry] = []
     problems: list[Problem] = []
     first: dict[tuple[str, str, str], int] = {}  # a figure typed twice: the row where it came first
@@ -239,7 +242,7 @@ def save_entries(database: str | None, *, username: str, items: list[Mapping[str
     try:
         result = ob.write(store, entries, actor=username, status="draft", require_vintage=True)  # a change names the vintage it replaces
     except InputError as exc:  # the store's own checks (a locked year): name the form's field
-        raise InputError([Problem(ENTRY_FILE, p.row, "year" if p.field == "period" else p.field, p.reason, p.value) for p in exc.problems]) from None
+        raise InputError([replace(p, file=ENTRY_FILE, field="year" if p.field == "period" else p.field) for p in exc.problems]) from None
     return {"written": result.written, "unchanged": result.unchanged, "years": sorted({int(e.period) for e in entries})}
 
 
@@ -266,11 +269,12 @@ def _safe_name(filename: str) -> str:
 
 
 def problem_rows(problems: list[Problem]) -> list[dict[str, Any]]:
-    """Problems as the validation report shows them: file, sheet, row, column, value, reason."""
+    """Problems as the validation report shows them: file, sheet, row, column, indicator (code and name), value, reason."""
     rows = []
     for p in problems:
         file, _, sheet = p.file.partition(":")
-        rows.append({"file": file, "sheet": sheet, "row": p.row, "column": p.field or "", "value": p.value, "reason": p.reason})
+        rows.append({"file": file, "sheet": sheet, "row": p.row, "column": p.field or "", "code": p.code or "", "name": p.name or "",
+                     "indicator": p.subject, "value": p.value, "reason": p.reason})
     return rows
 
 
@@ -300,8 +304,9 @@ def import_upload(database: str | None, *, username: str, filename: str, content
             result = submissions.write_submission(store, sub, actor=username, content=content, status="submitted" if on_behalf_of else "draft",
                                                   on_behalf_of=on_behalf_of, received_at=received_at)
         except InputError as exc:  # locate problems by the user's file name, not the server's temporary path
-            raise InputError([Problem(p.file.replace(prefix, name), p.row, p.field, p.reason, p.value) for p in exc.problems]) from None
-    return {"file": name, "written": result.written, "unchanged": result.unchanged, "upload_id": result.upload_id}
+            raise InputError([replace(p, file=p.file.replace(prefix, name)) for p in exc.problems]) from None
+    warnings = problem_rows([replace(p, file=p.file.replace(prefix, name)) for p in sub.warnings])  # saved, but flagged for review
+    return {"file": name, "written": result.written, "unchanged": result.unchanged, "upload_id": result.upload_id, "warnings": warnings}
 
 
 def template_file(database: str | None, *, username: str, year: int, department: str | None = None, county: str | None = None) -> tuple[str, bytes]:

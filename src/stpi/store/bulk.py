@@ -46,7 +46,8 @@ def _problems(frame: pd.DataFrame, mask: Any, field: str, reason: str, value: pd
     if not mask.any():
         return []
     rows = frame.loc[mask]
-    return [Problem(f, int(r), field, reason, str(v)) for f, r, v in zip(rows["_file"], rows["_row"], value[mask])]
+    codes = rows["code"] if "code" in rows else [None] * len(rows)  # every problem names its indicator or raw statistic
+    return [Problem(f, int(r), field, reason, str(v), code=None if c is None else str(c)) for f, r, v, c in zip(rows["_file"], rows["_row"], value[mask], codes)]
 
 
 def _current(s: Session, frame: pd.DataFrame) -> pd.DataFrame:

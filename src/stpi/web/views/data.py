@@ -66,6 +66,8 @@ add_messages({
     "web.data.uploaded": ("文件“{file}”已校验通过:保存 {n} 条草稿(未变 {same} 条)。", "'{file}' passed every check: {n} draft figure(s) saved ({same} unchanged)."),
     "web.data.problems": ("校验报告", "Validation report"),
     "web.data.sheet": ("工作表", "Sheet"),
+    "web.data.indicator": ("指标", "Indicator"),
+    "web.data.flagged": ("另有 {n} 个数值与同级地区相差悬殊,已标记待复核:{which}", "{n} value(s) far from the peers' are flagged for review: {which}"),
     "web.data.mine": ("本单位{year}年数据", "My figures, {year}"),
     "web.data.none": ("该年还没有数据。", "No figures for this year yet."),
     "web.data.first": ("共 {total} 条,此处列出前 {n} 条;全部数据可在“下载”页导出。", "{total} figures; the first {n} are listed here (export them all from Downloads)."),
@@ -239,7 +241,9 @@ async def upload_submit(request: Request) -> Response:
     except InputError as exc:
         rows = problem_rows(exc.problems)  # a long report renders in a worker thread, off the event loop
         return await run_in_threadpool(lambda: _render(request, year, problems=rows, upload_error=t("web.data.upload_failed", n=len(exc.problems)), status=422))
-    _flash(request, t("web.data.uploaded", file=done["file"], n=done["written"], same=done["unchanged"]))
+    flagged = done.get("warnings") or []
+    extra = " " + t("web.data.flagged", n=len(flagged), which=";".join(f"{w['file']}:{w['row']} {w['indicator']}: {w['reason']}" for w in flagged[:5])) if flagged else ""
+    _flash(request, t("web.data.uploaded", file=done["file"], n=done["written"], same=done["unchanged"]) + extra)
     return RedirectResponse(f"/data?year={year}" if year else "/data", status_code=303)
 
 

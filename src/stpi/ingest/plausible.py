@@ -29,7 +29,7 @@ from stpi.framework.formula import Formula
 from stpi.framework.plausibility import Rule, is_default, relative_change
 from stpi.ingest.entries import range_reason
 
-__all__ = ["CONSISTENCY_TOLERANCE", "MIN_PEERS", "Z_LIMIT", "Figures", "cross_row_problems", "robust_z"]
+__all__ = ["CONSISTENCY_TOLERANCE", "MIN_PEERS", "Z_LIMIT", "Figures", "cross_row_problems", "peer_reason", "robust_z"]
 
 CONSISTENCY_TOLERANCE = 0.01  # relative: 1.15 typed against 1.10 computed (4.5%) needs a note
 Z_LIMIT = 3.5  # Iglewicz and Hoaglin's rule for the modified z-score
@@ -189,16 +189,22 @@ def _peers(shown: Mapping[tuple[str, int], Mapping[str, tuple[float, _Row]]], fi
         for code, (x, row) in values.items():
             others = {r: v for r, v in by_year.get((year, code), {}).items() if r != region and figures.group.get(r) == group}
             others.update({r: vals[code][0] for (r, y), vals in shown.items() if y == year and r != region and code in vals and figures.group.get(r) == group})
-            z = robust_z(x, list(others.values()))
-            if z is None or abs(z) <= z_limit:
-                continue
-            med = float(np.median(list(others.values())))
-            reason = (
-                f"与同级 {len(others)} 个地区相比异常(稳健 z 值 {z:.1f},中位数 {_num(med)}),请复核 "
-                f"far from its {len(others)} peers' values (robust z-score {z:.1f}, median {_num(med)}, above {z_limit:g}): flagged for review"
-            )
-            out.append(_problem(row, code, reason, x, "value"))
+            reason = peer_reason(x, list(others.values()), z_limit)
+            if reason:
+                out.append(_problem(row, code, reason, x, "value"))
     return out
+
+
+def peer_reason(x: float, peers: Sequence[float], z_limit: float = Z_LIMIT) -> str | None:
+    """Why ``x`` is flagged among its peers' values (robust z-score above the limit), or ``None``."""
+    z = robust_z(x, peers)
+    if z is None or abs(z) <= z_limit:
+        return None
+    med = float(np.median(np.asarray(peers, dtype=float)))
+    return (
+        f"与同级 {len(peers)} 个地区相比异常(稳健 z 值 {z:.1f},中位数 {_num(med)}),请复核 "
+        f"far from its {len(peers)} peers' values (robust z-score {z:.1f}, median {_num(med)}, above {z_limit:g}): flagged for review"
+    )
 
 
 def _problem(row: _Row, code: str, reason: str, value: float, column: str) -> Problem:

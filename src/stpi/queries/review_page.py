@@ -9,6 +9,7 @@ from stpi import service
 from stpi.errors import InputError, Problem
 from stpi.framework.plan import Plan
 from stpi.i18n import get_lang, tr
+from stpi.ingest.plausible import peer_reason
 from stpi.queries.data_page import last_year_values, shown
 from stpi.store import observations as ob
 from stpi.store import queue, rounds
@@ -40,6 +41,33 @@ def _change(new: float | None, old: float | None) -> float | None:
     return _finite((new - old) / abs(old) * 100)
 
 
+def _peer_flags(store: Any, items: list[Any]) -> dict[int, str]:
+    """Pending indicator values far from the same year's values of their peers (same level and parent), by id: flagged for review."""
+    leaves = {n.code for n in store.framework().leaves}
+    regions = {r.code: r for r in store.regions()}
+    group = {r.name: (r.level, r.parent) for r in regions.values()} | {r.code: (r.level, r.parent) for r in regions.values()}
+    code_of = {r.name: r.code for r in regions.values()}
+    years = sorted({p.year for p in items if p.code in leaves})
+    values: dict[tuple[int, str], dict[str, float]] = {}
+    if years:
+        found = ob.frame(store, years=years)
+        for name, y, code, v in zip(found["region"], found["year"], found["indicator"], found["value"]):
+            if code in leaves and v is not None and math.isfinite(v):
+                values.setdefault((int(y), str(code)), {})[code_of.get(str(name), str(name))] = float(v)
+    for p in items:  # pending figures count among the peers too (a whole province submitted at once)
+        if p.code in leaves and p.value is not None and math.isfinite(p.value) and p.period == str(p.year):
+            values.setdefault((p.year, p.code), {})[p.region] = p.value
+    flags = {}
+    for p in items:
+        if p.code not in leaves or p.value is None or not math.isfinite(p.value) or p.period != str(p.year):
+            continue
+        peers = [v for r, v in values.get((p.year, p.code), {}).items() if r != p.region and group.get(r) == group.get(p.region)]
+        reason = peer_reason(p.value, peers)
+        if reason:
+            flags[p.id] = reason
+    return flags
+
+
 def review_page(database: str | None, *, year: int | None = None, limit: int = REVIEW_LIMIT) -> dict[str, Any]:
     """Everything the review page shows, JSON-ready."""
     store = service.open_store(database)
@@ -50,6 +78,7 @@ def review_page(database: str | None, *, year: int | None = None, limit: int = R
     users = {u.username: u for u in store.users()}
     items = queue.pending(store, year=year, limit=limit)
     last = {y: last_year_values(store, y) for y in {p.year for p in items}}
+    flags = _peer_flags(store, items)
     groups: dict[tuple[int, str, str], list[dict[str, Any]]] = {}
     for p in items:
         ind = indicators.get(p.code)
@@ -59,7 +88,7 @@ def review_page(database: str | None, *, year: int | None = None, limit: int = R
             "name": p.code if ind is None else (ind.name_en if en and ind.name_en else ind.name), "period": p.period,
             "new": _finite(p.value), "old": _finite(p.old_value), "old_status": p.old_status, "last_year": _finite(prior),
             "new_text": shown(p.value), "old_text": shown(p.old_value), "last_year_text": shown(prior),
-            "change_pct": _change(p.value, prior), "vintage": p.vintage, "source": p.source, "note": p.note,
+            "change_pct": _change(p.value, prior), "flag": flags.get(p.id, ""), "vintage": p.vintage, "source": p.source, "note": p.note,
             "submitted_by": p.submitted_by, "submitted_at": p.submitted_at.strftime("%Y-%m-%d %H:%M"),
         }
         groups.setdefault((p.year, _reporter(users.get(p.submitted_by), p.submitted_by, plan, names), p.region), []).append(row)

@@ -13,8 +13,8 @@ from stpi.i18n import add_messages, tr
 
 __all__ = ["notify_app"]
 
-notify_app = typer.Typer(help="通知:发送待投递的邮件和群机器人消息、投递状态、邮箱、群机器人 Notices: the outbox, e-mail, group robots.", no_args_is_help=True)
-webhook_app = typer.Typer(help="群机器人(企业微信、钉钉) Group robots (WeCom, DingTalk).", no_args_is_help=True)
+notify_app = typer.Typer(help="通知：发送待投递的邮件和群机器人消息、投递状态、邮箱、群机器人 Notices: the outbox, e-mail, group robots.", no_args_is_help=True)
+webhook_app = typer.Typer(help="群机器人（企业微信、钉钉） Group robots (WeCom, DingTalk).", no_args_is_help=True)
 app.add_typer(notify_app, name="notify")
 notify_app.add_typer(webhook_app, name="webhook")
 
@@ -37,10 +37,10 @@ add_messages({
 @notify_app.command("send")
 def notify_send(
     database: DatabaseOpt = None,
-    lease_seconds: Annotated[int, typer.Option("--lease-seconds", min=1, help="一次投递的占用时长(秒);进程中断后过期即重发 how long a claim holds (s); a dead sender's claims lapse after it")] = 120,
+    lease_seconds: Annotated[int, typer.Option("--lease-seconds", min=1, help="一次投递的占用时长（秒）；进程中断后过期即重发 how long a claim holds (s); a dead sender's claims lapse after it")] = 120,
     as_json: Annotated[bool, typer.Option("--json", help="JSON 输出 JSON output")] = False,
 ) -> None:
-    """生成待提醒的消息并投递到期的邮件和群机器人消息(一次,供 cron 使用) Tell new events and send what is due, once (for cron)."""
+    """生成待提醒的消息并投递到期的邮件和群机器人消息（一次，供 cron 使用） Tell new events and send what is due, once (for cron)."""
     from stpi.notify.worker import run_once
     from stpi.store import Store
 
@@ -62,7 +62,7 @@ def notify_status(
     as_json: Annotated[bool, typer.Option("--json", help="JSON 输出 JSON output")] = False,
     user: UserOpt = "admin",
 ) -> None:
-    """投递状态(管理员) Delivery status (the admin)."""
+    """投递状态（管理员） Delivery status (the admin)."""
     from stpi.store import Store
     from stpi.store import outbox
     from stpi.store.rules import acting_user, check_admin
@@ -81,7 +81,7 @@ def notify_status(
 
 
 @notify_app.command("retry")
-def notify_retry(ids: Annotated[Optional[list[int]], typer.Argument(help="投递编号(默认全部失败的) delivery numbers (default: every failed one)")] = None,
+def notify_retry(ids: Annotated[Optional[list[int]], typer.Argument(help="投递编号（默认全部失败的） delivery numbers (default: every failed one)")] = None,
                  database: DatabaseOpt = None, user: UserOpt = "admin") -> None:
     """重新投递失败的通知 Send failed deliveries again."""
     from stpi.store import Store
@@ -94,7 +94,7 @@ def notify_retry(ids: Annotated[Optional[list[int]], typer.Argument(help="投递
 
 
 @notify_app.command("email")
-def notify_email(username: Annotated[str, typer.Argument(help="用户名 username")], email: Annotated[str, typer.Argument(help="邮箱(空字符串则删除) address ('' removes it)")],
+def notify_email(username: Annotated[str, typer.Argument(help="用户名 username")], email: Annotated[str, typer.Argument(help="邮箱（空字符串则删除） address ('' removes it)")],
                  database: DatabaseOpt = None, user: UserOpt = "admin") -> None:
     """设置账号的通知邮箱 Set an account's notice e-mail address."""
     from stpi.store import Store
@@ -112,7 +112,7 @@ def notify_smtp_password(
     password: Annotated[Optional[str], typer.Option("--password", prompt=True, hide_input=True, help="发信密码或授权码 the SMTP password (asked when not given)")] = None,
     database: DatabaseOpt = None, user: UserOpt = "admin",
 ) -> None:
-    """设置发信账号的密码(不显示、不写入备份) Set the SMTP password (never shown, never in a backup)."""
+    """设置发信账号的密码（不显示、不写入备份） Set the SMTP password (never shown, never in a backup)."""
     from stpi.store import Store
     from stpi.store.notices import set_smtp_password
     from stpi.store.rules import acting_user, check_admin
@@ -127,8 +127,8 @@ def notify_smtp_password(
 def webhook_add(
     name: Annotated[str, typer.Argument(help="名称 name")],
     url: Annotated[str, typer.Option("--url", help="群机器人的 Webhook 地址 the robot's webhook URL")],
-    kind: Annotated[str, typer.Option("--kind", help="wecom(企业微信)或 dingtalk(钉钉)")] = "wecom",
-    party: Annotated[str, typer.Option("--party", help="部门或县区代码;留空为市科技局 a department's or county's code; empty: the bureau")] = "",
+    kind: Annotated[str, typer.Option("--kind", help="wecom（企业微信）或 dingtalk（钉钉）")] = "wecom",
+    party: Annotated[str, typer.Option("--party", help="部门或县区代码；留空为市科技局 a department's or county's code; empty: the bureau")] = "",
     database: DatabaseOpt = None, user: UserOpt = "admin",
 ) -> None:
     """添加群机器人 Add a group robot."""

@@ -15,7 +15,7 @@ from stpi.i18n import add_messages, tr
 
 __all__ = ["supervision_app"]
 
-supervision_app = typer.Typer(help="督办:下发督办单、部门反馈、退回、办结、督办台账、督办通知 Supervision notices.", no_args_is_help=True)
+supervision_app = typer.Typer(help="督办：下发督办单、部门反馈、退回、办结、督办台账、督办通知 Supervision notices.", no_args_is_help=True)
 app.add_typer(supervision_app, name="supervision")
 
 add_messages({
@@ -52,7 +52,7 @@ def sv_issue(
     ref: Annotated[str, typer.Option("--ref", help="来源的指标代码或任务 the indicator or task it comes from")] = "",
     database: DatabaseOpt = None, user: UserOpt = "admin",
 ) -> None:
-    """下发督办单(管理员) Issue a supervision notice (the admin)."""
+    """下发督办单（管理员） Issue a supervision notice (the admin)."""
     from stpi.store import Store
     from stpi.store import supervision as sv
     from stpi.store.rules import acting_user, check_admin
@@ -92,10 +92,10 @@ def _current(store: object, sid: int) -> int:
 
 @supervision_app.command("reply")
 def sv_reply(
-    sid: Annotated[int, typer.Argument(help="督办单编号(id) notice id")],
+    sid: Annotated[int, typer.Argument(help="督办单编号（id） notice id")],
     measures: Annotated[str, typer.Option("--measures", help="已采取的措施 measures taken")],
     effect: Annotated[str, typer.Option("--effect", help="预期效果 expected effect")],
-    attach: Annotated[Optional[list[Path]], typer.Option("--attach", exists=True, dir_okay=False, help="附件(可多次) files (repeatable)")] = None,
+    attach: Annotated[Optional[list[Path]], typer.Option("--attach", exists=True, dir_okay=False, help="附件（可多次） files (repeatable)")] = None,
     database: DatabaseOpt = None, user: UserOpt = "admin",
 ) -> None:
     """部门反馈督办单 A department replies to a notice."""
@@ -115,12 +115,12 @@ def sv_reply(
 
 @supervision_app.command("return")
 def sv_return(
-    sid: Annotated[int, typer.Argument(help="督办单编号(id) notice id")],
+    sid: Annotated[int, typer.Argument(help="督办单编号（id） notice id")],
     comment: Annotated[str, typer.Option("--comment", help="退回意见 why it goes back")],
     deadline: Annotated[Optional[str], typer.Option("--deadline", help="新的截止日期 a new deadline (YYYY-MM-DD)")] = None,
     database: DatabaseOpt = None, user: UserOpt = "admin",
 ) -> None:
-    """退回部门反馈(管理员) Send a reply back (the admin)."""
+    """退回部门反馈（管理员） Send a reply back (the admin)."""
     from stpi.store import Store
     from stpi.store import supervision as sv
     from stpi.store.rules import acting_user, check_admin
@@ -132,9 +132,9 @@ def sv_return(
 
 
 @supervision_app.command("close")
-def sv_close(sid: Annotated[int, typer.Argument(help="督办单编号(id) notice id")], comment: Annotated[str, typer.Option("--comment", help="办结意见 closing remark")] = "",
+def sv_close(sid: Annotated[int, typer.Argument(help="督办单编号（id） notice id")], comment: Annotated[str, typer.Option("--comment", help="办结意见 closing remark")] = "",
              database: DatabaseOpt = None, user: UserOpt = "admin") -> None:
-    """办结督办单(管理员) Close a notice (the admin)."""
+    """办结督办单（管理员） Close a notice (the admin)."""
     from stpi.store import Store
     from stpi.store import supervision as sv
     from stpi.store.rules import acting_user, check_admin
@@ -147,15 +147,15 @@ def sv_close(sid: Annotated[int, typer.Argument(help="督办单编号(id) notice
 
 @supervision_app.command("ledger")
 def sv_ledger(output: OutputOpt = None, year: Annotated[Optional[int], typer.Option("--year", help="下发年度 year of issue")] = None, database: DatabaseOpt = None) -> None:
-    """督办台账(Excel,A4 横向打印) The ledger of notices (XLSX, prints on A4)."""
+    """督办台账（Excel，A4 横向打印） The ledger of notices (XLSX, prints on A4)."""
     from stpi.queries.supervision import ledger_bytes
 
     emit(ledger_bytes(database, year=year), output)
 
 
 @supervision_app.command("notice")
-def sv_notice(sid: Annotated[int, typer.Argument(help="督办单编号(id) notice id")], output: OutputOpt = None, database: DatabaseOpt = None) -> None:
-    """督办通知(Word,公文格式) One notice as a Word document in the official layout."""
+def sv_notice(sid: Annotated[int, typer.Argument(help="督办单编号（id） notice id")], output: OutputOpt = None, database: DatabaseOpt = None) -> None:
+    """督办通知（Word，公文格式） One notice as a Word document in the official layout."""
     from stpi.queries.supervision import notice_bytes
 
     emit(notice_bytes(database, sid), output)

@@ -45,7 +45,7 @@ class Mail:
 def send_mail(config: SmtpConfig, mail: Mail) -> None:
     """Send one e-mail; DeliveryError when the server refuses it or cannot be reached."""
     if config.tls not in ("ssl", "starttls", "none"):
-        raise DeliveryError(f"smtp_tls 应为 ssl、starttls 或 none(现为 {config.tls!r}) smtp_tls must be ssl, starttls or none")
+        raise DeliveryError(f"smtp_tls 应为 ssl、starttls 或 none（现为 {config.tls!r}） smtp_tls must be ssl, starttls or none")
     msg = EmailMessage()
     msg["From"] = config.sender or config.user
     msg["To"] = mail.to

@@ -127,11 +127,11 @@ def webhook_add(store: Store, *, name: str, kind: str, url: str, party: str = ""
     if not url.startswith(("https://", "http://")) or len(url) > 1024 or any(ch.isspace() for ch in url):
         problems.append(Problem("<webhook>", None, "url", "应为 https:// 开头的网址 expected an https:// address"))
     if not name.strip() or len(name) > 64:
-        problems.append(Problem("<webhook>", None, "name", "须有名称(不超过 64 字) a name of at most 64 characters"))
+        problems.append(Problem("<webhook>", None, "name", "须有名称（不超过 64 字） a name of at most 64 characters"))
     with store.session(write=True) as s:
         parties = {d.code for d in s.scalars(select(m.DepartmentRow))} | {r.code for r in s.scalars(select(m.RegionRow).where(m.RegionRow.level == "county"))}
         if party and party not in parties:
-            problems.append(Problem("<webhook>", None, "party", "应为部门或县区代码,或留空(市科技局) a department's or county's code, or empty (the bureau)", party))
+            problems.append(Problem("<webhook>", None, "party", "应为部门或县区代码，或留空（市科技局） a department's or county's code, or empty (the bureau)", party))
         if problems:
             raise InputError(problems)
         s.add(m.WebhookRow(name=name.strip(), kind=kind, url=url, party=party, active=True, created_at=now(), created_by=actor))

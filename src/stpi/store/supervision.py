@@ -27,6 +27,7 @@ __all__ = ["ORIGINS", "STATUSES", "Attachment", "Step", "Supervision", "attachme
 
 ORIGINS = ("warning", "indicator", "task", "free")  # 预警 / 进度滞后指标 / 逾期任务 / 自行发起
 STATUSES = ("open", "replied", "returned", "closed")
+_WORDS = {"open": "待反馈", "replied": "已反馈", "returned": "已退回", "closed": "已办结"}
 TEXT_MAX = 4000
 MAX_FILES = 10
 
@@ -102,7 +103,7 @@ def issue(store: Store, *, department_code: str, subject: str, request: str, dea
     if origin not in ORIGINS:
         problems.append(Problem("<supervision>", None, "origin", f"可选 valid: {', '.join(ORIGINS)}", origin))
     if origin in ("warning", "indicator", "task") and not origin_ref.strip():
-        problems.append(Problem("<supervision>", None, "origin_ref", "须注明来源(指标代码或任务) name the indicator or task it comes from"))
+        problems.append(Problem("<supervision>", None, "origin_ref", "须注明来源（指标代码或任务） name the indicator or task it comes from"))
     if deadline < (today or now().date()):
         problems.append(Problem("<supervision>", None, "deadline", "截止日期不能早于今天 the deadline cannot be in the past", deadline.isoformat()))
     if problems:
@@ -141,8 +142,8 @@ def _move(s: Session, sid: int, version: int, sources: Sequence[str], values: di
                      .values(version=version + 1, **values).returning(m.SupervisionRow.id), execution_options={"synchronize_session": False}).first()
     if done is None:
         s.refresh(row)
-        raise ConflictError(f"{number_of(row.year, row.seq)}已被他人处理或修改(现为 now {row.status},第{row.version}版 version {row.version}),请刷新后重试 "
-                            "changed by someone else meanwhile; reload and try again")
+        raise ConflictError(f"{number_of(row.year, row.seq)}已被他人处理或修改（现为{_WORDS.get(row.status, row.status)}，第{row.version}版），请刷新后重试 "
+                            f"changed by someone else meanwhile (now {row.status}, version {row.version}); reload and try again")
     s.refresh(row)
     return row
 
@@ -176,7 +177,7 @@ def reply(store: Store, sid: int, *, version: int, actor: str, as_department: st
         dep = s.get(m.DepartmentRow, row.department_id)
         assert dep is not None
         if as_department != dep.code:
-            raise ForbiddenError(f"{actor}:只有{dep.name}的填报员可以反馈此督办单 only {dep.name}'s reporters may reply to this notice")
+            raise ForbiddenError(f"{actor}：只有{dep.name}的填报员可以反馈此督办单 only {dep.name}'s reporters may reply to this notice")
         stamp = now()
         row = _move(s, sid, version, ("open", "returned"), {"status": "replied", "replied_at": row.replied_at or stamp})
         step = _step(s, sid, actor, "reply", measures=measures.strip(), effect=effect.strip())

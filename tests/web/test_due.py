@@ -30,8 +30,9 @@ def test_a_reporter_lands_on_its_due_list(client: TestClient, store: Store) -> N
 def test_the_admin_sees_completeness_and_opens_a_round(client: TestClient, store: Store) -> None:
     login(client, "admin")
     page = client.get("/due")
-    r = client.post("/due/open", data={"csrf_token": csrf_of(page.text), "year": "2025", "deadline": "2026-03-31"}, follow_redirects=False)
+    r = client.post("/due/open", data={"csrf_token": csrf_of(page.text), "year": "2025", "deadline": "2026-03-31", "deadlines": "市财政局=2026-04-15\n"}, follow_redirects=False)
     assert r.status_code == 303
+    assert {t.deadline for t in rounds.tasks(store, year=2025, reporter="市财政局")} == {date(2026, 4, 15)}
     html = unescape(client.get("/due").text)
     assert "已开启2025轮次" in html and 'id="round-departments"' in html and 'id="round-counties"' in html
     view = client.get("/api/due").json()["round"]

@@ -51,6 +51,7 @@ add_messages({
     "web.due.open_period": ("调度期间（可空，如 2025Q3）", "Dispatch period (optional, e.g. 2025Q3)"),
     "web.due.open_deadline": ("截止日期（可空，默认按设置）", "Deadline (optional; default from the settings)"),
     "web.due.open": ("开启", "Open"),
+    "web.due.open_own": ("个别单位的截止日期（可空，每行一个：单位=日期，如 市财政局=2026-04-15）", "Some reporters' own deadlines (optional, one per line: reporter=date, e.g. 市财政局=2026-04-15)"),
     "web.due.opened": ("已开启{period}轮次：{n}项填报任务，截止日期{deadline}。", "Round {period} opened: {n} tasks, deadline {deadline}."),
     "web.due.bad_date": ("日期应为 YYYY-MM-DD", "Dates look like YYYY-MM-DD"),
     "web.due.remind": ("催报", "Remind"),
@@ -134,11 +135,13 @@ async def open_form(request: Request) -> Response:
         year = int(str(form.get("year", "")))
         text = str(form.get("deadline", "")).strip()
         deadline = date.fromisoformat(text) if text else None
+        own = {who.strip(): date.fromisoformat(when.strip()) for line in str(form.get("deadlines", "")).splitlines() if line.strip()
+               for who, _, when in [line.replace("＝", "=").partition("=")]}
     except ValueError:
         request.session["flash"] = t("web.due.bad_date")
         return RedirectResponse("/due", status_code=303)
     try:
-        found = rounds.open_round(store, year=year, period=str(form.get("period", "")).strip() or None, deadline=deadline, actor=user.username)
+        found = rounds.open_round(store, year=year, period=str(form.get("period", "")).strip() or None, deadline=deadline, deadlines=own, actor=user.username)
     except (ConflictError, InputError, NotFoundError) as exc:
         request.session["flash"] = str(exc)
         return RedirectResponse("/due", status_code=303)

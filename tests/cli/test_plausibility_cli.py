@@ -56,3 +56,9 @@ def test_every_row_problem_names_its_code_and_name(store: Store, tmp_path: Path,
     code, out = _import(tmp_path, monkeypatch, capsys, "n.csv", "陇南市,2023,I01,abc,\n陇南市,2023,resident_population,-3,\n")
     assert code != 0
     assert "n.csv:2:value: I01 万人专业技术人员数:" in out and "n.csv:3:value: resident_population 年末常住人口:" in out, out
+
+
+def test_compute_data_problems_name_the_indicator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "c.csv").write_text("region,year,indicator,value\nA,2023,I01,abc\nA,2023,I99,3\n", encoding="utf-8")
+    code, out = run_main(monkeypatch, capsys, "compute", "--data", str(tmp_path / "c.csv"))
+    assert code != 0 and "c.csv:2:value: I01 万人专业技术人员数:" in out and "c.csv:3:indicator: I99:" in out, out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -93,8 +93,16 @@ def read_values(path: str | Path, framework: Framework) -> Values:
     peers, peer_problems = _peers(frame, file)
     problems += peer_problems
     if problems:
+        problems = _named(problems, frame, framework)
         raise InputError(sorted(problems, key=lambda p: (p.row or 0, DATA_COLUMNS.index(p.field) if p.field in DATA_COLUMNS else 9)))
     return values_from_frame(clean, framework, peers=peers)
+
+
+def _named(problems: list[Problem], frame: pd.DataFrame, framework: Framework) -> list[Problem]:
+    """Each problem of a row names the row's indicator (code, and name when the framework has it)."""
+    by_row = {int(r): str(c) for r, c in zip(frame["_row"], frame["indicator"]) if c}
+    names = {n.code: n.name for n in framework.leaves}
+    return [p if p.code or p.row not in by_row else replace(p, code=by_row[p.row], name=names.get(by_row[p.row])) for p in problems]
 
 
 def _peers(frame: pd.DataFrame, file: str) -> tuple[dict[str, str] | None, list[Problem]]:

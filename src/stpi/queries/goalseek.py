@@ -123,16 +123,16 @@ def read_code_values(path: str, column: str, plan: Plan, *, positive: bool = Fal
         try:
             key = plan.indicator(code).code
         except NotFoundError:
-            problems.append(Problem(path, int(row), "code", "实施方案中没有该指标 unknown indicator", code))
+            problems.append(Problem(path, int(row), "code", "实施方案中没有该指标 unknown indicator", code, code=code or None))
             continue
         try:
             value = float(text.replace(",", ""))
         except ValueError:
             value = math.nan
         if not math.isfinite(value) or (positive and value <= 0):
-            problems.append(Problem(path, int(row), column, "应为正数 must be a positive number" if positive else "不是数字 not a number", text))
+            problems.append(Problem(path, int(row), column, "应为正数 must be a positive number" if positive else "不是数字 not a number", text, code=key, name=plan.indicator(key).name))
         elif key in out:
-            problems.append(Problem(path, int(row), "code", "重复的指标 duplicate indicator", code))
+            problems.append(Problem(path, int(row), "code", "重复的指标 duplicate indicator", code, code=key, name=plan.indicator(key).name))
         else:
             out[key] = value
     if problems:

@@ -10,7 +10,7 @@ import pytest
 from tests.browser.conftest import charts_drawn, log_in
 
 PAGES = ["/", "/indicators", "/indicators/I13", "/departments", "/departments/sci", "/counties", "/whatif", "/goalseek",
-         "/data", "/data/review", "/downloads", "/audit", "/admin"]
+         "/data", "/data/review", "/due", "/downloads", "/audit", "/admin"]
 
 
 def _serious(page: Any) -> list[str]:

@@ -58,10 +58,10 @@ def test_a_derived_jump_against_last_years_raw_statistics() -> None:
     assert [(p.row, p.field, p.code) for p in problems] == [(2, "note", "I17")] and "1000%" in problems[0].reason
 
 
-@given(st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=5, max_size=30), st.floats(-1e3, 1e3), st.floats(0.1, 10), st.floats(-100, 100))
-def test_robust_z_is_invariant_under_scale_and_shift(peers: list[float], x: float, a: float, b: float) -> None:
+@given(st.lists(st.integers(-1000, 1000), min_size=5, max_size=30), st.integers(-1000, 1000), st.sampled_from([0.5, 2.0, 10.0]), st.integers(-100, 100))
+def test_robust_z_is_invariant_under_scale_and_shift(peers: list[int], x: int, a: float, b: int) -> None:
     z = robust_z(x, peers)
     moved = robust_z(a * x + b, [a * p + b for p in peers])
-    assert (z is None) == (moved is None) or z is None or moved is None or abs(z - moved) < 1e-6 * max(1.0, abs(z))
+    assert (z is None) == (moved is None)
     if z is not None and moved is not None:
-        assert abs(z - moved) <= 1e-6 * max(1.0, abs(z))
+        assert abs(z - moved) <= 1e-9 * max(1.0, abs(z))

@@ -8,9 +8,9 @@ year's figure. Here the rows of one region and year are taken together:
   (a refusal) and its year-over-year limit (a note is required on one of its rows);
 - a typed indicator value that differs from what its own raw statistics give by more than
   ``tolerance`` (relative) needs a note;
-- an indicator value far from the same year's values of the region's peers (same level and parent;
-  robust z-score ``0.6745 · (x − median) / MAD`` above ``z_limit``) is a warning: flagged for review,
-  never a refusal.
+- an indicator value far from the same year's values of the region's peers (same level and parent, at
+  least ``MIN_PEERS`` besides it; modified z-score ``0.6745 · (x − median) / MAD`` over the group, the
+  value included, above ``z_limit``) is a warning: flagged for review, never a refusal.
 
 Nothing here reads the database: the caller passes the figures as plain mappings.
 """
@@ -61,7 +61,7 @@ class _Row:
 
 
 def robust_z(x: float, peers: Sequence[float]) -> float | None:
-    """The modified z-score of ``x`` among ``peers`` (median and MAD); ``None`` without a spread."""
+    """The modified z-score of ``x`` against the median and MAD of ``peers``; ``None`` without a spread (or too few)."""
     if len(peers) < MIN_PEERS:
         return None
     arr = np.asarray(peers, dtype=float)
@@ -104,6 +104,8 @@ def cross_row_problems(
     for (region, year), mine in rows.items():
         values = shown.setdefault((region, year), {c: (r.value, r) for c, r in mine.items() if c in indicators})
         for code, formula in formulas.items():
+            if code not in mine and not any(v in mine for v in formula.variables):
+                continue  # nothing of this file goes into it
             derived = _derive(formula, region, year, mine, figures.current)
             if derived is None:
                 continue
@@ -177,34 +179,55 @@ def _jump(code: str, rule: Rule, value: float, at: _Row, used: list[_Row], regio
 
 
 def _peers(shown: Mapping[tuple[str, int], Mapping[str, tuple[float, _Row]]], figures: Figures, z_limit: float) -> list[Problem]:
-    """Indicator values far from the same year's values of the region's peers (warnings)."""
-    out: list[Problem] = []
-    by_year: dict[tuple[int, str], dict[str, float]] = {}
-    for (region, year, code), v in figures.current.items():
-        by_year.setdefault((year, code), {})[region] = v
-    for (region, year), values in shown.items():
+    """Indicator values far from the same year's values of the region's peers (warnings).
+
+    The median and MAD are those of the whole peer group, the value itself included (Iglewicz and
+    Hoaglin's modified z-score): one median per group and year, however many rows the file has.
+    """
+    Key = tuple[int, str, tuple[str, str | None]]
+    pool: dict[Key, dict[str, float]] = {}
+    mine: dict[Key, list[tuple[str, float, _Row]]] = {}
+    for (region, year), values in shown.items():  # the file's own values replace the store's
         group = figures.group.get(region)
-        if group is None:
+        if group is not None:
+            for code, (x, row) in values.items():
+                pool.setdefault((year, code, group), {})[region] = x
+                mine.setdefault((year, code, group), []).append((region, x, row))
+    for (region, year, code), v in figures.current.items():
+        group = figures.group.get(region)
+        if group is not None and (year, code, group) in mine:
+            pool[(year, code, group)].setdefault(region, v)
+    out: list[Problem] = []
+    for key, members in mine.items():
+        values = list(pool[key].values())
+        if len(values) <= MIN_PEERS:
             continue
-        for code, (x, row) in values.items():
-            others = {r: v for r, v in by_year.get((year, code), {}).items() if r != region and figures.group.get(r) == group}
-            others.update({r: vals[code][0] for (r, y), vals in shown.items() if y == year and r != region and code in vals and figures.group.get(r) == group})
-            reason = peer_reason(x, list(others.values()), z_limit)
-            if reason:
-                out.append(_problem(row, code, reason, x, "value"))
+        arr = np.asarray(values, dtype=float)
+        med = float(np.median(arr))
+        mad = float(np.median(np.abs(arr - med)))
+        if not mad > 0:
+            continue
+        for _, x, row in members:
+            z = 0.6745 * (x - med) / mad
+            if abs(z) > z_limit:
+                out.append(_problem(row, key[1], _peer_text(z, len(values) - 1, med, z_limit), x, "value"))
     return out
 
 
+def _peer_text(z: float, peers: int, med: float, z_limit: float) -> str:
+    return (
+        f"与同级 {peers} 个地区相比异常(稳健 z 值 {z:.1f},中位数 {_num(med)}),请复核 "
+        f"far from its {peers} peers' values (robust z-score {z:.1f}, median {_num(med)}, above {z_limit:g}): flagged for review"
+    )
+
+
 def peer_reason(x: float, peers: Sequence[float], z_limit: float = Z_LIMIT) -> str | None:
-    """Why ``x`` is flagged among its peers' values (robust z-score above the limit), or ``None``."""
-    z = robust_z(x, peers)
+    """Why ``x`` is flagged among its peers' values (modified z-score over the peers and ``x``), or ``None``."""
+    values = [*peers, x]
+    z = robust_z(x, values) if len(peers) >= MIN_PEERS else None
     if z is None or abs(z) <= z_limit:
         return None
-    med = float(np.median(np.asarray(peers, dtype=float)))
-    return (
-        f"与同级 {len(peers)} 个地区相比异常(稳健 z 值 {z:.1f},中位数 {_num(med)}),请复核 "
-        f"far from its {len(peers)} peers' values (robust z-score {z:.1f}, median {_num(med)}, above {z_limit:g}): flagged for review"
-    )
+    return _peer_text(z, len(peers), float(np.median(np.asarray(values, dtype=float))), z_limit)
 
 
 def _problem(row: _Row, code: str, reason: str, value: float, column: str) -> Problem:

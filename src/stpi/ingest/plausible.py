@@ -199,10 +199,9 @@ def _peers(shown: Mapping[tuple[str, int], Mapping[str, tuple[float, _Row]]], fi
             pool[(year, code, group)].setdefault(region, v)
     out: list[Problem] = []
     for key, members in mine.items():
-        values = list(pool[key].values())
-        if len(values) <= MIN_PEERS:
+        arr = np.fromiter(pool[key].values(), dtype=float)
+        if len(arr) <= MIN_PEERS:
             continue
-        arr = np.asarray(values, dtype=float)
         med = float(np.median(arr))
         mad = float(np.median(np.abs(arr - med)))
         if not mad > 0:
@@ -210,7 +209,7 @@ def _peers(shown: Mapping[tuple[str, int], Mapping[str, tuple[float, _Row]]], fi
         for _, x, row in members:
             z = 0.6745 * (x - med) / mad
             if abs(z) > z_limit:
-                out.append(_problem(row, key[1], _peer_text(z, len(values) - 1, med, z_limit), x, "value"))
+                out.append(_problem(row, key[1], _peer_text(z, len(arr) - 1, med, z_limit), x, "value"))
     return out
 
 

@@ -44,21 +44,27 @@ def readable_formula(formula: Formula, variables: dict[str, Variable]) -> str:
     return text.replace("*", " × ").replace("/", " ÷ ").replace("  ", " ")
 
 
+def _bounds(rule: Rule | None) -> dict[str, float | None]:
+    """A rule's range as a template row's bounds (the workbook's data validation; open ends are checked on import)."""
+    return {} if rule is None else {"lower": rule.range.lower, "upper": rule.range.upper}
+
+
 def _rows_for(plan: Plan, fw: Framework, codes: list[tuple[str, str]], variables: dict[str, Variable], formulas: dict[str, Formula], last: dict[str, float | dict[str, float]], regions: list[tuple[str, str]]) -> list[TemplateRow]:
     rows, seen = [], set()
+    rules = plausibility_rules(fw, variables)
     for code, role in codes:
         ind, node = plan.indicator(code), fw.node(code)
         target: float | dict[str, float] = ind.target
         if ind.sub_targets and any(r for r, _ in regions if r != regions[0][0]):
             target = {r: ind.target for r, _ in regions}
         derived = f"可由原始数据计算:{readable_formula(formulas[code], variables)}" if code in formulas else ""
-        rows.append(TemplateRow(code, ind.name, ind.unit, node.definition or derived, last.get(code), target, role))
+        rows.append(TemplateRow(code, ind.name, ind.unit, node.definition or derived, last.get(code), target, role, **_bounds(rules.get(code))))
     for code, _ in codes:  # then the raw statistics behind them, once each
         for name in formulas[code].variables if code in formulas else ():
             if name not in seen:
                 seen.add(name)
                 v = variables[name]
-                rows.append(TemplateRow(name, v.name, v.unit, v.definition, last.get(name), None, "原始数据"))
+                rows.append(TemplateRow(name, v.name, v.unit, v.definition, last.get(name), None, "原始数据", **_bounds(rules.get(name))))
     return rows
 
 

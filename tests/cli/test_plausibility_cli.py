@@ -62,3 +62,17 @@ def test_compute_data_problems_name_the_indicator(tmp_path: Path, monkeypatch: p
     (tmp_path / "c.csv").write_text("region,year,indicator,value\nA,2023,I01,abc\nA,2023,I99,3\n", encoding="utf-8")
     code, out = run_main(monkeypatch, capsys, "compute", "--data", str(tmp_path / "c.csv"))
     assert code != 0 and "c.csv:2:value: I01 万人专业技术人员数:" in out and "c.csv:3:indicator: I99:" in out, out
+
+
+def test_the_template_carries_the_frameworks_ranges_and_a_filled_150_is_refused(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from openpyxl import load_workbook
+
+    from tests.cli.test_import_cli import fill, ok
+
+    ok("template", "--year", "2023", "--department", "hrss", "-o", str(tmp_path / "t.xlsx"))
+    book = load_workbook(tmp_path / "t.xlsx")
+    rules = [(dv.formula1, dv.formula2) for dv in book["填报"].data_validations.dataValidation]
+    assert ("0", "100") in rules  # I03, a share: typing 150 is stopped in Excel already
+    fill(tmp_path / "t.xlsx", tmp_path / "f.xlsx", {"I03": 150})
+    code, out = run_main(monkeypatch, capsys, "import", str(tmp_path / "f.xlsx"))
+    assert code != 0 and f"{I03}: 超出合理范围 [0, 100]" in out, out

@@ -161,14 +161,14 @@ def _value(e: Entry, value: float, checks: Checks) -> list[Problem]:
     unit = checks.unit(e)
     if value < 0 and is_count_unit(unit):
         return [e.problem("value", f"单位为“{unit}”的计数不能为负数 a count ({unit}) cannot be negative", e.text)]
+    rule = (checks.plausible or {}).get(e.code)  # the framework's rule first: its message says where it comes from
+    if rule is not None and not rule.range.contains(value):
+        return [e.problem("value", range_reason(rule), e.text)]
     lower, upper = (checks.rules or {}).get(e.code, e.bounds)
     if lower is not None and value < lower:
         return [e.problem("value", f"低于合理范围下限 {_num(lower)} below the lower bound {_num(lower)}", e.text)]
     if upper is not None and value > upper:
         return [e.problem("value", f"高于合理范围上限 {_num(upper)} above the upper bound {_num(upper)}", e.text)]
-    rule = (checks.plausible or {}).get(e.code)
-    if rule is not None and not rule.range.contains(value):
-        return [e.problem("value", range_reason(rule), e.text)]
     return []
 
 

@@ -35,3 +35,15 @@ def test_an_upload_far_from_the_peers_is_saved_and_flagged(client: TestClient, s
     assert (w["row"], w["code"], w["indicator"]) == (2, "I13", "I13 地方财政科技支出占一般公共预算支出比重") and "flagged for review" in w["reason"]
     page = client.post("/data/upload", data={"csrf_token": token, "year": "2024"}, files={"file": ("e.csv", body.replace(b"9.5", b"9.6"), "text/csv")})
     assert "已标记待复核" in page.text
+
+
+def test_the_form_checks_a_typed_indicator_against_the_stores_raw_statistics(client: TestClient, store: Store) -> None:
+    ob.write(store, [ob.Entry("621200", "fiscal_st_expenditure", "2024", 1100.0), ob.Entry("621200", "general_budget_expenditure", "2024", 100000.0)], actor="admin")
+    ob.transition(store, "approve", actor="admin", year=2024)
+    token = login(client, "admin")
+    r = client.post("/api/data/entries", json=[{"region": "621200", "year": "2024", "code": "I13", "value": "1.15"}], headers={"X-CSRF-Token": token})
+    assert r.status_code == 422, r.text
+    (p,) = r.json()["problems"]
+    assert (p["field"], p["code"], p["name"]) == ("note", "I13", "地方财政科技支出占一般公共预算支出比重") and "库中已审核" in p["reason"]
+    r = client.post("/api/data/entries", json=[{"region": "621200", "year": "2024", "code": "I13", "value": "1.15", "note": "按决算数"}], headers={"X-CSRF-Token": token})
+    assert r.status_code == 200 and r.json()["warnings"] == []

@@ -18,7 +18,7 @@ from typing import Any
 from stpi import service, submissions
 from stpi.errors import ForbiddenError, InputError, Problem
 from stpi.i18n import get_lang, tr
-from stpi.ingest.entries import NOTE_MAX, SOURCE_MAX, Checks, Entry as RowEntry, check_entry, duplicate_reason, text_problems
+from stpi.ingest.entries import NOTE_MAX, SOURCE_MAX, Checks, Entry as RowEntry, check_entry, duplicate_reason, name_problems, text_problems
 from stpi.ingest.isolated import run_isolated
 from stpi.ingest.limits import MACRO_REASON
 from stpi.ingest.numbers import normalise, parse_number
@@ -238,12 +238,34 @@ def save_entries(database: str | None, *, username: str, items: list[Mapping[str
             entries.append(entry)
     if problems:
         raise InputError(problems)
+    warnings = _cross_row(known, entries, first)
     check_write(store, user, {(e.region, e.code) for e in entries})
     try:
         result = ob.write(store, entries, actor=username, status="draft", require_vintage=True)  # a change names the vintage it replaces
     except InputError as exc:  # the store's own checks (a locked year): name the form's field
         raise InputError([replace(p, file=ENTRY_FILE, field="year" if p.field == "period" else p.field) for p in exc.problems]) from None
-    return {"written": result.written, "unchanged": result.unchanged, "years": sorted({int(e.period) for e in entries})}
+    return {"written": result.written, "unchanged": result.unchanged, "years": sorted({int(e.period) for e in entries}), "warnings": warnings}
+
+
+def _cross_row(known: _Known, entries: list[ob.Entry], rows: Mapping[tuple[str, str, str], int]) -> list[dict[str, Any]]:
+    """The checks across figures (derived indicators, typed against raw, peers), as a file gets them; raises for problems, returns the warnings."""
+    import pandas as pd
+
+    from stpi.framework.embedded import embedded_variables
+    from stpi.ingest.plausible import cross_row_problems
+
+    rules = known.rules
+    annual = [e for e in entries if e.period.isdigit()]
+    if rules is None or rules.plausible is None or not annual:
+        return []
+    table = pd.DataFrame([(e.region, int(e.period), e.code, e.value, e.note, None, rows[e.region, e.code, e.period]) for e in annual],
+                         columns=["region", "year", "code", "value", "note", "sheet", "_row"])
+    figures = submissions.StoreFigures(known.store.url)(frozenset(int(y) for y in table["year"]))
+    found, warnings = cross_row_problems(table, ENTRY_FILE, rules=rules.plausible, formulas=embedded_variables()[1], figures=figures,
+                                         indicators=rules.indicators)
+    if found:
+        raise InputError(name_problems(found, rules.names))
+    return problem_rows(name_problems(warnings, rules.names))
 
 
 def submit_year(database: str | None, *, username: str, year: int) -> int:

@@ -61,7 +61,7 @@ def test_new_revised_lights_ranks_and_notices(demo: str) -> None:
     kinds = {(f["region"], f["year"], f["kind"]) for f in ch["figures"]["items"]}
     assert kinds == {("陇南市", 2025, "revised"), ("武都区", 2026, "new")}
     assert ch["ranks"] == [{"year": 2025, "old": 10, "new": 8, "url": "/#rank-history"}]
-    assert ch["notices"]["items"][0]["number"] == "2026-001" and ch["notices"]["items"][0]["text"] == "sci: 指标17进度滞后"
+    assert ch["notices"]["items"][0]["number"] == "2026-001" and ch["notices"]["items"][0]["text"] == "sci: 指标17进度滞后" and ch["notices"]["items"][0]["url"] == "/supervision"
     assert any(x["code"] == "I17" and x["year"] == 2025 for x in ch["lights"]["items"])
     assert "2025年排名由第10位变为第8位" in ch["summary"] and "新督办单1件" in ch["summary"]
 

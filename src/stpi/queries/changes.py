@@ -146,7 +146,7 @@ def _rank_items(then: dict[str, Any], now: dict[str, Any]) -> list[dict[str, Any
 def _notice_items(store: Store, at: datetime | None) -> list[dict[str, Any]]:
     """Supervision notices issued since (read from the audit log, so this works whatever the notices' own tables hold)."""
     found = store.audit(action="issue", entity="supervision", since=None if at is None else at + timedelta(microseconds=1), limit=1000)
-    return [{"number": e.key, "text": re.sub(r" \(by .*\)$", "", e.new), "at": e.at.isoformat(timespec="minutes"), "url": f"/audit?entity=supervision&key={e.key}"}
+    return [{"number": e.key, "text": re.sub(r" \(by .*\)$", "", e.new), "at": e.at.isoformat(timespec="minutes"), "url": "/supervision"}
             for e in sorted(found, key=lambda e: e.id)]
 
 

@@ -202,7 +202,9 @@ def entry_submit(request: Request, csrf_token: str = Form(""), region: str = For
         return _render(request, shown, form=item, errors=errors, status=422)
     except ConflictError as exc:
         return _render(request, shown, form=item, alert=str(exc), status=409)
-    _flash(request, t("web.data.saved", n=saved["written"], same=saved["unchanged"]))
+    flagged = saved.get("warnings") or []
+    extra = " " + t("web.data.flagged", n=len(flagged), which=";".join(f"{w['indicator']}: {w['reason']}" for w in flagged[:5])) if flagged else ""
+    _flash(request, t("web.data.saved", n=saved["written"], same=saved["unchanged"]) + extra)
     return RedirectResponse(f"/data?year={saved['years'][0]}", status_code=303)
 
 

@@ -83,3 +83,32 @@ def test_a_bad_rule_in_a_framework_file_is_located(tmp_path: Path) -> None:
         load_framework(_framework_csv(tmp_path, range="0..10", limit="-1"))
     found = {(p.field, p.code) for p in exc.value.problems}
     assert ("valid_range", "I03") in found and ("change_limit", "I03") in found
+
+
+def test_a_raw_statistic_takes_its_rule_from_the_variables_file(tmp_path: Path) -> None:
+    from stpi.framework.formula import load_variables
+
+    text = """variables:
+- code: awards
+  name: 获奖数
+  unit: 项
+  kind: count
+  valid_range: "[0, 50]"
+  change_limit: 2
+  plausibility_provenance: "official: 省科技厅"
+- code: staff
+  name: 人员
+  unit: 人
+  kind: population
+  positive: true
+formulas: []
+"""
+    (tmp_path / "v.yaml").write_text(text, encoding="utf-8")
+    variables, _ = load_variables(tmp_path / "v.yaml")
+    rules = plausibility_rules(embedded_framework(), variables)
+    assert str(rules["awards"].range) == "[0, 50]" and rules["awards"].change_limit == 2.0 and rules["awards"].provenance.kind == "official"
+    assert str(rules["staff"].range) == "(0, ∞)" and "default by unit" in str(rules["staff"].provenance)
+    (tmp_path / "w.yaml").write_text(text.replace('"[0, 50]"', '"0-50"').replace("change_limit: 2", "change_limit: -1"), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_variables(tmp_path / "w.yaml")
+    assert {p.field for p in exc.value.problems} >= {"valid_range", "change_limit"}

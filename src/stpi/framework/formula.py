@@ -252,7 +252,7 @@ def check_formulas(
 # ----------------------------------------------------------------------------- loading
 
 _CODE = re.compile(r"[a-z][a-z0-9_]*\Z")
-_VARIABLE_KEYS = {"code", "name", "name_en", "unit", "kind", "definition", "source", "nonnegative", "positive"}
+_VARIABLE_KEYS = {"code", "name", "name_en", "unit", "kind", "definition", "source", "nonnegative", "positive", "valid_range", "change_limit", "plausibility_provenance"}
 _FORMULA_KEYS = {"indicator", "formula", "provenance", "per", "note"}
 
 

@@ -76,3 +76,8 @@ def test_the_template_carries_the_frameworks_ranges_and_a_filled_150_is_refused(
     fill(tmp_path / "t.xlsx", tmp_path / "f.xlsx", {"I03": 150})
     code, out = run_main(monkeypatch, capsys, "import", str(tmp_path / "f.xlsx"))
     assert code != 0 and f"{I03}: 超出合理范围 [0, 100]" in out, out
+
+
+def test_a_long_csv_refuses_a_zero_where_the_range_is_open(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _import(tmp_path, monkeypatch, capsys, "z.csv", "陇南市,2023,resident_population,0,\n陇南市,2023,college_students,0,\n")
+    assert code != 0 and "z.csv:2:value: resident_population 年末常住人口: 超出合理范围 (0, ∞)" in out and "z.csv:3" not in out, out

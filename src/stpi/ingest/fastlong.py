@@ -155,11 +155,13 @@ def _screen(frame: pd.DataFrame, region: _Keys, code: _Keys, year_n: np.ndarray,
         lower = code.rows(np.array([-np.inf if lo is None else lo for lo, _ in bounds], dtype=float))
         upper = code.rows(np.array([np.inf if hi is None else hi for _, hi in bounds], dtype=float))
         flag |= (value < lower) | (value > upper)
-    if checks.plausible:  # the row check tells open from closed ends; here ≤ and ≥ only screen
+    if checks.plausible:  # outside the framework's valid range (open ends exclusive): the row check says why
         ranges = [checks.plausible[u].range if u in checks.plausible else None for u in code.uniques]
         lower = code.rows(np.array([-np.inf if r is None or r.lower is None else r.lower for r in ranges], dtype=float))
         upper = code.rows(np.array([np.inf if r is None or r.upper is None else r.upper for r in ranges], dtype=float))
-        flag |= (value <= lower) | (value >= upper)
+        lower_open = code.rows(np.array([r is not None and r.lower_open for r in ranges], dtype=bool))
+        upper_open = code.rows(np.array([r is not None and r.upper_open for r in ranges], dtype=bool))
+        flag |= (value < lower) | (value > upper) | (lower_open & (value == lower)) | (upper_open & (value == upper))
     threshold = min([checks.change_threshold, *(checks.change_limit(c) for c in code.uniques)])
     checks = replace(checks, change_threshold=threshold)
     if checks.previous:

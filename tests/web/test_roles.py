@@ -170,6 +170,46 @@ CASES += (
     Case("/api/admin/outbox/retry", "json", lambda s, r: {"ids": None}, ADMIN),
     Case("/admin/outbox/retry", "form", lambda s, r: {}, ADMIN_FORMS),
 )
+
+
+def _county_target(store: Store, role: str) -> dict[str, Any]:
+    """A new target of 武都区's I13 (wudu's own county), naming the version it replaces."""
+    from stpi.store.county_targets import county_targets
+
+    current = next((x for x in county_targets(store, region="621202") if x.code == "I13"), None)
+    return {"region": "621202", "code": "I13", "target": float(_value()), "expected_version": None if current is None else current.version}
+
+
+def _submitted_target(store: Store) -> tuple[str, str, int]:
+    """武都区's I13 target, submitted by its county reporter (what the bureau approves or returns)."""
+    from stpi.store.county_targets import TargetEntry, county_targets, set_county_targets
+    from stpi.store.rules import acting_user
+
+    current = next((x for x in county_targets(store, region="621202") if x.code == "I13"), None)
+    set_county_targets(store, [TargetEntry("621202", "I13", float(_value()), expected_version=None if current is None else current.version)], user=acting_user(store, "wudu"))
+    found = next(x for x in county_targets(store, region="621202") if x.code == "I13")
+    return ("621202", "I13", found.version)
+
+
+def _plan_file(store: Store, role: str) -> dict[str, Any]:
+    """The plan in force, exported as YAML: an upload of it makes a new plan version."""
+    from stpi import service
+
+    plan = store.plan()
+    body = service.plan_export(plan, store.framework(), "yaml", None)
+    return {"file": ("plan.yaml", body, "application/x-yaml")}
+
+
+COUNTY_REPORTERS = {"anonymous": 401, "admin": 200, "department": 403, "county": 200, "viewer": 403}
+CASES += (
+    # county plans: the admin and the county's own reporter set targets, the bureau approves; plans: the admin uploads
+    Case("/api/counties/targets", "json", lambda s, r: [_county_target(s, r)], COUNTY_REPORTERS),
+    Case("/counties/targets", "form", lambda s, r: (lambda t: {f"t|621202|I13|{t['expected_version'] or ''}": str(t["target"])})(_county_target(s, r)),
+         {"anonymous": LOGIN, "admin": DONE, "department": 403, "county": DONE, "viewer": 403}),
+    Case("/api/counties/targets/decide", "json", lambda s, r: {"keys": [list(_submitted_target(s))], "approve": True}, ADMIN),
+    Case("/counties/targets/decide", "form", lambda s, r: {"key": "|".join(map(str, _submitted_target(s))), "action": "approve"}, ADMIN_FORMS),
+    Case("/admin/plan", "upload-form", _plan_file, ADMIN_FORMS),
+)
 BY_PATH = {c.path: c for c in CASES}
 
 
@@ -186,7 +226,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Fas
 def state(store: Store) -> tuple[object, ...]:
     """Everything these endpoints may change: every vintage of every figure, the locks, the archived uploads, progress notes,
     the accounts (with their password hashes) and the settings."""
-    return (ob.observations(store, history=True), ob.locked_years(store), ob.uploads(store), progress_notes(store), _accounts(store), settings(store), _notices(store))
+    from stpi.store.county_targets import county_targets
+    from stpi.store.plans import plan_versions
+
+    return (ob.observations(store, history=True), ob.locked_years(store), ob.uploads(store), progress_notes(store), _accounts(store), settings(store), _notices(store),
+            county_targets(store), plan_versions(store))
 
 
 def _notices(store: Store) -> list[tuple[object, ...]]:

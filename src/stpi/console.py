@@ -49,8 +49,9 @@ def print_problems(problems: Sequence[Problem], *, title: str | None = None) -> 
     In a terminal: a table whose cells wrap (a path is never cut). Anywhere else (a log, a pipe, CI):
     one full line each, ``FILE:ROW:COLUMN: CODE 名称: reason``, which editors and grep understand.
     """
+    total = sum(getattr(p, "count", 1) if type(p).__name__ == "MoreProblems" else 1 for p in problems)  # a long list ends with a count of the rest
     if not err.is_terminal:
-        err.file.write(f"{title or tr('errors')} ({len(problems)})\n" + "".join(p.line() + "\n" for p in problems))
+        err.file.write(f"{title or tr('errors')} ({total})\n" + "".join(p.line() + "\n" for p in problems))
         err.file.flush()
         return
     rows = [
@@ -58,7 +59,7 @@ def print_problems(problems: Sequence[Problem], *, title: str | None = None) -> 
         for p in problems
     ]
     cols = [tr("file"), tr("row"), tr("field"), tr("problem_subject"), tr("reason"), tr("value")]
-    t = table(f"{title or tr('errors')} ({len(problems)})", cols, rows)
+    t = table(f"{title or tr('errors')} ({total})", cols, rows)
     for column in t.columns:
         column.overflow = "fold"
     err.print(t)

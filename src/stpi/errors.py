@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from stpi.i18n import add_messages
 
-__all__ = ["BusyError", "ConflictError", "ForbiddenError", "InputError", "MethodError", "NotFoundError", "Problem", "StoreError", "StpiError"]
+__all__ = ["MAX_PROBLEMS", "MoreProblems", "BusyError", "ConflictError", "ForbiddenError", "InputError", "MethodError", "NotFoundError", "Problem", "StoreError", "StpiError"]
 
 
 class StpiError(Exception):
@@ -53,13 +53,33 @@ class Problem:
         return f"{where}: {self.reason}{value}"
 
 
+MAX_PROBLEMS = 1000  # listed per error: a file of a million bad rows must not become a million-line report held in memory
+
+
+@dataclass(frozen=True)
+class MoreProblems(Problem):
+    """Stands for ``count`` problems found but not listed (the last item of a long list)."""
+
+    count: int = 0
+
+
 class InputError(StpiError):
-    """Malformed input: carries the full list of problems found."""
+    """Malformed input: the problems found, at most :data:`MAX_PROBLEMS` listed, and how many there were in all (``total``).
+
+    A longer list keeps its first problems and ends with a :class:`MoreProblems` that counts the rest,
+    so the count survives when the problems are gathered into another error.
+    """
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
+        found = list(problems)
+        self.total = sum(p.count if isinstance(p, MoreProblems) else 1 for p in found)
+        if len(found) > MAX_PROBLEMS:
+            kept = [p for p in found if not isinstance(p, MoreProblems)][:MAX_PROBLEMS - 1]
+            rest = self.total - len(kept)
+            found = kept + [MoreProblems(kept[-1].file if kept else "", None, None, f"……另有 {rest} 个问题未列出,请先改正以上问题后重新检查 {rest} more problems not listed", None, None, None, rest)]
+        self.problems = found
         lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{len(self.problems)} 个问题 problem(s):\n{lines}")
+        super().__init__(f"{self.total} 个问题 problem(s):\n{lines}")
 
 
 class MethodError(StpiError):

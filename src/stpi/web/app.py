@@ -145,7 +145,8 @@ def _error_handler(request: Request, exc: Exception) -> Response:
     problems = [p._asdict() if hasattr(p, "_asdict") else vars(p) for p in getattr(exc, "problems", [])]
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, BusyError) else None
     if _wants_json(request):
-        return JSONResponse({"error": type(exc).__name__, "message": str(exc), "problems": problems}, status_code=status, headers=headers)
+        body = {"error": type(exc).__name__, "message": str(exc), "problems": problems, "problems_total": getattr(exc, "total", len(problems))}
+        return JSONResponse(body, status_code=status, headers=headers)
     if isinstance(exc, StoreError):  # the page frame reads the store too: a plain page, not one more failing query
         return HTMLResponse(f"<!doctype html><title>{status}</title><p>{html_escape(str(exc))}</p>", status_code=status, headers=headers)
     return render_error(request, status, str(exc), problems)

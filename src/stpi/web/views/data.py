@@ -242,7 +242,7 @@ async def upload_submit(request: Request) -> Response:
                                                              on_behalf_of=behalf, received_at=received))
     except InputError as exc:
         rows = problem_rows(exc.problems)  # a long report renders in a worker thread, off the event loop
-        return await run_in_threadpool(lambda: _render(request, year, problems=rows, upload_error=t("web.data.upload_failed", n=len(exc.problems)), status=422))
+        return await run_in_threadpool(lambda: _render(request, year, problems=rows, upload_error=t("web.data.upload_failed", n=exc.total), status=422))
     flagged = done.get("warnings") or []
     extra = " " + t("web.data.flagged", n=len(flagged), which=";".join(f"{w['file']}:{w['row']} {w['indicator']}: {w['reason']}" for w in flagged[:5])) if flagged else ""
     _flash(request, t("web.data.uploaded", file=done["file"], n=done["written"], same=done["unchanged"]) + extra)

@@ -112,5 +112,5 @@ async def plans_upload(request: Request) -> Response:
         url = store_of(request).url
         done = await run_in_threadpool(_import, url, user.username, name, content, year, bool(form.get("check")))
     except InputError as exc:
-        return page(request, "plans.html", plans_context(request, problems=problem_rows(exc.problems), error=t("web.plan.failed", n=len(exc.problems))), status=422)
+        return page(request, "plans.html", plans_context(request, problems=problem_rows(exc.problems), error=t("web.plan.failed", n=exc.total)), status=422)
     return RedirectResponse(f"/admin/plan?saved={done}", status_code=303)

@@ -139,6 +139,23 @@ def _key_order(*keys: np.ndarray) -> np.ndarray:
     return np.argsort(combined, kind="stable")
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # invisible characters no figure, source or note has (PostgreSQL refuses NUL)
+
+
+def _control_characters(frame: pd.DataFrame) -> list[Problem]:
+    """Codes, sources and notes with control characters (NUL …), located; one joined scan when there are none (the common case)."""
+    out: list[Problem] = []
+    for column in ("code", "source", "note"):
+        if column not in frame:
+            continue
+        text = frame[column].fillna("").astype(str)
+        if CONTROL.search("".join(text.tolist())) is None:
+            continue
+        mask = text.map(lambda v: CONTROL.search(v) is not None).to_numpy()
+        out += _problems(frame, mask, column, "含有不可见的控制字符(如 NUL),请删除后重新提交 contains control characters (such as NUL): remove them", text.map(repr))
+    return out
+
+
 def plan_write(s: Session, frame: pd.DataFrame, *, actor: str, status: str, reason: str, revise: bool, stamp: datetime,
                require_vintage: bool = False) -> tuple[pd.DataFrame, list[tuple[int, str]], pd.DataFrame]:
     """Check every figure and work out the new vintages, the rows they retire and the audit rows.
@@ -152,6 +169,7 @@ def plan_write(s: Session, frame: pd.DataFrame, *, actor: str, status: str, reas
     (shared), so a year cannot be locked between these checks and the write.
     """
     frame, problems = _resolve(s, frame)
+    problems += _control_characters(frame)
     Store.lock_years(s, frame["year"].unique())
     locked = {y for (y,) in s.execute(select(m.YearLockRow.year))}
     merged = _with_previous(s, frame)

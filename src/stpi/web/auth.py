@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import ipaddress
 import os
 import secrets
@@ -123,7 +124,7 @@ def login(request: Request, username: str, password: str) -> User:
     store = _store(request)
     values = settings(store)
     attempts, minutes = int(values["login_attempts"]), int(values["login_lockout_minutes"])  # type: ignore[call-overload]
-    username = username.strip()[:64]
+    username = re.sub(r"[\x00-\x1f\x7f]", "", username).strip()[:64]  # no control character reaches the database (PostgreSQL refuses NUL)
     source = client_address(request)
     attempt = logins.reserve(store, username, source, attempts=attempts, minutes=minutes)
     if attempt is None:

@@ -415,3 +415,15 @@ def test_every_column_type_of_the_schema_round_trips() -> None:
     assert converter(Column("t", DateTime, nullable=True))(encode(stamp)) == stamp
     with pytest.raises(ValueError, match="日期"):
         converter(Column("d", Date, nullable=False))("2026-02-30")
+
+
+def test_a_restore_ends_the_sessions_of_a_server_still_running_with_the_old_key(store: Store, tmp_path: Path) -> None:
+    """The running app keeps the signing key it started with; the restored accounts' session epochs still end every old cookie."""
+    _filled(store)
+    with TestClient(create_app(store=store)) as client:
+        stolen, _ = _login(client)
+        assert admits(client, stolen)
+        bk.backup(store, tmp_path / "b.zip")
+        assert stat.S_IMODE(os.stat(tmp_path / "b.zip").st_mode) == 0o600  # the whole store: its owner's only
+        bk.restore(store, tmp_path / "b.zip")
+        assert not admits(client, stolen)

@@ -84,6 +84,8 @@ def backup(store: Store, path: str | Path, *, key_file: str | Path | None = None
     target = Path(path)
     part = target.with_name(target.name + ".part")
     try:
+        part.touch(mode=0o600)  # the whole store (password hashes too): readable by its owner only
+        os.chmod(part, 0o600)
         with store.session() as s, zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as z:
             if store.engine.dialect.name == "postgresql":  # every table from the same snapshot
                 s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
@@ -314,11 +316,15 @@ def restore(store: Store, path: str | Path, *, key_file: str | Path | None = Non
         counts = {table.name: int(item["rows"]) for table, item in plan}
         with store.session() as s:
             _exclusive(s)
+            # every session epoch the restored accounts get lies above any the live store handed out: a cookie from
+            # before the restore ends at once, even in a server that keeps the old signing key until it restarts
+            above = int(s.execute(text("SELECT COALESCE(MAX(session_epoch), 0) FROM app_user")).scalar_one()) + 1
             for table in reversed(Base.metadata.sorted_tables):
                 s.execute(delete(table))
             for table, item in plan:
                 _load_table(s, z, where, table, item)
             renew_session_secret_in(s)
+            s.execute(text("UPDATE app_user SET session_epoch = session_epoch + :above"), {"above": above})
             if store.engine.dialect.name == "postgresql":
                 _move_sequences(s)
             Store.audit_in(s, "system", "restore", "store", Path(path).name, "", json.dumps(counts))

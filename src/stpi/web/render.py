@@ -148,5 +148,8 @@ def page(request: Request, template: str, context: dict[str, Any], status: int =
 
 
 def render_error(request: Request, status: int, message: str, problems: list[dict[str, Any]]) -> HTMLResponse:
-    """The error page: what went wrong and, for bad input, every problem located."""
-    return page(request, "error.html", {"status": status, "message": message, "problems": problems}, status=status)
+    """The error page: what went wrong and, for bad input, every problem located; "back" to the page the user came from on this site."""
+    referer = request.headers.get("referer", "")
+    base = str(request.base_url)
+    back = "/" + referer[len(base):] if referer.startswith(base) and not referer[len(base):].startswith("/") else ""
+    return page(request, "error.html", {"status": status, "message": message, "problems": problems, "back": back}, status=status)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import logging
 import os
 import time
@@ -16,8 +18,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stpi import service
-from stpi.errors import BusyError, ConflictError, ForbiddenError, InputError, MethodError, NotFoundError, StoreError, StpiError
-from stpi.i18n import LANGS, request_lang, tr
+from stpi.errors import BusyError, ConflictError, ForbiddenError, InputError, MethodError, NotFoundError, Problem, StoreError, StpiError
+from stpi.i18n import LANGS, get_lang, request_lang, tr
 from stpi.store.core import Store
 from stpi.store.settings import session_secret, settings
 from stpi.web import messages as _messages  # noqa: F401  (registers the web's words)
@@ -151,6 +153,50 @@ def _error_handler(request: Request, exc: Exception) -> Response:
     return render_error(request, status, str(exc), problems)
 
 
+_FIELD_WORDS = {  # pydantic's error types in the user's words (zh, en)
+    "missing": ("必须填写", "is required"), "int_parsing": ("应为整数", "must be a whole number"), "float_parsing": ("应为数字", "must be a number"),
+    "bool_parsing": ("应为是或否", "must be true or false"), "less_than_equal": ("应不大于 {le}", "must be at most {le}"),
+    "greater_than_equal": ("应不小于 {ge}", "must be at least {ge}"), "less_than": ("应小于 {lt}", "must be below {lt}"),
+    "greater_than": ("应大于 {gt}", "must be above {gt}"), "string_too_long": ("不能超过 {max_length} 个字", "may have at most {max_length} characters"),
+    "string_too_short": ("至少 {min_length} 个字", "needs at least {min_length} characters"), "too_long": ("不能超过 {max_length} 项", "may have at most {max_length} items"),
+    "too_short": ("至少 {min_length} 项", "needs at least {min_length} items"), "json_invalid": ("不是有效的 JSON", "is not valid JSON"),
+}
+
+
+def _field_reason(error: dict[str, Any]) -> str:
+    zh, en = _FIELD_WORDS.get(str(error.get("type")), ("取值不符合要求", "is not valid"))
+    try:
+        return (en if get_lang() == "en" else zh).format(**(error.get("ctx") or {}))
+    except (KeyError, IndexError):
+        return en if get_lang() == "en" else zh
+
+
+def _validation_handler(request: Request, exc: Exception) -> Response:
+    """A request whose parameters or body do not fit: every field located, in the user's language (the API keeps FastAPI's ``detail`` too)."""
+    from fastapi.encoders import jsonable_encoder
+    from fastapi.exceptions import RequestValidationError
+
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    problems = [Problem("<request>", None, ".".join(str(x) for x in e.get("loc", ())[1:]) or None, _field_reason(e),
+                        None if e.get("input") is None or isinstance(e.get("input"), (dict, list)) else str(e.get("input"))[:80]) for e in errors]
+    message = tr("web.bad_request", n=len(problems))
+    if _wants_json(request):
+        return JSONResponse({"detail": jsonable_encoder(errors), "message": message, "problems": [vars(p) for p in problems]}, status_code=422)
+    return render_error(request, 422, message, [vars(p) for p in problems])
+
+
+def _http_handler(request: Request, exc: Exception) -> Response:
+    """404, 405 and the like in the user's language (an HTML page for a page, JSON for the API)."""
+    from starlette.exceptions import HTTPException
+
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    headers = getattr(exc, "headers", None)
+    message = tr("web.not_found") if status == 404 else tr("web.method_not_allowed") if status == 405 else tr("web.http_error", status=status)
+    if _wants_json(request):
+        return JSONResponse({"detail": getattr(exc, "detail", message), "message": message}, status_code=status, headers=headers)
+    return render_error(request, status, message, [])
+
+
 def create_app(database: str | None = None, *, store: Store | None = None, https_only: bool = False) -> FastAPI:
     """The stpi web app on ``database`` (default: the embedded SQLite store)."""
     store = store or Store(database)
@@ -167,6 +213,11 @@ def create_app(database: str | None = None, *, store: Store | None = None, https
     app.add_middleware(TimingMiddleware)
     app.add_api_route("/api/docs", _docs, include_in_schema=False)
     app.add_exception_handler(StpiError, _error_handler)
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_handler)
     app.mount("/static/vendor", StaticFiles(directory=vendor_dir()), name="vendor")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     from stpi.web.views import ROUTERS

@@ -5,6 +5,10 @@ from __future__ import annotations
 from stpi.i18n import add_messages
 
 add_messages({
+    "web.bad_request": ("请求有 {n} 处不符合要求，请按下表改正", "The request has {n} problem(s); correct them as listed"),
+    "web.not_found": ("没有这个页面或数据", "No such page or item"),
+    "web.method_not_allowed": ("不支持这种请求方式", "This request method is not supported here"),
+    "web.http_error": ("请求未能完成(状态 {status})", "The request could not be completed (status {status})"),
     "web.map.peers": ("{region}各市州", "The cities of {region}"),
     "web.map.title": ("{year}年{region}各地{node}", "{node} of the units of {region}, {year}"),
     "web.map.rank_of": ("第{rank}位（共{n}个）", "rank {rank} of {n}"),

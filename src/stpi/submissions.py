@@ -23,7 +23,7 @@ from stpi.ingest.plausible import Figures, cross_row_problems
 from stpi.store import Store, WriteResult
 from stpi.store import observations as ob
 from stpi.service import open_store, release
-from stpi.store.rules import acting_user, check_admin, check_write
+from stpi.store.rules import acting_user, check_admin, check_write, replaceable
 from stpi.store.settings import get_setting
 
 __all__ = ["FileRules", "StoreFigures", "StoreHistory", "check_file", "code_names", "file_rules", "import_submission", "make_template", "readable_formula", "reportable_units", "template_spec", "write_submission"]
@@ -244,7 +244,7 @@ def write_submission(store: Store, sub: Submission, *, actor: str, content: byte
     })
     try:
         return ob.write_frame(store, frame, actor=actor, status=status, reason=reason, revise=revise, upload=(Path(sub.file).name, content),
-                              on_behalf_of=reporter, received_at=received_at)
+                              on_behalf_of=reporter, received_at=received_at, colleagues=replaceable(store, user))
     except InputError as exc:  # the store's own checks (a locked year …): each problem names its indicator too
         raise InputError(name_problems(exc.problems, code_names(store))) from None
 

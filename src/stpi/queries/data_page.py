@@ -26,7 +26,7 @@ from stpi.store import observations as ob
 from stpi.store.core import Store
 from stpi.store.queue import figure_years
 from stpi.store.records import STATUSES, Observation, User
-from stpi.store.rules import acting_user, check_write, submit_scope, writable_codes
+from stpi.store.rules import acting_user, check_write, replaceable, submit_scope, writable_codes
 from stpi.store.settings import get_setting
 
 __all__ = ["FIELDS", "NOTE_MAX", "SOURCE_MAX", "YEAR_MAX", "YEAR_MIN", "data_page", "default_year", "import_upload", "last_year_values", "problem_rows", "save_entries", "scope_of", "shown", "submit_year", "template_file"]
@@ -241,7 +241,8 @@ def save_entries(database: str | None, *, username: str, items: list[Mapping[str
     warnings = _cross_row(known, entries, first)
     check_write(store, user, {(e.region, e.code) for e in entries})
     try:
-        result = ob.write(store, entries, actor=username, status="draft", require_vintage=True)  # a change names the vintage it replaces
+        # a change names the vintage it replaces, and never another department's figure in progress (the same rule as uploads)
+        result = ob.write(store, entries, actor=username, status="draft", require_vintage=True, colleagues=replaceable(store, user))
     except InputError as exc:  # the store's own checks (a locked year): name the form's field
         raise InputError([replace(p, file=ENTRY_FILE, field="year" if p.field == "period" else p.field) for p in exc.problems]) from None
     return {"written": result.written, "unchanged": result.unchanged, "years": sorted({int(e.period) for e in entries}), "warnings": warnings}

@@ -31,7 +31,7 @@ PERIOD_PATTERN = r"^(\d{4})(?:Q[1-4]|M(?:0[1-9]|1[0-2]))?$"
 OBS_COLUMNS = ["region_id", "code", "period", "year", "value", "source", "note", "status", "comment", "vintage", "current", "evaluated", "batch_id"]
 AUDIT_COLUMNS = ["at", "actor", "action", "entity", "key", "old", "new", "reason"]
 # The columns of the current vintages that a write compares with, as prev_*.
-PREVIOUS = ["prev_id", "region_id", "code", "period", "prev_value", "prev_source", "prev_note", "prev_status", "prev_vintage"]
+PREVIOUS = ["prev_id", "region_id", "code", "period", "prev_value", "prev_source", "prev_note", "prev_status", "prev_vintage", "prev_actor"]
 STALE = "该数据已被他人修改,请刷新后重新填写 changed by someone else since read; reload and enter it again"
 UNVERSIONED = "该数据已存在,修改须注明所改的版本(vintage),请刷新后在原数据上修改 the figure exists: a change must name the vintage it replaces; reload and edit it"
 CONFLICTS = (STALE, UNVERSIONED)
@@ -57,7 +57,8 @@ def _current(s: Session, frame: pd.DataFrame) -> pd.DataFrame:
     """
     conn = s.connection()
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = f"SELECT id, region_id, code, period, value, source, note, status, vintage FROM observation WHERE year = {mark} AND period = {mark} AND current"
+    sql = ("SELECT o.id, o.region_id, o.code, o.period, o.value, o.source, o.note, o.status, o.vintage, b.actor FROM observation o "
+           f"JOIN batch b ON b.id = o.batch_id WHERE o.year = {mark} AND o.period = {mark} AND o.current")
     cursor: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     parts = []
     try:
@@ -139,6 +140,7 @@ def _key_order(*keys: np.ndarray) -> np.ndarray:
     return np.argsort(combined, kind="stable")
 
 
+WORK_IN_PROGRESS = ("draft", "submitted", "returned")  # a reporter's figure not yet approved
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # invisible characters no figure, source or note has (PostgreSQL refuses NUL)
 
 
@@ -157,14 +159,16 @@ def _control_characters(frame: pd.DataFrame) -> list[Problem]:
 
 
 def plan_write(s: Session, frame: pd.DataFrame, *, actor: str, status: str, reason: str, revise: bool, stamp: datetime,
-               require_vintage: bool = False) -> tuple[pd.DataFrame, list[tuple[int, str]], pd.DataFrame]:
+               require_vintage: bool = False, colleagues: frozenset[str] | None = None) -> tuple[pd.DataFrame, list[tuple[int, str]], pd.DataFrame]:
     """Check every figure and work out the new vintages, the rows they retire and the audit rows.
 
     ``frame`` has columns region, code, period, value, source, note,
     expected_vintage, _file, _row. Raises with every problem found. The new rows
     come sorted by the unique key, which makes inserting them much faster.
     ``require_vintage``: a change of an existing figure must name the vintage it replaces
-    (typed entries); a file import replaces whatever is current.
+    (typed entries); a file import replaces whatever is current, except that ``colleagues`` (the
+    accounts of the writer's own department or county and the bureau's; None for the bureau) bounds whose
+    work in progress — a draft, a submitted or a returned figure — it may replace: another department's is refused.
     Runs in a write transaction holding the year-level lock of every year written
     (shared), so a year cannot be locked between these checks and the write.
     """
@@ -182,6 +186,10 @@ def plan_write(s: Session, frame: pd.DataFrame, *, actor: str, status: str, reas
     if require_vintage:
         unversioned = has_prev & merged["expected_vintage"].isna().to_numpy() & ~unchanged
         problems += _problems(merged, unversioned, "vintage", UNVERSIONED, where)
+    if colleagues is not None and has_prev.any():
+        theirs = has_prev & merged["prev_status"].isin(WORK_IN_PROGRESS).to_numpy() & ~merged["prev_actor"].isin(colleagues).to_numpy() & ~unchanged
+        problems += _problems(merged, theirs, "value", "该数据是其他单位填报、尚未审核通过的数据,不能覆盖;请与填报人(见“值”)协调,或由市科技局处理 "
+                              "another reporter's figure, not yet approved (its reporter is the value shown): agree with them, or ask the S&T bureau", merged["prev_actor"])
     frozen = merged["year"].isin(locked).to_numpy()
     if has_prev.any():
         frozen = frozen | (has_prev & (merged["prev_status"] == "locked").to_numpy())

@@ -73,6 +73,7 @@ def write(
     revise: bool = False,
     upload: tuple[str, bytes] | None = None,
     require_vintage: bool = False,
+    colleagues: frozenset[str] | None = None,
 ) -> WriteResult:
     """Write figures in one transaction: all are written, or none (the error lists every problem).
 
@@ -84,7 +85,7 @@ def write(
         columns=["region", "code", "period", "value", "source", "note", "expected_vintage"],
     )
     frame["_file"], frame["_row"] = "<entries>", np.arange(1, len(frame) + 1)
-    return write_frame(store, frame, actor=actor, status=status, reason=reason, revise=revise, upload=upload, require_vintage=require_vintage)
+    return write_frame(store, frame, actor=actor, status=status, reason=reason, revise=revise, upload=upload, require_vintage=require_vintage, colleagues=colleagues)
 
 
 def write_frame(
@@ -99,6 +100,7 @@ def write_frame(
     require_vintage: bool = False,
     on_behalf_of: str | None = None,
     received_at: datetime | None = None,
+    colleagues: frozenset[str] | None = None,
 ) -> WriteResult:
     """Write a frame of figures in one transaction, all or nothing.
 
@@ -112,7 +114,8 @@ def write_frame(
         raise ValueError(status)
     stamp = now()
     with store.session(write=True) as s:
-        rows, retire, audits = bulk.plan_write(s, frame, actor=actor, status=status, reason=reason, revise=revise, stamp=stamp, require_vintage=require_vintage)
+        rows, retire, audits = bulk.plan_write(s, frame, actor=actor, status=status, reason=reason, revise=revise, stamp=stamp, require_vintage=require_vintage,
+                                               colleagues=colleagues)
         upload_id = _archive(s, upload, actor, len(rows)) if upload else None
         changed = len(retire)
         batch = m.BatchRow(at=stamp, actor=actor, reason=reason, upload_id=upload_id, created=len(rows) - changed, changed=changed,

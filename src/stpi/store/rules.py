@@ -13,7 +13,7 @@ from stpi.store import models as m
 from stpi.store.core import Store
 from stpi.store.records import User
 
-__all__ = ["ROLES", "SubmitScope", "acting_user", "check_write", "check_admin", "submit_scope", "writable_codes"]
+__all__ = ["ROLES", "SubmitScope", "acting_user", "check_write", "check_admin", "colleagues", "replaceable", "submit_scope", "writable_codes"]
 
 ROLES = ("admin", "department", "county", "viewer")
 
@@ -94,12 +94,28 @@ def submit_scope(store: Store, user: User, *, regions: Sequence[str] | None = No
     if codes is not None and mine is not None and (other := sorted(set(codes) - mine)):
         raise ForbiddenError(f"{user.username} 无权报送这些指标 may not submit: {', '.join(other[:20])}")
     chosen = list(codes) if codes is not None else (None if mine is None else sorted(mine))
+    return SubmitScope([own], chosen, sorted(colleagues(store, user) or {user.username}))
+
+
+def replaceable(store: Store, user: User) -> frozenset[str] | None:
+    """Whose figures in progress a write of the user may replace: its colleagues' and the bureau's (None: anyone's, for the admin)."""
+    team = colleagues(store, user)
+    if team is None:
+        return None
+    with store.session() as s:
+        return team | frozenset(s.scalars(select(m.UserRow.username).where(m.UserRow.role == "admin")))
+
+
+def colleagues(store: Store, user: User) -> frozenset[str] | None:
+    """The accounts of the user's own department (or county), the user included: whose work in progress it may submit or
+    replace. None for the bureau's admin, who may handle anyone's."""
+    if user.role == "admin":
+        return None
     with store.session() as s:
         if user.role == "county":
-            region_id = s.scalars(select(m.RegionRow.id).where(m.RegionRow.code == own)).one()
+            region_id = s.scalars(select(m.RegionRow.id).where(m.RegionRow.code == user.region)).first()
             team = s.scalars(select(m.UserRow.username).where(m.UserRow.role == "county", m.UserRow.region_id == region_id))
         else:
             dep = s.scalars(select(m.DepartmentRow.id).where(m.DepartmentRow.code == user.department)).first()
             team = s.scalars(select(m.UserRow.username).where(m.UserRow.role == "department", m.UserRow.department_id == dep))
-        colleagues = sorted(set(team) | {user.username})
-    return SubmitScope([own], chosen, colleagues)
+        return frozenset(set(team) | {user.username})

@@ -20,9 +20,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
+
+from benchkit import drop_schema, pg_schema_url  # bench/ is on sys.path when a benchmark runs
 
 PG = os.environ.get("STPI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -109,22 +110,6 @@ def run(url: str, path: Path, mode: str, env: dict[str, str]) -> dict[str, float
     if out.returncode:
         raise SystemExit(f"{mode} failed:\n{out.stderr[-3000:]}")
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
-
-
-def pg_schema_url(base: str) -> tuple[str, str]:
-    import psycopg
-
-    schema = f"stpi_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}", schema
-
-
-def drop_schema(base: str, schema: str) -> None:
-    import psycopg
-
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def main() -> None:

@@ -21,12 +21,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from benchkit import drop_schema, pg_schema_url  # bench/ is on sys.path when a benchmark runs
 
 PG = os.environ.get("STPI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -91,22 +92,6 @@ def child(url: str, csv: str, regions: int, mode: str) -> None:
 def run(url: str, csv: Path, regions: int, mode: str) -> dict[str, float]:
     out = subprocess.run([sys.executable, __file__, "--child", url, str(csv), str(regions), mode], check=True, capture_output=True, text=True)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
-
-
-def pg_schema_url(base: str) -> tuple[str, str]:
-    import psycopg
-
-    schema = f"stpi_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}", schema
-
-
-def drop_schema(base: str, schema: str) -> None:
-    import psycopg
-
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def main() -> None:

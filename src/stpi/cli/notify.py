@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from stpi import console
-from stpi.cli.root import DatabaseOpt, UserOpt, app
+from stpi.cli.root import DatabaseOpt, UserOpt, admin_store, app
 from stpi.i18n import add_messages, tr
 
 __all__ = ["notify_app"]
@@ -63,12 +63,9 @@ def notify_status(
     user: UserOpt = "admin",
 ) -> None:
     """投递状态（管理员） Delivery status (the admin)."""
-    from stpi.store import Store
     from stpi.store import outbox
-    from stpi.store.rules import acting_user, check_admin
 
-    store = Store(database)
-    check_admin(acting_user(store, user), tr("notify.status"))
+    store = admin_store(database, user, tr("notify.status"))
     rows = outbox.deliveries(store, status=status)
     if as_json:
         out = [{"id": d.id, "channel": d.channel, "to": d.label, "subject": d.subject, "status": d.status, "attempts": d.attempts,
@@ -84,12 +81,9 @@ def notify_status(
 def notify_retry(ids: Annotated[Optional[list[int]], typer.Argument(help="投递编号（默认全部失败的） delivery numbers (default: every failed one)")] = None,
                  database: DatabaseOpt = None, user: UserOpt = "admin") -> None:
     """重新投递失败的通知 Send failed deliveries again."""
-    from stpi.store import Store
     from stpi.store import outbox
-    from stpi.store.rules import acting_user, check_admin
 
-    store = Store(database)
-    check_admin(acting_user(store, user), tr("notify.status"))
+    store = admin_store(database, user, tr("notify.status"))
     console.out.print(tr("notify.retried", n=outbox.retry(store, list(ids) if ids else None, actor=user)), style="green")
 
 
@@ -97,12 +91,9 @@ def notify_retry(ids: Annotated[Optional[list[int]], typer.Argument(help="投递
 def notify_email(username: Annotated[str, typer.Argument(help="用户名 username")], email: Annotated[str, typer.Argument(help="邮箱（空字符串则删除） address ('' removes it)")],
                  database: DatabaseOpt = None, user: UserOpt = "admin") -> None:
     """设置账号的通知邮箱 Set an account's notice e-mail address."""
-    from stpi.store import Store
     from stpi.store.notices import set_email
-    from stpi.store.rules import acting_user, check_admin
 
-    store = Store(database)
-    check_admin(acting_user(store, user), tr("notify.status"))
+    store = admin_store(database, user, tr("notify.status"))
     set_email(store, username, email, actor=user)
     console.out.print(tr("notify.email_set", user=username, email=email or "—"), style="green")
 
@@ -113,12 +104,9 @@ def notify_smtp_password(
     database: DatabaseOpt = None, user: UserOpt = "admin",
 ) -> None:
     """设置发信账号的密码（不显示、不写入备份） Set the SMTP password (never shown, never in a backup)."""
-    from stpi.store import Store
     from stpi.store.notices import set_smtp_password
-    from stpi.store.rules import acting_user, check_admin
 
-    store = Store(database)
-    check_admin(acting_user(store, user), tr("notify.status"))
+    store = admin_store(database, user, tr("notify.status"))
     set_smtp_password(store, password or "", actor=user)
     console.out.print(tr("notify.password_set"), style="green")
 
@@ -132,12 +120,9 @@ def webhook_add(
     database: DatabaseOpt = None, user: UserOpt = "admin",
 ) -> None:
     """添加群机器人 Add a group robot."""
-    from stpi.store import Store
     from stpi.store import outbox
-    from stpi.store.rules import acting_user, check_admin
 
-    store = Store(database)
-    check_admin(acting_user(store, user), tr("notify.webhooks"))
+    store = admin_store(database, user, tr("notify.webhooks"))
     outbox.webhook_add(store, name=name, kind=kind, url=url, party=party, actor=user)
     console.out.print(tr("notify.webhook_added", name=name), style="green")
 
@@ -145,12 +130,9 @@ def webhook_add(
 @webhook_app.command("remove")
 def webhook_remove(name: Annotated[str, typer.Argument(help="名称 name")], database: DatabaseOpt = None, user: UserOpt = "admin") -> None:
     """停用群机器人 Disable a group robot."""
-    from stpi.store import Store
     from stpi.store import outbox
-    from stpi.store.rules import acting_user, check_admin
 
-    store = Store(database)
-    check_admin(acting_user(store, user), tr("notify.webhooks"))
+    store = admin_store(database, user, tr("notify.webhooks"))
     outbox.webhook_remove(store, name, actor=user)
     console.out.print(tr("notify.webhook_removed", name=name), style="green")
 
@@ -169,10 +151,7 @@ def webhook_list(database: DatabaseOpt = None) -> None:
 def notify_remind(reporter: Annotated[Optional[str], typer.Option("--reporter", help="填报单位代码或名称（默认：所有有逾期任务的） a reporter (default: every one with overdue tasks)")] = None,
                   database: DatabaseOpt = None, user: UserOpt = "admin") -> None:
     """催报：提醒一个填报单位（或所有逾期的）尽快报送 Remind one reporter, or every overdue one, of what it owes."""
-    from stpi.store import Store
     from stpi.store.notices import remind
-    from stpi.store.rules import acting_user, check_admin
 
-    store = Store(database)
-    check_admin(acting_user(store, user), tr("notify.status"))
+    store = admin_store(database, user, tr("notify.status"))
     console.out.print(tr("notify.reminded", n=remind(store, actor=user, reporter=reporter)), style="green")

@@ -5,13 +5,16 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from stpi import console
 from stpi.errors import InputError, StpiError
 from stpi.i18n import set_lang, tr
+
+if TYPE_CHECKING:
+    from stpi.store.core import Store
 
 app = typer.Typer(
     help="科技进步水平指数监测评估系统 stpi — S&T progress index monitoring and evaluation.",
@@ -57,6 +60,16 @@ OutputOpt = Annotated[Optional[str], typer.Option("--output", "-o", help="输出
 @app.callback()
 def _root(lang: Annotated[Optional[Lang], typer.Option("--lang", help="界面语言 output language (zh/en); 或 or STPI_LANG")] = None) -> None:
     set_lang(lang.value if lang else None)
+
+
+def admin_store(database: str | None, user: str, action: str) -> Store:
+    """The store, once the acting account is known to be the admin (``action`` names what is refused otherwise)."""
+    from stpi.store.core import Store
+    from stpi.store.rules import acting_user, check_admin
+
+    store = Store(database)
+    check_admin(acting_user(store, user), action)
+    return store
 
 
 def emit(data: bytes, output: str | None) -> None:

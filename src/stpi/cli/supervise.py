@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from stpi import console
-from stpi.cli.root import DatabaseOpt, OutputOpt, UserOpt, app, emit
+from stpi.cli.root import DatabaseOpt, OutputOpt, UserOpt, admin_store, app, emit
 from stpi.i18n import add_messages, tr
 
 __all__ = ["supervision_app"]
@@ -53,12 +53,9 @@ def sv_issue(
     database: DatabaseOpt = None, user: UserOpt = "admin",
 ) -> None:
     """下发督办单（管理员） Issue a supervision notice (the admin)."""
-    from stpi.store import Store
     from stpi.store import supervision as sv
-    from stpi.store.rules import acting_user, check_admin
 
-    store = Store(database)
-    check_admin(acting_user(store, user), tr("sv.action"))
+    store = admin_store(database, user, tr("sv.action"))
     x = sv.issue(store, department_code=department, subject=subject, request=request, deadline=_date(deadline, "--deadline"), actor=user, origin=origin, origin_ref=ref)
     console.out.print(tr("sv.issued", number=x.number, department=x.department_name, subject=x.subject, deadline=x.deadline.isoformat()), style="green")
 
@@ -121,12 +118,9 @@ def sv_return(
     database: DatabaseOpt = None, user: UserOpt = "admin",
 ) -> None:
     """退回部门反馈（管理员） Send a reply back (the admin)."""
-    from stpi.store import Store
     from stpi.store import supervision as sv
-    from stpi.store.rules import acting_user, check_admin
 
-    store = Store(database)
-    check_admin(acting_user(store, user), tr("sv.action"))
+    store = admin_store(database, user, tr("sv.action"))
     x = sv.send_back(store, sid, version=_current(store, sid), actor=user, comment=comment, deadline=_date(deadline, "--deadline") if deadline else None)
     console.out.print(tr("sv.moved", number=x.number, status=_status(x.status)), style="green")
 
@@ -135,12 +129,9 @@ def sv_return(
 def sv_close(sid: Annotated[int, typer.Argument(help="督办单编号（id） notice id")], comment: Annotated[str, typer.Option("--comment", help="办结意见 closing remark")] = "",
              database: DatabaseOpt = None, user: UserOpt = "admin") -> None:
     """办结督办单（管理员） Close a notice (the admin)."""
-    from stpi.store import Store
     from stpi.store import supervision as sv
-    from stpi.store.rules import acting_user, check_admin
 
-    store = Store(database)
-    check_admin(acting_user(store, user), tr("sv.action"))
+    store = admin_store(database, user, tr("sv.action"))
     x = sv.close(store, sid, version=_current(store, sid), actor=user, comment=comment)
     console.out.print(tr("sv.moved", number=x.number, status=_status(x.status)), style="green")
 

@@ -9,7 +9,7 @@ import typer
 
 from stpi import console
 from stpi.cli.data import user_app
-from stpi.cli.root import DatabaseOpt, UserOpt, app
+from stpi.cli.root import DatabaseOpt, UserOpt, admin_store, app
 from stpi.i18n import add_messages, get_lang, tr
 
 __all__ = ["serve", "setting_app"]
@@ -100,11 +100,8 @@ def user_password(
     user: UserOpt = "admin",
 ) -> None:
     """设置或重置账号密码 Set or reset an account's password."""
-    from stpi.store import Store
     from stpi.store.accounts import set_password
-    from stpi.store.rules import acting_user, check_admin
-    store = Store(database)
-    check_admin(acting_user(store, user), tr("action.user"))
+    store = admin_store(database, user, tr("action.user"))
     set_password(store, username, password or "", actor=user)
     console.out.print(tr("password.set", user=username), style="green")
 
@@ -142,10 +139,7 @@ def setting_set(
     user: UserOpt = "admin",
 ) -> None:
     """修改设置(记入审计日志) Change a setting (audited)."""
-    from stpi.store import Store
-    from stpi.store.rules import acting_user, check_admin
     from stpi.store.settings import set_setting
-    store = Store(database)
-    check_admin(acting_user(store, user), tr("action.user"))
+    store = admin_store(database, user, tr("action.user"))
     parsed = set_setting(store, key, value, actor=user)
     console.out.print(tr("setting.set", name=key, value=parsed), style="green")

@@ -1,0 +1,23 @@
+"""What the benchmarks share: a throwaway PostgreSQL schema for one run."""
+
+from __future__ import annotations
+
+import uuid
+
+
+def pg_schema_url(base: str) -> tuple[str, str]:
+    """A URL whose search_path is a new schema, and the schema's name (drop it with :func:`drop_schema`)."""
+    import psycopg
+
+    schema = f"stpi_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}", schema
+
+
+def drop_schema(base: str, schema: str) -> None:
+    """Remove the run's schema and everything in it."""
+    import psycopg
+
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')

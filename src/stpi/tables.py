@@ -20,7 +20,7 @@ from stpi.errors import InputError, Problem
 if TYPE_CHECKING:  # pandas is imported by the functions that use it: the store reads YAML through this module
     import pandas as pd
 
-__all__ = ["Table", "load_yaml", "read_frame", "read_table", "safe_cell", "write_table"]
+__all__ = ["PORTRAIT_WIDTH", "Table", "load_yaml", "print_setup", "read_frame", "read_table", "safe_cell", "write_table"]
 
 
 @dataclass(frozen=True)
@@ -214,13 +214,48 @@ def _xlsx_bytes(rows: list[dict[str, Any]], columns: list[str], sheet: str) -> b
         cell.font = Font(bold=True)
     for row in rows:
         ws.append([safe_cell(row.get(c)) for c in columns])
-    ws.freeze_panes = "A2"
     for i, col in enumerate(columns, start=1):
         width = max([len(str(col))] + [len(str(r.get(col) or "")) for r in rows[:200]])
         ws.column_dimensions[ws.cell(1, i).column_letter].width = min(60, max(8, width * 1.6))
+    print_setup(ws, header_rows=1, key_columns=1, title="" if sheet == "Sheet1" else sheet)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+PORTRAIT_WIDTH = 95  # column-width units (about one Latin character each) an A4 portrait page holds at 100%
+
+
+def print_setup(ws: Any, *, header_rows: int = 1, key_columns: int = 1, title: str = "", landscape: bool | None = None) -> None:
+    """Make a worksheet print well: A4, landscape when wide, one page wide, header rows repeated, key columns frozen, page numbers.
+
+    ``header_rows`` rows from the top repeat on every printed page and stay frozen on screen with the
+    first ``key_columns`` columns; fitting to one page width keeps the key columns beside every value.
+    ``landscape`` None chooses by the columns' total width. ``title`` goes in the page header.
+    """
+    from openpyxl.utils import get_column_letter
+
+    from stpi.i18n import get_lang
+
+    widths = [ws.column_dimensions[get_column_letter(j)].width or 8.43 for j in range(1, (ws.max_column or 1) + 1)]
+    wide = sum(widths) > PORTRAIT_WIDTH if landscape is None else landscape
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if wide else "portrait"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0  # one page wide, as many pages long as it takes
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    if header_rows > 0:
+        ws.print_title_rows = f"1:{header_rows}"
+    if header_rows > 0 or key_columns > 0:
+        ws.freeze_panes = f"{get_column_letter(key_columns + 1)}{header_rows + 1}"
+    if title:
+        ws.oddHeader.center.text = title.replace("&", "&&")[:200]  # & starts a header code; Excel refuses headers over 255 characters
+        ws.oddHeader.center.size = 9
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页" if get_lang() == "zh" else "Page &P of &N"
+    ws.oddFooter.center.size = 9
 
 
 def load_yaml(text: str) -> Any:

@@ -20,8 +20,11 @@ def test_late_notices_cost_points_up_to_the_cap() -> None:
     total = got.summary.set_index("department")["total"]
     assert round(plain["a"] - total["a"], 9) == 3.0 and round(plain["b"] - total["b"], 9) == 1.0  # four late: capped at 3; one: 1
     rows = got.detail[got.detail["part"] == "D"].set_index("department")
-    assert rows.loc["a", "rule"] == "D-supervision" and rows.loc["a", "basis"].startswith("督办〔2024〕1号、") and rows.loc["a", "points"] == -3.0
-    assert "每件扣 1 分" in rows.loc["a", "rule_text"]
+    assert rows.loc["a", "rule"] == "D-supervision" and rows.loc["a", "points"] == -3.0
+    assert rows.loc["a", "basis"] == "逾期反馈或逾期未反馈的督办单 4 件：督办〔2024〕1号、督办〔2024〕2号、督办〔2024〕3号、督办〔2024〕4号"
+    assert rows.loc["a", "formula"] == "4 件 × 每件 1 分，封顶 3 分：扣 3.00 分" and rows.loc["b", "formula"] == "1 件 × 每件 1 分：扣 1.00 分"
+    assert rows.loc["a", "rule_name"] == "督办逾期扣分" and "每件扣 1 分" in rows.loc["a", "rule_text"]
+    assert got.summary.set_index("department").loc["a", "deduction"] == 3.0
 
 
 def test_rules_without_the_section_deduct_nothing(tmp_path: Path) -> None:

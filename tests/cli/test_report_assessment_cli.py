@@ -69,25 +69,27 @@ def test_xlsx_and_docx_read_back(store: Store, tmp_path: Path) -> None:
         assert result.exit_code == 0, (result.output, result.exception)
     book = load_workbook(xlsx, read_only=True)
     try:
-        assert book.sheetnames == ["汇总", "明细"]
+        assert book.sheetnames == ["汇总", "明细", "计分规则"]
         summary = [r for r in book["汇总"].iter_rows(values_only=True)]
         detail = [r for r in book["明细"].iter_rows(values_only=True)]
     finally:
         book.close()
-    assert "示意规则" in summary[0][0] and summary[1][:2] == ("名次", "部门") and summary[1][9] == "总分"
-    assert summary[2][:2] == (1, "市人社局") and summary[2][9] == pytest.approx(100 * 12 / 58.8)
-    assert detail[1][6:8] == ("规则编号", "规则")
+    assert "示意规则" in summary[0][0] and summary[1][:3] == ("名次", "部门", "总分")
+    assert summary[2][:3] == (1, "市人社局", pytest.approx(100 * 12 / 58.8))
+    assert detail[1][5:8] == ("规则", "依据", "计算")
     first = [r for r in detail[2:] if r[0] == "市人社局" and r[1] == "I01"]
-    assert [r[6] for r in first] == ["A-on_track", "T-late", "Q-returned"] and [r[9] for r in first] == [10, 1, 1]
+    assert [r[5] for r in first] == ["按进度推进", "逾期报送", "数据被退回"] and [r[8] for r in first] == [10, 1, 1]
+    assert first[2][6:8] == ("数据被退回 1 次", "（质量分 2 分 − 退回 1 次 × 1 分） × 牵头权重 1 = 1.00")
     with pytest.raises(KeyError):
         load_workbook(xlsx)["说明"]
     doc = docx.Document(str(docx_path))
     text = [p.text for p in doc.paragraphs]
     assert "部门考核结果" in text[0] and "综合考核领导小组办公室" in text[1] and re.fullmatch(r"[〇一二三四五六七八九]{4}年[一二三四五六七八九十]+月[一二三四五六七八九十]+日", text[2])
     assert doc.paragraphs[0].runs[0].font.name == "黑体" and doc.styles["Normal"].font.name == "仿宋_GB2312"
-    assert len(doc.tables) == 1 + len(summary) - 2  # the summary, then one table per department
-    assert doc.tables[0].rows[1].cells[1].text == "市人社局" and doc.tables[0].rows[1].cells[9].text == f"{100 * 12 / 58.8:.2f}"
-    assert any(c.text == "A-on_track" for c in doc.tables[1].rows[1].cells)
+    departments = [r for r in summary[2:] if isinstance(r[0], int)]
+    assert len(doc.tables) == 2 + len(departments)  # the summary, the rules applied, then one table per department
+    assert doc.tables[0].rows[1].cells[1].text == "市人社局" and doc.tables[0].rows[1].cells[2].text == f"{100 * 12 / 58.8:.2f}"
+    assert any(c.text == "按进度推进" for c in doc.tables[2].rows[1].cells)
 
 
 def test_terminal_table_and_bad_inputs(tmp_path: Path) -> None:

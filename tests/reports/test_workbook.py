@@ -76,9 +76,14 @@ def written(tmp_path: Path) -> Path:
 def test_sheets_layout_and_formatting(written: Path) -> None:
     book = load_workbook(written)
     assert tuple(book.sheetnames) == SHEETS
+    keys = {"说明": "B3", "指标框架": "C3", "实施方案": "C3", "数据": "D3", "结果": "D3", "目标与进度": "D3"}
     for ws in book.worksheets:
-        assert ws.freeze_panes == "A3"
+        assert ws.freeze_panes == keys.get(ws.title, ws.freeze_panes) and ws.freeze_panes.endswith("3")  # header and key columns stay in view
         assert ws.cell(1, 1).value and ws.cell(2, 1).font.b
+        # prints on A4, one page wide, the banner and header on every page, page numbers in the footer
+        assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$2" and "&P" in ws.oddFooter.center.text
+    assert book["数据"].page_setup.orientation == "landscape" and book["说明"].page_setup.orientation in ("portrait", "landscape")
     for name in ("指标框架", "实施方案", "数据", "结果", "目标与进度"):
         assert book[name].auto_filter.ref.startswith("A2:")
     names = book["指标框架"]
@@ -148,7 +153,7 @@ def test_progress_ratio_in_percent_and_lights(written: Path) -> None:
         assert (ratio is None and pd.isna(exp["ratio"])) or ratio == pytest.approx(exp["ratio"] * 100)
         assert ws.cell(i, 10).fill.fgColor.rgb.endswith(fills[exp["light"]])
         assert ws.cell(i, 6).value == pytest.approx(exp["value"]) if not pd.isna(exp["value"]) else ws.cell(i, 6).value is None
-    assert {"绿 green", "黄 yellow", "红 red"} & {ws.cell(i, 11).value for i in range(3, ws.max_row + 1)}
+    assert {"绿灯", "黄灯", "红灯"} & {ws.cell(i, 11).value for i in range(3, ws.max_row + 1)}  # one language per cell
     book.close()
 
 

@@ -76,7 +76,7 @@ def test_ledger_and_notice_files(client: TestClient, store: Store) -> None:
     assert ws["A2"].value == "督办编号" and ws["A3"].value == f"督办〔{date.today().year}〕1号" and ws["B3"].value == "市科技局"
     assert ws["E3"].value == "进度滞后指标（I05）" and ws["H3"].value == "待反馈"
     assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
-    assert ws.print_title_rows == "$2:$2"
+    assert ws.print_title_rows == "$1:$2"  # the title and the header repeat on every page
     d = docx.Document(io.BytesIO(client.get(f"/supervision/{sid}/notice.docx").content))
     texts = [p.text for p in d.paragraphs if p.text]
     assert texts[0] == ISSUER and texts[1] == f"督办〔{date.today().year}〕1号" and texts[2] == "关于R&D经费投入强度进度滞后的督办通知"

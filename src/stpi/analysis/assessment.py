@@ -33,14 +33,17 @@ import pandas as pd
 import yaml
 
 from stpi.analysis.track import start_note
-from stpi.errors import InputError, Problem
+from stpi.analysis.assessment_words import cap_words, item_words, supervision_words
+from stpi.errors import InputError, NotFoundError, Problem
 from stpi.framework.plan import Plan
 
-__all__ = ["STATUSES", "TIMELINESS", "Assessment", "Rules", "assess", "load_rules", "rules_from_text", "timeliness_status"]
+__all__ = ["NO_DATA", "STATUSES", "TIMELINESS", "Assessment", "Rules", "assess", "load_rules", "require_data", "rules_from_text", "timeliness_status"]
 
 STATUSES = ("reached", "on_track", "moderate", "limited", "deterioration", "baseline_only", "no_data")
 TIMELINESS = ("on_time", "late", "missing")
 METHODS = ("percent", "sum")
+NO_DATA = ("{region}{year}年度尚无任何指标数据（既无审核通过的数据，也无部门报送），无法考核；请在数据报送并审核通过后再生成考核结果。",
+           "{region} has no figures for {year} (none approved, none submitted): there is nothing to assess yet.")
 
 # expected layout: section -> key -> kind; "shares:<names>" is a mapping of those names to shares in [0, 1]
 SCHEMA: dict[str, dict[str, str]] = {
@@ -97,6 +100,7 @@ class Assessment:
     summary: pd.DataFrame
     detail: pd.DataFrame
     demo: bool = False  # computed from synthetic demo data: every document says so
+    empty: bool = False  # the year has no figure and no submission: every point is a zero, the documents say 无数据
 
 
 # ---------------------------------------------------------------- rules file
@@ -160,9 +164,46 @@ def rules_from_text(text: str, where: str) -> Rules:
                     problems.append(Problem(where, lines.get(section), path, "缺少该键 missing key"))
                 continue
             values[path] = _check(body[key], kind, path, where, lines, problems)
+    if not problems:
+        problems += _meaningless(values, where, lines)
     if problems:
         raise InputError(problems)
     return _rules(values, where)
+
+
+# a slower status (timeliness) never earns a larger share than a faster one
+_ORDERS = (("achievement.shares", STATUSES[:5], ("已达标", "按进度推进", "进展一般", "进展有限", "倒退")),
+           ("timeliness.shares", TIMELINESS, ("按时报送", "逾期报送", "未报送")))
+
+
+def _meaningless(v: dict[str, Any], where: str, lines: dict[str, int]) -> list[Problem]:
+    """Values each valid alone but meaningless as rules: caps that void what they cap, points nobody can earn, inverted shares."""
+    found: list[Problem] = []
+
+    def bad(path: str, reason: str) -> None:
+        section, _, key = path.rpartition(".")
+        value = v[path] if path in v else v[section][key]  # a share sits inside its section's mapping
+        found.append(Problem(where, lines.get(path), path, reason, repr(value)))
+
+    if v["total.cap"] <= 0:
+        bad("total.cap", "总分封顶应大于 0 分，否则所有部门总分均为 0 the total cap must be above 0, or every total is 0")
+    if v["bonus.cap"] <= 0 < v["bonus.early_target"]:
+        bad("bonus.cap", "加分封顶为 0 时提前达标加分永远不计；不设加分请把 bonus.early_target 设为 0 a cap of 0 voids the bonus: set bonus.early_target to 0 instead")
+    if v.get("supervision.cap", 0.0) <= 0 < v.get("supervision.per_late", 0.0):
+        bad("supervision.cap", "扣分封顶为 0 时督办扣分永远不计；不扣分请把 supervision.per_late 设为 0 a cap of 0 voids the deduction: set supervision.per_late to 0 instead")
+    if v["achievement.points"] + v["timeliness.points"] + v["quality.points"] <= 0:
+        bad("achievement.points", "达成分、报送分、质量分全为 0，无从计分 achievement, timeliness and quality points are all 0: nothing can be earned")
+    if v["roles.lead"] <= 0:
+        bad("roles.lead", "牵头权重应大于 0，否则牵头单位不得分 the lead weight must be above 0, or leads earn nothing")
+    elif v["roles.responsible"] > v["roles.lead"]:
+        bad("roles.responsible", f"责任单位权重不应高于牵头权重 {v['roles.lead']:g} the responsible weight must not exceed the lead weight")
+    for path, keys, words in _ORDERS:
+        shares = v[path]
+        for k in range(1, len(keys)):
+            if shares[keys[k]] > shares[keys[k - 1]]:
+                bad(f"{path}.{keys[k]}", f"“{words[k]}”的比例高于“{words[k - 1]}”的 {shares[keys[k - 1]]:g}：进度越慢（报送越迟）得分应越少 "
+                                          f"'{keys[k]}' earns more than '{keys[k - 1]}' ({shares[keys[k - 1]]:g})")
+    return found
 
 
 def _check(value: Any, kind: str, path: str, where: str, lines: dict[str, int], problems: list[Problem]) -> Any:
@@ -185,7 +226,7 @@ def _check(value: Any, kind: str, path: str, where: str, lines: dict[str, int], 
                 shares[name] = _check(value[name], "share", f"{path}.{name}", where, lines, problems)
         return shares
     if kind in ("share", "points"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             bad("应为数字 not a number")
         elif kind == "share" and not 0 <= value <= 1:
             bad("权重/比例应在 [0, 1] 之间 weight or share outside [0, 1]")
@@ -202,6 +243,8 @@ def _check(value: Any, kind: str, path: str, where: str, lines: dict[str, int], 
         bad("截止日期应为 MM-DD(次年)或 YYYY-MM-DD deadline should be MM-DD (of the following year) or YYYY-MM-DD")
     if kind == "text" and not isinstance(value, str):
         bad("应为文字 should be text")
+    elif kind == "text" and not value.strip() and path != "meta.note":
+        bad("不能为空 cannot be empty")
     return value
 
 
@@ -239,39 +282,9 @@ def timeliness_status(submitted_at: datetime | None, deadline: date) -> str:
     return "on_time" if submitted_at.date() <= deadline else "late"
 
 
-_STATUS_ZH = {"reached": "已达标", "on_track": "按进度推进", "moderate": "进展一般", "limited": "进展有限", "deterioration": "倒退", "baseline_only": "仅有基期", "no_data": "无数据"}
-_TIMELY_ZH = {"on_time": "按时报送", "late": "逾期报送", "missing": "未报送"}
-
-
-def _rule_text(rule: str, r: Rules, year: int, due: date | None = None) -> tuple[str, str]:
-    """Chinese and English text of a rule id, with the numbers in force (``due``: the figure's own deadline, when it has one)."""
-    part, _, key = rule.partition("-")
-    if part == "A":
-        share = r.achievement[key]
-        return (f"{year}年进度状态“{_STATUS_ZH[key]}”:得达成分 {r.achievement_points:g} 分的 {share:.0%}", f"status '{key}' in {year}: {share:.0%} of {r.achievement_points:g} achievement points")
-    if part == "T":
-        share, day = r.timeliness[key], (due or r.deadline_for(year)).isoformat()
-        return (f"{_TIMELY_ZH[key]}(截止 {day}):得报送分 {r.timeliness_points:g} 分的 {share:.0%}", f"{key.replace('_', ' ')} (deadline {day}): {share:.0%} of {r.timeliness_points:g} timeliness points")
-    if rule == "Q-clean":
-        return (f"数据未被退回:得质量分 {r.quality_points:g} 分", f"no figure returned: all {r.quality_points:g} quality points")
-    if rule == "Q-returned":
-        return (f"数据被退回:每次扣 {r.per_return:g} 分,最低 0 分(满分 {r.quality_points:g})", f"figures returned: {r.per_return:g} points off per return, down to 0 (of {r.quality_points:g})")
-    if rule == "Q-missing":
-        return ("未报送数据:质量分 0 分", "no figure submitted: no quality points")
-    if rule == "B-early":
-        return (f"提前达到目标值:加 {r.early_target:g} 分", f"target reached early: {r.early_target:g} bonus points")
-    if rule == "B-cap":
-        return (f"加分封顶 {r.bonus_cap:g} 分", f"bonus capped at {r.bonus_cap:g}")
-    if rule == "C-total":
-        return (f"总分封顶 {r.total_cap:g} 分", f"total capped at {r.total_cap:g}")
-    if rule == "D-supervision":
-        return (f"督办单逾期反馈或逾期未反馈：每件扣 {r.supervision_per_late:g} 分，最多扣 {r.supervision_cap:g} 分",
-                f"supervision notices answered late or overdue: {r.supervision_per_late:g} points off each, at most {r.supervision_cap:g}")
-    return ("", "")
-
-
-_DETAIL = ["department", "code", "indicator", "role", "role_weight", "part", "rule", "rule_text", "rule_text_en", "basis", "points", "max_points"]
-_SUMMARY = ["rank", "department", "name", "indicators", "lead", "responsible", "earned", "possible", "score", "bonus", "total", "capped"]
+_DETAIL = ["department", "code", "indicator", "role", "role_weight", "part", "rule", "rule_name", "rule_name_en", "rule_text", "rule_text_en",
+           "basis", "basis_en", "formula", "formula_en", "points", "max_points"]
+_SUMMARY = ["rank", "department", "name", "indicators", "lead", "responsible", "earned", "possible", "score", "bonus", "deduction", "total", "capped"]
 
 
 def assess(plan: Plan, status: pd.DataFrame, submissions: pd.DataFrame, rules: Rules, *, year: int, late_notices: pd.DataFrame | None = None) -> Assessment:
@@ -296,8 +309,10 @@ def assess(plan: Plan, status: pd.DataFrame, submissions: pd.DataFrame, rules: R
     -------
     Assessment
         ``summary`` (n_departments rows): rank, department, name, indicators, lead,
-        responsible, earned, possible, score, bonus, total, capped;
-        ``detail``: one row per department × indicator × part with the rule id and text.
+        responsible, earned, possible, score, bonus, deduction (督办), total, capped (rule ids);
+        ``detail``: one row per department × indicator × part: the rule id, and in Chinese and
+        English (``…_en``) its name, its text, the evidence (``basis``) and the sum (``formula``);
+        ``empty`` when the year has neither a status other than no_data nor a submission.
     """
     by_status = dict(zip(status["code"], status["status"])) if len(status) else {}
     starts = dict(zip(status["code"], status["start_year"])) if len(status) and "start_year" in status else {}
@@ -311,7 +326,8 @@ def assess(plan: Plan, status: pd.DataFrame, submissions: pd.DataFrame, rules: R
             at, returns = subs.get(ind.code, (None, 0))
             base = dict(department=dep, code=ind.code, indicator=ind.name, role=role, role_weight=rules.roles[role])
             note = start_note(starts.get(ind.code), plan.baseline_year)
-            rows += _items(base, by_status.get(ind.code, "no_data"), at, returns, rules, year, plan.target_year, "" if note is None else note.zh, dues.get(ind.code))
+            start = None if note is None else (note.zh, note.en)
+            rows += _items(base, by_status.get(ind.code, "no_data"), at, returns, rules, year, plan.target_year, start, dues.get(ind.code))
     detail = pd.DataFrame(rows, columns=_DETAIL)
     late: dict[str, list[str]] = {}
     if late_notices is not None:
@@ -321,34 +337,41 @@ def assess(plan: Plan, status: pd.DataFrame, submissions: pd.DataFrame, rules: R
     detail = pd.concat([detail, pd.DataFrame(caps, columns=_DETAIL)], ignore_index=True) if caps else detail
     order = {d: k for k, d in enumerate(summary["department"])}
     detail = detail.sort_values("department", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
-    return Assessment(year, rules, summary, detail)
+    empty = all(by_status.get(i.code, "no_data") == "no_data" and pd.isna(subs.get(i.code, (None, 0))[0]) for i in plan.indicators)
+    return Assessment(year, rules, summary, detail, empty=empty)
 
 
-def _status_basis(status: str, start: str) -> str:
-    """The status word, with the start of an indicator measured without a baseline (only the start in its first year)."""
-    if not start:
-        return _STATUS_ZH[status]
-    return start if status == "baseline_only" else f"{_STATUS_ZH[status]}({start})"
+def require_data(a: Assessment, region: str) -> Assessment:
+    """``a`` itself, or NotFoundError when its year has neither a figure nor a submission: an assessment of nothing but zeros."""
+    if a.empty:
+        raise NotFoundError(NO_DATA[0].format(region=region, year=a.year) + " " + NO_DATA[1].format(region=region, year=a.year))
+    return a
 
 
-def _items(base: dict[str, Any], status: str, at: Any, returns: int, r: Rules, year: int, target_year: int, start: str = "", due: date | None = None) -> list[dict[str, Any]]:
-    w = float(base["role_weight"])
-    timely = timeliness_status(None if at is None or pd.isna(at) else pd.Timestamp(at).to_pydatetime(), due or r.deadline_for(year))
-    when = "—" if timely == "missing" else pd.Timestamp(at).strftime("%Y-%m-%d %H:%M")
+def _items(base: dict[str, Any], status: str, at: Any, returns: int, r: Rules, year: int, target_year: int,
+           start: tuple[str, str] | None = None, due: date | None = None) -> list[dict[str, Any]]:
+    w, role = float(base["role_weight"]), str(base["role"])
+    when = None if at is None or pd.isna(at) else pd.Timestamp(at).to_pydatetime()
+    timely = timeliness_status(when, due or r.deadline_for(year))
     quality = "Q-missing" if timely == "missing" else ("Q-returned" if returns else "Q-clean")
     q_points = 0.0 if timely == "missing" else max(0.0, r.quality_points - returns * r.per_return)
     parts = [
-        ("A", f"A-{status}", _status_basis(status, start), r.achievement_points * r.achievement[status], r.achievement_points),
-        ("T", f"T-{timely}", when, r.timeliness_points * r.timeliness[timely], r.timeliness_points),
-        ("Q", quality, f"退回 {returns} 次 returned {returns}×", q_points, r.quality_points),
+        ("A", f"A-{status}", r.achievement_points * r.achievement[status], r.achievement_points),
+        ("T", f"T-{timely}", r.timeliness_points * r.timeliness[timely], r.timeliness_points),
+        ("Q", quality, q_points, r.quality_points),
     ]
     if status == "reached" and year < target_year and r.early_target > 0:
-        parts.append(("B", "B-early", f"{year} < {target_year}", r.early_target, 0.0))
+        parts.append(("B", "B-early", r.early_target, 0.0))
     out = []
-    for part, rule, basis, points, most in parts:
-        zh, en = _rule_text(rule, r, year, due)
-        out.append({**base, "part": part, "rule": rule, "rule_text": zh, "rule_text_en": en, "basis": basis, "points": w * points, "max_points": w * most})
+    for part, rule, points, most in parts:
+        words = item_words(rule, r, role=role, weight=w, points=points, year=year, target_year=target_year,
+                           start=start if part == "A" else None, at=when, due=due, returns=returns)
+        out.append({**base, "part": part, "rule": rule, **words, "points": w * points, "max_points": w * most})
     return out
+
+
+def _cap_row(dep: str, part: str, rule: str, words: dict[str, str], points: float) -> dict[str, Any]:
+    return dict(department=dep, code="", indicator="", role="", role_weight=float("nan"), part=part, rule=rule, **words, points=points, max_points=0.0)
 
 
 def _summary(plan: Plan, detail: pd.DataFrame, r: Rules, year: int, late: dict[str, list[str]] | None = None) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
@@ -366,18 +389,16 @@ def _summary(plan: Plan, detail: pd.DataFrame, r: Rules, year: int, late: dict[s
         capped = []
         for rule, before, after in (("B-cap", raw_bonus, bonus), ("C-total", score + bonus, total)):
             if after < before:
-                zh, en = _rule_text(rule, r, year)
                 capped.append(rule)
-                caps.append(dict(department=dep.code, code="", indicator="", role="", role_weight=float("nan"), part="C", rule=rule, rule_text=zh, rule_text_en=en, basis=f"{before:.2f} → {after:.2f}", points=after - before, max_points=0.0))
+                caps.append(_cap_row(dep.code, "C", rule, cap_words(rule, r, year, score=score, bonus=bonus, before=before, after=after), after - before))
         numbers = (late or {}).get(dep.code, [])
-        off = min(r.supervision_cap, len(numbers) * r.supervision_per_late)
+        off = min(r.supervision_cap, len(numbers) * r.supervision_per_late, total)
         if off > 0:  # 督办 answered late: off the total, after the caps
-            zh, en = _rule_text("D-supervision", r, year)
-            caps.append(dict(department=dep.code, code="", indicator="", role="", role_weight=float("nan"), part="D", rule="D-supervision", rule_text=zh, rule_text_en=en,
-                             basis="、".join(numbers), points=-min(off, total), max_points=0.0))
-            total = max(0.0, total - off)
+            caps.append(_cap_row(dep.code, "D", "D-supervision", supervision_words(r, year, numbers, off), -off))
+            total -= off
         codes = mine.drop_duplicates("code")
-        rows.append(dict(department=dep.code, name=dep.name, indicators=len(codes), lead=int((codes["role"] == "lead").sum()), responsible=int((codes["role"] == "responsible").sum()), earned=earned, possible=possible, score=score, bonus=bonus, total=total, capped=",".join(capped)))
+        rows.append(dict(department=dep.code, name=dep.name, indicators=len(codes), lead=int((codes["role"] == "lead").sum()), responsible=int((codes["role"] == "responsible").sum()),
+                         earned=earned, possible=possible, score=score, bonus=bonus, deduction=max(off, 0.0), total=total, capped=",".join(capped)))
     summary = pd.DataFrame(rows, columns=[c for c in _SUMMARY if c != "rank"])
     summary = summary.sort_values(["total", "department"], ascending=[False, True], kind="stable").reset_index(drop=True)
     summary.insert(0, "rank", summary["total"].round(9).rank(method="min", ascending=False).astype(int))

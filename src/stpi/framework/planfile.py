@@ -60,7 +60,7 @@ def plan_workbook(plan: Plan, fw: Framework) -> bytes:
     from openpyxl.styles import Font
 
     from stpi.service import plan_rows
-    from stpi.tables import safe_cell
+    from stpi.tables import print_setup, safe_cell
 
     book = Workbook()
     sheets = [("plan", *plan_rows(plan, fw)), ("departments", ["code", "name", "name_en"], [dataclasses.asdict(d) for d in plan.departments]),
@@ -73,6 +73,7 @@ def plan_workbook(plan: Plan, fw: Framework) -> bytes:
             cell.font = Font(bold=True)
         for row in rows:
             ws.append([None if row.get(c) in (None, "") else safe_cell(row[c]) for c in columns])
+        print_setup(ws, header_rows=1, key_columns=2 if name == "plan" else 1, title=f"{plan.title} {name}")
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

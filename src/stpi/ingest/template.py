@@ -37,7 +37,7 @@ from stpi.ingest.layout import (
     column_letter,
 )
 from stpi.ingest.numbers import is_count_unit
-from stpi.tables import safe_cell
+from stpi.tables import print_setup, safe_cell
 
 __all__ = ["TemplateRow", "TemplateSpec", "row_bounds", "write_template"]
 
@@ -263,14 +263,8 @@ def _protect(ws: Any) -> None:
 
 
 def _page_setup(ws: Any, area: str) -> None:
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"1:{HEADER_ROW}"
+    print_setup(ws, header_rows=HEADER_ROW, key_columns=3, landscape=True, title=str(ws["A1"].value or ""))  # region, code, name stay in view
     ws.print_area = area
-    ws.oddFooter.center.text = "第 &P 页,共 &N 页"
 
 
 def _help_lines(spec: TemplateSpec) -> list[tuple[str, str]]:

@@ -23,7 +23,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from stpi.analysis.assessment import Assessment, Rules, assess
+from stpi.analysis.assessment import NO_DATA, STATUSES, TIMELINESS, Assessment, Rules, assess
+from stpi.analysis.assessment_words import rule_name
 from stpi.analysis.track import track
 from stpi.framework.formula import Formula
 from stpi.framework.model import Framework
@@ -33,33 +34,53 @@ from stpi.reports.bulletin import chinese_date
 from stpi.store import Store
 from stpi.store import rounds
 from stpi.store.settings import DEMO_NOTE
-from stpi.tables import safe_cell
+from stpi.reports.docx_parts import keep_rows, page_numbers
+from stpi.reports.workbook import display_width
+from stpi.tables import print_setup, safe_cell
 
-__all__ = ["DETAIL_COLUMNS", "SUMMARY_COLUMNS", "assessment_payload", "gather", "submissions", "write_assessment"]
+__all__ = ["DETAIL_COLUMNS", "DOCUMENT_SUMMARY", "SUMMARY_COLUMNS", "assessment_payload", "gather", "submissions", "write_assessment"]
 
 add_messages({
     "assess.title": ("{region}{year}年度 科技进步水平指数提升工作部门考核结果", "{region} {year}: departments' assessment on raising the S&T progress index"),
     "assess.summary": ("汇总", "Summary"),
     "assess.detail": ("明细", "Detail"),
-    "assess.illustrative": ("【示意规则】分值与计分办法为演示假设,非正式考核办法", "[ILLUSTRATIVE RULES] the points are assumptions, not the official scheme"),
-    "assess.rules": ("考核规则:{title}({source})", "Rules: {title} ({source})"),
-    "assess.date": ("日期:{date}", "Date: {date}"),
-    "assess.dept_detail": ("{rank}. {name}:总分 {total:.2f}", "{rank}. {name}: total {total:.2f}"),
+    "assess.legend": ("计分规则", "Scoring rules"),
+    "assess.illustrative": ("【示意规则】分值与计分办法为演示假设，非正式考核办法", "[ILLUSTRATIVE RULES] the points are assumptions, not the official scheme"),
+    "assess.rules": ("考核规则：{title}（{source}）", "Rules: {title} ({source})"),
+    "assess.date": ("日期：{date}", "Date: {date}"),
+    "assess.dept_detail": ("{rank}. {name}：总分 {total:.2f}", "{rank}. {name}: total {total:.2f}"),
+    "assess.no_data": ("无数据", "No data"),
+    "assess.method_percent": ("折算得分 = 实得分 ÷ 应得分 × 100；总分 = 折算得分 + 加分（加分不超过 {bonus} 分），不超过 {cap} 分，再减督办扣分（最多 {off} 分）；"
+                              "名次按总分由高到低，并列取最好名次。每项得分 = 该项分值 × 部门角色权重（牵头 {lead}，责任 {resp}）。",
+                              "Score = earned ÷ possible × 100; total = score + bonus (at most {bonus}), at most {cap}, less the supervision deduction (at most {off}); "
+                              "ranked by total, ties sharing the best rank. Each point = the part's points × the department's role weight (lead {lead}, responsible {resp})."),
+    "assess.method_sum": ("得分 = 各项实得分之和；总分 = 得分 + 加分（加分不超过 {bonus} 分），不超过 {cap} 分，再减督办扣分（最多 {off} 分）；"
+                          "名次按总分由高到低，并列取最好名次。每项得分 = 该项分值 × 部门角色权重（牵头 {lead}，责任 {resp}）。",
+                          "Score = the sum of the points earned; total = score + bonus (at most {bonus}), at most {cap}, less the supervision deduction (at most {off}); "
+                          "ranked by total, ties sharing the best rank. Each point = the part's points × the department's role weight (lead {lead}, responsible {resp})."),
     "col.rank": ("名次", "Rank"), "col.department": ("部门", "Department"), "col.indicators": ("负责指标数", "Indicators"),
     "col.lead": ("牵头", "Lead"), "col.responsible": ("责任", "Responsible"), "col.earned": ("实得分", "Earned"),
     "col.possible": ("应得分", "Possible"), "col.score": ("折算得分", "Score"), "col.bonus": ("加分", "Bonus"),
     "col.total": ("总分", "Total"), "col.capped": ("封顶规则", "Caps"), "col.code": ("指标代码", "Code"),
+    "col.deduction": ("督办扣分", "Deduction"),
     "col.indicator": ("指标", "Indicator"), "col.role": ("角色", "Role"), "col.role_weight": ("角色权重", "Role weight"),
-    "col.part": ("考核项", "Part"), "col.rule": ("规则编号", "Rule"), "col.rule_text": ("规则", "Rule text"),
-    "col.basis": ("依据", "Basis"), "col.points": ("得分", "Points"), "col.max_points": ("满分", "Max"),
+    "col.part": ("考核项", "Part"), "col.rule": ("规则", "Rule"), "col.rule_text": ("规则说明", "What the rule says"),
+    "col.basis": ("依据", "Evidence"), "col.formula": ("计算", "Calculation"), "col.points": ("得分", "Points"), "col.max_points": ("满分", "Max"),
     "role.lead": ("牵头单位", "lead"), "role.responsible": ("责任单位", "responsible"),
     "part.A": ("进度达成", "achievement"), "part.T": ("报送及时", "timeliness"), "part.Q": ("数据质量", "quality"),
     "part.B": ("加分", "bonus"), "part.C": ("封顶", "cap"), "part.D": ("督办", "supervision"),
 })
 
-SUMMARY_COLUMNS = ("rank", "name", "indicators", "lead", "responsible", "earned", "possible", "score", "bonus", "total", "capped")
-DETAIL_COLUMNS = ("name", "code", "indicator", "role", "role_weight", "part", "rule", "rule_text", "basis", "points", "max_points")
-NUMBERS = {"earned", "possible", "score", "bonus", "total", "points", "max_points", "role_weight"}
+SUMMARY_COLUMNS = ("rank", "name", "indicators", "lead", "responsible", "earned", "possible", "score", "bonus", "total", "capped")  # the terminal table's
+# the documents' columns: 总分 beside the name, so it is on the first printed page and the first screen
+DOCUMENT_SUMMARY = ("rank", "name", "total", "score", "bonus", "deduction", "earned", "possible", "indicators", "lead", "responsible", "capped")
+DETAIL_COLUMNS = ("name", "code", "indicator", "role", "part", "rule", "basis", "formula", "points", "max_points")
+LEGEND_COLUMNS = ("part", "rule", "rule_text")
+NUMBERS = {"earned", "possible", "score", "bonus", "deduction", "total", "points", "max_points", "role_weight"}
+# XLSX column widths (about one Latin character each; a Chinese character takes two)
+WIDTHS = {"rank": 6, "name": 18, "total": 9, "score": 9, "bonus": 8, "deduction": 9, "earned": 9, "possible": 9, "indicators": 10, "lead": 6,
+          "responsible": 6, "capped": 18, "code": 9, "indicator": 26, "role": 10, "part": 10, "rule": 14, "basis": 36, "formula": 44,
+          "points": 8, "max_points": 8, "rule_text": 70}
 BANNER_FILL, HEADER_FILL = "FFF2CC", "D9E1F2"
 FANGSONG, SONG, HEITI = "仿宋_GB2312", "宋体", "黑体"
 
@@ -99,12 +120,17 @@ def gather(store: Store, plan: Plan, fw: Framework, figures: pd.DataFrame, rules
     table = track(plan, fw, figures) if len(figures) else pd.DataFrame(columns=["code", "year", "status", "start_year"])
     codes = {i.code for i in plan.indicators}
     status = table[(table["year"] == year) & table["code"].isin(codes)][["code", "status", "start_year"]]
+    measured = bool((status["status"] != "no_data").any())
     if status.empty and year == plan.baseline_year:
         status = pd.DataFrame({"code": sorted(codes), "status": "baseline_only"})
     deadline = rounds.round_deadline(store, year)  # the round's deadline, when the year had one, rules the timeliness
     if deadline is not None:
         rules = dataclasses.replace(rules, deadline=deadline.isoformat())
-    return assess(plan, status, submissions(store, plan, year, formulas), rules, year=year, late_notices=late_notices(store, year))
+    subs = submissions(store, plan, year, formulas)
+    result = assess(plan, status, subs, rules, year=year, late_notices=late_notices(store, year))
+    # the plan's baseline statuses stand in for a baseline year without figures: they are not data
+    empty = not measured and not bool(subs["submitted_at"].notna().any())
+    return dataclasses.replace(result, empty=empty)
 
 
 def late_notices(store: Store, year: int) -> pd.DataFrame:
@@ -120,6 +146,7 @@ def assessment_payload(a: Assessment, plan: Plan) -> dict[str, Any]:
     detail = a.detail.astype(object).where(a.detail.notna(), None)
     return {
         "region": plan.region, "year": a.year, "rules": {"title": a.rules.title, "source": a.rules.source, "illustrative": a.rules.illustrative, "deadline": a.rules.deadline_for(a.year).isoformat()},
+        "empty": a.empty, "message": _no_data(a, plan) if a.empty else "",
         "summary": a.summary.to_dict(orient="records"),
         "detail": detail.to_dict(orient="records"),
     }
@@ -129,7 +156,7 @@ def assessment_payload(a: Assessment, plan: Plan) -> dict[str, Any]:
 
 
 def write_assessment(a: Assessment, plan: Plan, path: str | Path, *, today: date | None = None) -> Path:
-    """Write the assessment as XLSX or DOCX, chosen by the file's suffix."""
+    """Write the assessment as XLSX or DOCX, chosen by the file's suffix (a year without data: a short document saying 无数据)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
@@ -141,24 +168,55 @@ def write_assessment(a: Assessment, plan: Plan, path: str | Path, *, today: date
     return path
 
 
+def _no_data(a: Assessment, plan: Plan) -> str:
+    region = plan.region_label(get_lang())
+    return (NO_DATA[0] if get_lang() == "zh" else NO_DATA[1]).format(region=region, year=a.year)
+
+
+def _method(r: Rules) -> str:
+    return tr(f"assess.method_{r.method}", bonus=f"{r.bonus_cap:g}", cap=f"{r.total_cap:g}", off=f"{r.supervision_cap:g}",
+              lead=f"{r.roles['lead']:g}", resp=f"{r.roles['responsible']:g}")
+
+
 def _cell(key: str, value: Any) -> Any:
-    if key == "role" and value:
-        return tr(f"role.{value}")
+    if key == "role":
+        return tr(f"role.{value}") if value else None
     if key == "part":
         return tr(f"part.{value}")
+    if key == "capped":
+        return "、".join(rule_name(c)[get_lang() == "en"] for c in str(value).split(",") if c) or None
     if isinstance(value, float) and math.isnan(value):
         return None
     return safe_cell(value)
 
 
-def _rows(frame: pd.DataFrame, keys: Sequence[str], names: Mapping[str, str]) -> list[list[Any]]:
+def _rows(frame: pd.DataFrame, keys: Sequence[str], plan: Plan) -> list[list[Any]]:
+    """Cells in the document's language: names, rule names, evidence and formulas; numbers stay numbers."""
+    en = get_lang() == "en"
+    names = {d.code: d.label(get_lang()) for d in plan.departments}
+    indicators = {i.code: i.label(get_lang()) for i in plan.indicators}
     rows = []
     for rec in frame.to_dict(orient="records"):
         rec["name"] = names.get(rec["department"], rec["department"])
-        if get_lang() == "en" and "rule_text_en" in rec:
-            rec["rule_text"] = rec["rule_text_en"]
-        rows.append([safe_cell(rec[k]) if k == "rule_text" else _cell(k, rec[k]) for k in keys])
+        if "code" in rec and rec["code"]:
+            rec["indicator"] = indicators.get(rec["code"], rec["indicator"])
+        for key in ("rule_name", "rule_text", "basis", "formula"):
+            if key in rec:
+                rec[key] = rec[f"{key}_en"] if en else rec[key]
+        if "rule_name" in rec:
+            rec["rule"] = rec["rule_name"]
+        if rec.get("part") in ("B", "C", "D"):
+            rec["max_points"] = None  # bonuses, caps and deductions have no full marks of their own
+        rows.append([_cell(k, rec.get(k)) for k in keys])
     return rows
+
+
+def _legend(a: Assessment) -> pd.DataFrame:
+    """One row per rule the assessment applied (in the order of its parts), with what the rule says."""
+    ids = [f"A-{s}" for s in STATUSES] + [f"T-{t}" for t in TIMELINESS] + ["Q-clean", "Q-returned", "Q-missing", "B-early", "B-cap", "C-total", "D-supervision"]
+    order = {rule: k for k, rule in enumerate(ids)}
+    used = a.detail.drop_duplicates("rule")
+    return used.sort_values("rule", key=lambda s: s.map(order), kind="stable")
 
 
 def _banner(a: Assessment, plan: Plan) -> str:
@@ -167,34 +225,57 @@ def _banner(a: Assessment, plan: Plan) -> str:
     return " · ".join(([DEMO_NOTE] if a.demo else []) + [head, rules] + ([tr("assess.illustrative")] if a.rules.illustrative else []))
 
 
-def _sheet(ws: Worksheet, banner: str, keys: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def _sheet(ws: Worksheet, banner: str, keys: Sequence[str], rows: Sequence[Sequence[Any]], *, key_columns: int, title: str) -> None:
+    """Banner, header, rows; wrapped text with row heights to match (neither Excel nor WPS refits them); set to print."""
     ws.cell(1, 1, safe_cell(banner)).font = Font(bold=True)
     ws.cell(1, 1).fill = PatternFill("solid", fgColor=BANNER_FILL)
+    ws.cell(1, 1).alignment = Alignment(wrap_text=True, vertical="center")
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(keys))
+    total = sum(WIDTHS[k] for k in keys)
+    ws.row_dimensions[1].height = 15 * max(1, -(-display_width(banner) // max(1, total - 4)))
     for j, key in enumerate(keys, start=1):
         cell = ws.cell(2, j, tr(f"col.{'department' if key == 'name' else key}"))
         cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor=HEADER_FILL)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(j)].width = WIDTHS[key]
+    top = Alignment(vertical="top", wrap_text=True)
     for i, row in enumerate(rows, start=3):
+        lines = 1
         for j, (key, value) in enumerate(zip(keys, row), start=1):
             cell = ws.cell(i, j, value)
+            cell.alignment = top
             if key in NUMBERS:
                 cell.number_format = "0.00"
-    ws.freeze_panes = "A3"
-    ws.auto_filter.ref = f"A2:{get_column_letter(len(keys))}{max(2, len(rows) + 2)}"
-    for j, key in enumerate(keys, start=1):
-        widest = max([len(str(ws.cell(2, j).value))] + [len(str(r[j - 1] or "")) for r in rows[:300]])
-        ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, widest * 1.8 if key not in NUMBERS else 10))
+            elif isinstance(value, str):
+                lines = max(lines, -(-display_width(value) // max(1, WIDTHS[key] - 1)))
+        ws.row_dimensions[i].height = 15 * lines
+    if rows and len(rows[0]) == len(keys):
+        ws.auto_filter.ref = f"A2:{get_column_letter(len(keys))}{len(rows) + 2}"
+    print_setup(ws, header_rows=2, key_columns=key_columns, title=title)
 
 
 def _xlsx(a: Assessment, plan: Plan, path: Path) -> None:
-    names = {d.code: d.label(get_lang()) for d in plan.departments}
     book = Workbook()
     ws = book.active
     assert ws is not None
-    ws.title = "汇总"
-    _sheet(ws, _banner(a, plan), SUMMARY_COLUMNS, _rows(a.summary, SUMMARY_COLUMNS, names))
-    _sheet(book.create_sheet("明细"), _banner(a, plan), DETAIL_COLUMNS, _rows(a.detail, DETAIL_COLUMNS, names))
+    ws.title = tr("assess.summary")
+    banner, title = _banner(a, plan), tr("assess.title", region=plan.region_label(get_lang()), year=a.year)
+    if a.empty:  # no table of zeros: the banner, 无数据 and why
+        ws.column_dimensions["A"].width = 90
+        for i, text in enumerate((banner, tr("assess.no_data"), _no_data(a, plan)), start=1):
+            cell = ws.cell(i, 1, safe_cell(text))
+            cell.font, cell.alignment = Font(bold=i < 3), Alignment(wrap_text=True, vertical="center")
+            ws.row_dimensions[i].height = 15 * max(1, -(-display_width(text) // 88))
+        print_setup(ws, header_rows=0, key_columns=0, title=title)
+        book.save(path)
+        return
+    _sheet(ws, banner, DOCUMENT_SUMMARY, _rows(a.summary, DOCUMENT_SUMMARY, plan), key_columns=2, title=title)
+    note = ws.cell(ws.max_row + 2, 1, _method(a.rules))
+    note.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=note.row, start_column=1, end_row=note.row, end_column=len(DOCUMENT_SUMMARY))
+    ws.row_dimensions[note.row].height = 45
+    _sheet(book.create_sheet(tr("assess.detail")), banner, DETAIL_COLUMNS, _rows(a.detail, DETAIL_COLUMNS, plan), key_columns=1, title=title)
+    _sheet(book.create_sheet(tr("assess.legend")), banner, LEGEND_COLUMNS, _rows(_legend(a), LEGEND_COLUMNS, plan), key_columns=0, title=title)
     book.save(path)
 
 
@@ -218,6 +299,12 @@ def _para(doc: Any, text: str, font: str, size: float, *, bold: bool = False, ce
     _font(p.add_run(text), font, size, bold)
 
 
+# DOCX column widths in mm (A4 landscape less the GB/T 9704 side margins: 243 mm)
+DOC_WIDTHS = {"rank": 12, "name": 38, "total": 17, "score": 17, "bonus": 15, "deduction": 17, "earned": 17, "possible": 17, "indicators": 17,
+              "lead": 12, "responsible": 12, "capped": 21, "code": 15, "indicator": 38, "role": 17, "part": 17, "rule": 24, "basis": 46,
+              "formula": 54, "points": 16, "max_points": 16, "rule_text": 202}
+
+
 def _table(doc: Any, keys: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     from docx.shared import Mm
 
@@ -227,19 +314,18 @@ def _table(doc: Any, keys: Sequence[str], rows: Sequence[Sequence[Any]]) -> None
     # python-docx rebuilds the cell grid on every row.cells access: take it once (linear, not quadratic)
     grid = table._cells
     n = len(keys)
-    # numbers get narrow columns, names and rule texts the rest of the line
-    narrow, page = 17.0, 297.0 - 28 - 26  # A4 landscape minus GB/T 9704 side margins, in mm
-    wide = [k for k in keys if k not in NUMBERS]
-    widths = {k: narrow if k in NUMBERS else max(narrow, (page - narrow * (len(keys) - len(wide))) / max(1, len(wide))) for k in keys}
+    for column, key in zip(table.columns, keys):
+        column.width = Mm(DOC_WIDTHS[key])  # the grid's widths: LibreOffice and WPS lay the table out by them
     for cell, key in zip(grid[:n], keys):
-        cell.width = Mm(widths[key])
+        cell.width = Mm(DOC_WIDTHS[key])
         _font(cell.paragraphs[0].add_run(tr(f"col.{'department' if key == 'name' else key}")), HEITI, 9)
     body = _cell_style(doc)
     for i, row in enumerate(rows, start=1):
         for cell, key, value in zip(grid[i * n : (i + 1) * n], keys, row):
-            cell.width = Mm(widths[key])
+            cell.width = Mm(DOC_WIDTHS[key])
             text = "" if value is None else (f"{value:.2f}" if key in NUMBERS and isinstance(value, float) else str(value))
             cell.paragraphs[0].add_run(text, style=body)
+    keep_rows(table)
 
 
 def _cell_style(doc: Any) -> Any:
@@ -253,7 +339,7 @@ def _cell_style(doc: Any) -> Any:
 
 
 def _page(doc: Any) -> None:
-    """A4 landscape with the GB/T 9704 margins (wide tables need the width)."""
+    """A4 landscape with the GB/T 9704 margins (wide tables need the width), page numbers in the footer."""
     from docx.enum.section import WD_ORIENT
     from docx.shared import Mm
 
@@ -261,6 +347,7 @@ def _page(doc: Any) -> None:
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Mm(297), Mm(210)
     section.top_margin, section.bottom_margin, section.left_margin, section.right_margin = Mm(37), Mm(35), Mm(28), Mm(26)
+    page_numbers(section, lang=get_lang())
 
 
 def _docx(a: Assessment, plan: Plan, path: Path, today: date) -> None:
@@ -269,20 +356,28 @@ def _docx(a: Assessment, plan: Plan, path: Path, today: date) -> None:
     doc = docx.Document()
     _page(doc)
     _font(doc.styles["Normal"], FANGSONG, 12)
-    names = {d.code: d.label(get_lang()) for d in plan.departments}
     _para(doc, tr("assess.title", region=plan.region_label(get_lang()), year=a.year), HEITI, 18, bold=True, center=True)
     _para(doc, a.rules.issuer, FANGSONG, 14, center=True)
-    _para(doc, chinese_date(today), FANGSONG, 14, center=True)
+    _para(doc, chinese_date(today) if get_lang() == "zh" else today.isoformat(), FANGSONG, 14, center=True)
     _para(doc, tr("assess.rules", title=a.rules.title, source=Path(a.rules.source).name), FANGSONG, 12)
     if a.rules.illustrative:
         _para(doc, tr("assess.illustrative"), HEITI, 12, bold=True)
     if a.demo:
         _para(doc, DEMO_NOTE, HEITI, 12, bold=True)
+    if a.empty:
+        _para(doc, tr("assess.no_data"), HEITI, 14, bold=True)
+        _para(doc, _no_data(a, plan), FANGSONG, 14)
+        doc.save(str(path))
+        return
     _para(doc, tr("assess.summary"), HEITI, 14, bold=True)
-    _table(doc, SUMMARY_COLUMNS, _rows(a.summary, SUMMARY_COLUMNS, names))
+    _table(doc, DOCUMENT_SUMMARY, _rows(a.summary, DOCUMENT_SUMMARY, plan))
+    _para(doc, _method(a.rules), FANGSONG, 12)
+    _para(doc, tr("assess.legend"), HEITI, 14, bold=True)
+    _table(doc, LEGEND_COLUMNS, _rows(_legend(a), LEGEND_COLUMNS, plan))
     _para(doc, tr("assess.detail"), HEITI, 14, bold=True)
     keys = [k for k in DETAIL_COLUMNS if k != "name"]
+    names = {d.code: d.label(get_lang()) for d in plan.departments}
     for rec in a.summary.itertuples():
         _para(doc, tr("assess.dept_detail", rank=rec.rank, name=names[str(rec.department)], total=rec.total), HEITI, 12, bold=True)
-        _table(doc, keys, _rows(a.detail[a.detail["department"] == rec.department], keys, names))
+        _table(doc, keys, _rows(a.detail[a.detail["department"] == rec.department], keys, plan))
     doc.save(str(path))

@@ -13,10 +13,10 @@ from typing import Any
 import pandas as pd
 
 from stpi.framework.model import Framework
-from stpi.i18n import tr
+from stpi.i18n import get_lang, tr
 from stpi.queries.checks import CountyReport
 from stpi.store.settings import DEMO_NOTE
-from stpi.tables import safe_cell, write_table
+from stpi.tables import print_setup, safe_cell, write_table
 
 __all__ = ["FILL", "Sheet", "county_sheets", "label_lines", "warning_rows", "write_counties", "write_warnings", "write_xlsx"]
 
@@ -25,8 +25,9 @@ FILL = {"red": "FFC7CE", "yellow": "FFEB9C"}
 WARN_HEADER = ["序号 No.", "代码 Code", "指标 Indicator", "单位 Unit", "年度 Year", "值 Value", "里程碑 Milestone", "目标 Target", "状态 Status", "预警级别 Level",
                "连续偏离年数 Years off track", "与里程碑差距(指标单位) Gap (unit)", "指数差距(点) Gap (index pts)", "有效权重 Effective weight", "牵头单位 Lead", "责任单位 Responsible"]
 WARN_FIELDS = ["no", "code", "name", "unit", "year", "value", "milestone", "target", "status", "severity", "years_off_track", "gap", "gap_points", "effective_weight", "lead_names", "responsible_names"]
-SEVERITY_TEXT = {"red": "红色 red", "yellow": "黄色 yellow"}
-STATUS_TEXT = {"limited": "进展有限 limited", "deterioration": "倒退 deterioration", "moderate": "进展一般 moderate", "on_track": "按进度推进 on track"}
+# cell values in the document's language only (Chinese, or English)
+SEVERITY_WORDS = {"red": ("红色", "red"), "yellow": ("黄色", "yellow")}
+STATUS_WORDS = {"limited": ("进展有限", "limited"), "deterioration": ("倒退", "deterioration"), "moderate": ("进展一般", "moderate"), "on_track": ("按进度推进", "on track")}
 
 
 @dataclass(frozen=True)
@@ -58,10 +59,10 @@ def write_xlsx(sheets: list[Sheet], notes: list[str], output: str) -> None:
                     cell.number_format = "#,##0.00##"
                 if fill:
                     cell.fill = PatternFill("solid", start_color=FILL[fill], end_color=FILL[fill])
-        ws.freeze_panes = "A2"
         for i, col in enumerate(sheet.header):
             width = max([_width(col)] + [_width(r[i]) for r in sheet.rows[:300]])
             ws.column_dimensions[ws.cell(1, i + 1).column_letter].width = min(60, max(8, width + 2))
+        print_setup(ws, header_rows=1, key_columns=min(2, len(sheet.header)), title=sheet.title)
     buffer = io.BytesIO()
     book.save(buffer)
     Path(output).write_bytes(buffer.getvalue())
@@ -93,7 +94,8 @@ def warning_rows(table: pd.DataFrame, fw: Framework) -> tuple[list[str], list[li
         header[12] = "指数差距(点,示意参数) Gap (index pts, illustrative)"
     rows = []
     for rec in table.to_dict("records"):
-        r = {**rec, "status": STATUS_TEXT.get(rec["status"], rec["status"]), "severity": SEVERITY_TEXT[rec["severity"]]}
+        en = get_lang() == "en"
+        r = {**rec, "status": STATUS_WORDS[rec["status"]][en] if rec["status"] in STATUS_WORDS else rec["status"], "severity": SEVERITY_WORDS[rec["severity"]][en]}
         rows.append([r[f] for f in WARN_FIELDS])
     return header, rows
 

@@ -35,6 +35,8 @@ def ledger_xlsx(items: Sequence[Any], *, title: str, demo_note: str = "") -> byt
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from stpi.tables import print_setup
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -55,13 +57,7 @@ def ledger_xlsx(items: Sequence[Any], *, title: str, demo_note: str = "") -> byt
             cell.alignment = Alignment(vertical="top", wrap_text=True)
             if isinstance(cell.value, date):
                 cell.number_format = "yyyy-mm-dd"
-    ws.freeze_panes = "A3"
-    ws.print_title_rows = "2:2"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
+    print_setup(ws, header_rows=2, key_columns=2, title=title)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

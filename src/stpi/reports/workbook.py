@@ -27,7 +27,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from stpi.framework.io import framework_rows
 from stpi.framework.model import Framework
-from stpi.tables import safe_cell
+from stpi.i18n import get_lang
+from stpi.tables import print_setup, safe_cell
 
 __all__ = ["SHEETS", "WorkbookData", "build_workbook", "display_width", "write_workbook"]
 
@@ -44,17 +45,33 @@ DEMO = "【演示数据】合成数据,非真实统计 [DEMO DATA] synthetic, no
 SCENARIOS = "数据库中尚无审核通过的数据:以下为实施方案基期值与目标值两种情景的测算,不是监测结果 No approved figures yet: the plan's baseline and target scenarios, not monitoring results"
 NO_ASSESSMENT = "年度考核结果:待考核规则配置后生成 Annual assessment: generated once the assessment rules are configured"
 
-PROGRESS_STATUS = {
-    "reached": "已达标 reached", "on_track": "按进度推进 on track", "moderate": "进展一般 moderate",
-    "limited": "进展有限 limited", "deterioration": "倒退 deterioration",
-    "baseline_only": "仅有基期 baseline only", "no_data": "无数据 no data", "incomplete": "不完整（预估） incomplete (estimate)",
+# cell values: (Chinese, English); a cell shows one of them, in the document's language (see :func:`word`)
+STATUS_WORDS = {
+    "reached": ("已达标", "reached"), "on_track": ("按进度推进", "on track"), "moderate": ("进展一般", "moderate"),
+    "limited": ("进展有限", "limited"), "deterioration": ("倒退", "deterioration"),
+    "baseline_only": ("仅有基期", "baseline only"), "no_data": ("无数据", "no data"), "incomplete": ("不完整（预估）", "incomplete (estimate)"),
 }
-FIGURE_STATUS = {
-    "draft": "草稿 draft", "submitted": "已报送 submitted", "returned": "已退回 returned",
-    "approved": "已通过 approved", "locked": "已锁定 locked",
+FIGURE_WORDS = {
+    "draft": ("草稿", "draft"), "submitted": ("已报送", "submitted"), "returned": ("已退回", "returned"),
+    "approved": ("已通过", "approved"), "locked": ("已锁定", "locked"),
 }
-KIND = {"indicator": "指标 indicator", "variable": "原始数据 raw statistic"}
+KIND_WORDS = {"indicator": ("指标", "indicator"), "variable": ("原始数据", "raw statistic")}
+LIGHT_WORDS = {"green": ("绿灯", "green"), "yellow": ("黄灯", "yellow"), "red": ("红灯", "red"), "grey": ("灰灯", "grey")}
+YES_NO = (("是", "yes"), ("否", "no"))
+# the bilingual forms, for callers that still show both words
+PROGRESS_STATUS = {k: f"{zh} {en}" for k, (zh, en) in STATUS_WORDS.items()}
+FIGURE_STATUS = {k: f"{zh} {en}" for k, (zh, en) in FIGURE_WORDS.items()}
+KIND = {k: f"{zh} {en}" for k, (zh, en) in KIND_WORDS.items()}
 YES, NO = "是 yes", "否 no"
+
+
+def word(pair: tuple[str, str]) -> str:
+    """The word of a (Chinese, English) pair in the current language."""
+    return pair[get_lang() == "en"]
+
+
+def _words(table: Mapping[str, tuple[str, str]], key: Any) -> Any:
+    return word(table[key]) if key in table else key
 
 # (key in the data, header, number format); headers are Chinese first, English after
 FIGURE_COLUMNS = [
@@ -77,7 +94,6 @@ PROGRESS_COLUMNS = [
     ("ratio", "进度比(%) Ratio (%)", PCT), ("status", "状态 Status", None), ("light", "灯 Light", None),
     ("lead", "牵头单位 Lead", None),
 ]
-LIGHT = {"green": "绿 green", "yellow": "黄 yellow", "red": "红 red", "grey": "灰 grey"}
 PLAN_HEADERS = {
     "no": ("序号 No.", INT), "code": ("代码 Code", None), "group": ("所属二级指标 Group", None),
     "name": ("指标名称 Indicator", None), "unit": ("单位 Unit", None), "baseline": ("{y}年基期值 Baseline {y}", VALUE),
@@ -174,7 +190,7 @@ def _value(v: Any) -> Any:
     if v is None or v is pd.NA or v is pd.NaT:
         return None
     if isinstance(v, bool):
-        return YES if v else NO
+        return word(YES_NO[0] if v else YES_NO[1])
     if isinstance(v, float) and math.isnan(v):
         return None
     if hasattr(v, "item") and not isinstance(v, (str, bytes)):
@@ -193,8 +209,9 @@ def _banner_text(data: WorkbookData, what: str, *, index: bool) -> str:
     return " | ".join(parts)
 
 
-def _table(ws: Worksheet, banner: str, columns: Sequence[tuple[str, str | None]], rows: Sequence[Sequence[Any]], *, autofilter: bool = True) -> None:
-    """Banner, bold header, rows; number formats, frozen panes, widths, autofilter."""
+def _table(ws: Worksheet, banner: str, columns: Sequence[tuple[str, str | None]], rows: Sequence[Sequence[Any]], *, autofilter: bool = True,
+           key_columns: int = 1, title: str = "") -> None:
+    """Banner, bold header, rows; number formats, widths, autofilter; set to print (header repeated, ``key_columns`` frozen)."""
     top = ws.cell(1, 1, _value(banner))
     top.font = Font(bold=True, color="9C5700")
     top.fill = PatternFill("solid", fgColor=BANNER_FILL)
@@ -213,9 +230,9 @@ def _table(ws: Worksheet, banner: str, columns: Sequence[tuple[str, str | None]]
                 widths[j - 1] = max(widths[j - 1], 19 if isinstance(cell.value, datetime) else display_width(shown))
     for j, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = min(60, max(6, width + 2))
-    ws.freeze_panes = f"A{FIRST_ROW}"
     if autofilter and columns:
         ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(columns))}{max(HEADER_ROW, HEADER_ROW + len(rows))}"
+    print_setup(ws, header_rows=HEADER_ROW, key_columns=key_columns, title=title or ws.title)
 
 
 def _frame_rows(frame: pd.DataFrame, keys: Sequence[str]) -> list[list[Any]]:
@@ -280,7 +297,7 @@ def _framework_sheet(ws: Worksheet, data: WorkbookData) -> None:
             r["standard"] if r["standard"] != "" else None, direction.get(r["direction"], "") if r["direction"] != "" else "",
             r["standard_provenance"], r["definition"], r["source"], r["note"],
         ])
-    _table(ws, _banner_text(data, f"指标框架 Framework: {fw.title}", index=True), columns, rows)
+    _table(ws, _banner_text(data, f"指标框架 Framework: {fw.title}", index=True), columns, rows, key_columns=2)
 
 
 def _plan_header(col: str) -> tuple[str, str | None]:
@@ -296,37 +313,37 @@ def _plan_sheet(ws: Worksheet, data: WorkbookData) -> None:
     rows = []
     for r in data.plan_rows:
         cells = [r.get(c) for c in data.plan_columns]
-        rows.append([None if v == "" else (YES if v == 1 else NO) if c == "target_at_least" else v for c, v in zip(data.plan_columns, cells)])
-    _table(ws, _banner_text(data, f"实施方案 Plan: {data.plan_title}", index=False), columns, rows)
+        rows.append([None if v == "" else word(YES_NO[0] if v == 1 else YES_NO[1]) if c == "target_at_least" else v for c, v in zip(data.plan_columns, cells)])
+    _table(ws, _banner_text(data, f"实施方案 Plan: {data.plan_title}", index=False), columns, rows, key_columns=2)
 
 
 def _figures_sheet(ws: Worksheet, data: WorkbookData) -> None:
     frame = data.figures.copy()
-    frame["kind"] = frame["kind"].map(lambda k: KIND.get(k, k))
-    frame["status"] = frame["status"].map(lambda s: FIGURE_STATUS.get(s, s))
+    frame["kind"] = frame["kind"].map(lambda k: _words(KIND_WORDS, k))
+    frame["status"] = frame["status"].map(lambda s: _words(FIGURE_WORDS, s))
     what = "数据(全部版本) Figures, every vintage" if data.history else "数据(审核通过的当前版本) Current approved figures"
     if frame.empty:
         what += " — 暂无审核通过的数据 no approved figures yet"
     keys = [k for k, _, _ in FIGURE_COLUMNS]
-    _table(ws, _banner_text(data, what, index=False), [(h, f) for _, h, f in FIGURE_COLUMNS], _frame_rows(frame, keys))
+    _table(ws, _banner_text(data, what, index=False), [(h, f) for _, h, f in FIGURE_COLUMNS], _frame_rows(frame, keys), key_columns=3)
 
 
 def _results_sheet(ws: Worksheet, data: WorkbookData) -> None:
     what = SCENARIOS if data.scenarios else f"结果(缺失值处理:{data.missing_policy}) Results (missing values: {data.missing_policy})"
     keys = [k for k, _, _ in RESULT_COLUMNS]
-    _table(ws, _banner_text(data, what, index=True), [(h, f) for _, h, f in RESULT_COLUMNS], _frame_rows(data.results, keys))
+    _table(ws, _banner_text(data, what, index=True), [(h, f) for _, h, f in RESULT_COLUMNS], _frame_rows(data.results, keys), key_columns=3)
 
 
 def _progress_sheet(ws: Worksheet, data: WorkbookData) -> None:
     frame = data.progress.copy()
     lights = list(frame["light"]) if "light" in frame else []
     frame["ratio"] = frame["ratio"].astype(float) * 100.0
-    frame["status"] = frame["status"].map(lambda s: PROGRESS_STATUS.get(s, s))
-    frame["light"] = frame["light"].map(lambda s: LIGHT.get(s, s))
+    frame["status"] = frame["status"].map(lambda s: _words(STATUS_WORDS, s))
+    frame["light"] = frame["light"].map(lambda s: _words(LIGHT_WORDS, s))
     frame["name"] = ["  " * int(d) + str(n) for d, n in zip(frame["depth"], frame["name"])]
     what = f"{data.region} 目标与进度(里程碑路径:{data.milestone_path}) Progress against milestones ({data.milestone_path} path)"
     keys = [k for k, _, _ in PROGRESS_COLUMNS]
-    _table(ws, _banner_text(data, what, index=True), [(h, f) for _, h, f in PROGRESS_COLUMNS], _frame_rows(frame, keys))
+    _table(ws, _banner_text(data, what, index=True), [(h, f) for _, h, f in PROGRESS_COLUMNS], _frame_rows(frame, keys), key_columns=3)
     status_col, light_col = keys.index("status") + 1, keys.index("light") + 1
     for i, light in enumerate(lights, start=FIRST_ROW):
         fill = PatternFill("solid", fgColor=FILLS.get(light, FILLS["grey"]))
@@ -339,4 +356,4 @@ def _assessment_sheet(ws: Worksheet, data: WorkbookData) -> None:
         _table(ws, _banner_text(data, "考核 Assessment", index=False), [("说明 Note", None)], [[NO_ASSESSMENT]], autofilter=False)
         return
     frame = data.assessment
-    _table(ws, _banner_text(data, "考核 Assessment", index=True), [(str(c), SCORE if pd.api.types.is_float_dtype(frame[c]) else None) for c in frame.columns], _frame_rows(frame, list(frame.columns)))
+    _table(ws, _banner_text(data, "考核 Assessment", index=True), [(str(c), SCORE if pd.api.types.is_float_dtype(frame[c]) else None) for c in frame.columns], _frame_rows(frame, list(frame.columns)), key_columns=3)

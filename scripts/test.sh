@@ -5,6 +5,9 @@
 # cluster is started for this run and removed afterwards.
 # The browser tests drive Debian's Chromium with Playwright (no browser download): it is
 # installed here with a Chinese font when missing.
+# The document tests render the bulletin: the DOCX with LibreOffice (Debian's headless
+# libreoffice-writer-nogui), both PDFs to PNG with pdftoppm (poppler-utils), the PDF set in the
+# SIL OFL Noto CJK fonts (fonts-noto-cjk); all three are installed here when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
@@ -31,6 +34,12 @@ if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "No
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
 fi
 export STPI_REQUIRE_BROWSER=1
+
+if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Serif CJK SC"; then
+  echo "Installing Debian's libreoffice-writer-nogui, poppler-utils and fonts-noto-cjk for the document tests" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui poppler-utils fonts-noto-cjk >/dev/null
+fi
+export STPI_REQUIRE_RENDER=1
 
 .venv/bin/python -m mypy
 .venv/bin/python -m pytest "$@"

@@ -131,7 +131,7 @@ def test_every_file_and_listing_from_a_demo_store_says_demo(tmp_path: Path) -> N
                  ["report", "warnings", "--year", "2023", "-o", str(warnings)], ["report", "counties", "--year", "2023", "-o", str(counties)],
                  ["report", "workbook", "-o", str(book)]):
         assert runner.invoke(app, args).exit_code == 0, args
-    assert "【演示数据】" in "\n".join(p.text for p in Document(str(bulletin)).paragraphs)
+    assert "注：本通报使用演示数据" in "\n".join(p.text for p in Document(str(bulletin)).paragraphs)
     assert DEMO_NOTE in "\n".join(p.text for p in Document(str(assessment)).paragraphs)
     for path in (warnings, counties, book):
         cells = [str(c.value) for ws in load_workbook(path).worksheets for row in ws.iter_rows() for c in row if c.value]

@@ -38,6 +38,7 @@ HEADER_ROW, FIRST_ROW = 2, 3
 VALUE, SCORE, WEIGHT, PCT, INT, STAMP = "#,##0.00##", "0.00", "0.0000", "0.0", "0", "yyyy-mm-dd hh:mm:ss"
 FILLS = {"green": "C6EFCE", "yellow": "FFEB9C", "red": "FFC7CE", "grey": "D9D9D9"}
 BANNER_FILL = "FFF2CC"
+WRAP_AT = 30  # a text column wider than this wraps, so that one page width stays readable when printed
 
 ILLUSTRATIVE = "【示意参数】权重与标准值并非甘肃省官方数值,指数仅供演示与测算参考 [ILLUSTRATIVE PARAMETERS] weights and standards are not the official Gansu values"
 OFFICIAL = "参数来源:官方 Parameters: official"
@@ -215,11 +216,11 @@ def _table(ws: Worksheet, banner: str, columns: Sequence[tuple[str, str | None]]
     top = ws.cell(1, 1, _value(banner))
     top.font = Font(bold=True, color="9C5700")
     top.fill = PatternFill("solid", fgColor=BANNER_FILL)
-    widths = [display_width(h) for h, _ in columns]
+    widths = [min(display_width(h), 12) for h, _ in columns]  # a long header wraps rather than widen its column
     for j, (header, _) in enumerate(columns, start=1):
         cell = ws.cell(HEADER_ROW, j, _value(header))
         cell.font = Font(bold=True)
-        cell.alignment = Alignment(vertical="center")
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
     for i, row in enumerate(rows, start=FIRST_ROW):
         for j, ((_, fmt), raw) in enumerate(zip(columns, row), start=1):
             cell = ws.cell(i, j, _value(raw))
@@ -228,11 +229,31 @@ def _table(ws: Worksheet, banner: str, columns: Sequence[tuple[str, str | None]]
             if i < FIRST_ROW + 500 and cell.value is not None:
                 shown = f"{cell.value:,.4f}" if isinstance(cell.value, float) else str(cell.value)
                 widths[j - 1] = max(widths[j - 1], 19 if isinstance(cell.value, datetime) else display_width(shown))
-    for j, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = min(60, max(6, width + 2))
+    final = [min(WRAP_AT, max(6, w + 2)) for w in widths]
+    for j, width in enumerate(final, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+    _wrap(ws, [j for j, w in enumerate(widths, start=1) if w + 2 > WRAP_AT] , final, [display_width(h) for h, _ in columns], len(rows))
     if autofilter and columns:
         ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(columns))}{max(HEADER_ROW, HEADER_ROW + len(rows))}"
     print_setup(ws, header_rows=HEADER_ROW, key_columns=key_columns, title=title or ws.title)
+
+
+def _wrap(ws: Worksheet, wide: Sequence[int], widths: Sequence[float], headers: Sequence[int], n_rows: int) -> None:
+    """Wrap the text of columns cut to :data:`WRAP_AT`, and give each row the height its text needs (Excel and WPS do not refit rows)."""
+    lines = max([-(-h // max(1, int(w) - 1)) for h, w in zip(headers, widths)] + [1])
+    ws.row_dimensions[HEADER_ROW].height = 15 * min(lines, 4)
+    if not wide:
+        return
+    wrap = Alignment(vertical="top", wrap_text=True)
+    for i in range(FIRST_ROW, FIRST_ROW + n_rows):
+        lines = 1
+        for j in wide:
+            cell = ws.cell(i, j)
+            if isinstance(cell.value, str):
+                cell.alignment = wrap
+                lines = max(lines, -(-display_width(cell.value) // (int(widths[j - 1]) - 1)))
+        if lines > 1:
+            ws.row_dimensions[i].height = 15 * min(lines, 27)  # 409 points is a row's most
 
 
 def _frame_rows(frame: pd.DataFrame, keys: Sequence[str]) -> list[list[Any]]:

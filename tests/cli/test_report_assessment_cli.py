@@ -84,7 +84,7 @@ def test_xlsx_and_docx_read_back(store: Store, tmp_path: Path) -> None:
         load_workbook(xlsx)["说明"]
     doc = docx.Document(str(docx_path))
     text = [p.text for p in doc.paragraphs]
-    assert "部门考核结果" in text[0] and "综合考核领导小组办公室" in text[1] and re.fullmatch(r"[〇一二三四五六七八九]{4}年[一二三四五六七八九十]+月[一二三四五六七八九十]+日", text[2])
+    assert "部门考核结果" in text[0] and "综合考核领导小组办公室" in text[1] and re.fullmatch(r"20[0-9]{2}年[1-9][0-9]?月[1-9][0-9]?日", text[2])  # GB/T 9704—2012 7.3.5.1: Arabic numerals
     assert doc.paragraphs[0].runs[0].font.name == "黑体" and doc.styles["Normal"].font.name == "仿宋_GB2312"
     departments = [r for r in summary[2:] if isinstance(r[0], int)]
     assert len(doc.tables) == 2 + len(departments)  # the summary, the rules applied, then one table per department
@@ -108,7 +108,7 @@ def test_terminal_table_and_bad_inputs(tmp_path: Path) -> None:
 def test_chinese_official_dates() -> None:
     from datetime import date
 
-    from stpi.reports.assessment_doc import chinese_date
+    from stpi.reports.bulletin import chinese_date
 
     assert chinese_date(date(2026, 11, 27)) == "二〇二六年十一月二十七日"
     assert chinese_date(date(2024, 1, 3)) == "二〇二四年一月三日"

@@ -80,8 +80,9 @@ def test_docx_words_repeated_headers_and_page_numbers(tmp_path: Path) -> None:
         rows = table._tbl.tr_lst
         assert rows[0].trPr.xml.count("w:tblHeader") == 1 and all("w:cantSplit" in tr.trPr.xml for tr in rows)
     footer = doc.sections[0].footer.paragraphs[0]
-    assert footer.text.startswith("— ") and "PAGE" in footer._p.xml
+    assert footer.text.startswith("— ") and "PAGE" in footer._p.xml  # GB/T 9704 page numbers
     assert any("折算得分 = 实得分 ÷ 应得分 × 100" in p.text for p in doc.paragraphs)
+    assert doc.paragraphs[2].text == "2024年4月20日"  # GB/T 9704—2012 7.3.5.1: the date in Arabic numerals
 
 
 def test_english_documents_are_english(tmp_path: Path, english: None) -> None:

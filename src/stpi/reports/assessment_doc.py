@@ -30,11 +30,11 @@ from stpi.framework.formula import Formula
 from stpi.framework.model import Framework
 from stpi.framework.plan import Plan
 from stpi.i18n import add_messages, get_lang, tr
-from stpi.reports.bulletin import chinese_date
 from stpi.store import Store
 from stpi.store import rounds
 from stpi.store.settings import DEMO_NOTE
-from stpi.reports.docx_parts import keep_rows, page_numbers
+from stpi.reports.chinese import arabic_date
+from stpi.reports.gbt9704 import page_numbers, table_rows_fixed
 from stpi.reports.workbook import display_width
 from stpi.tables import print_setup, safe_cell
 
@@ -325,7 +325,7 @@ def _table(doc: Any, keys: Sequence[str], rows: Sequence[Sequence[Any]]) -> None
             cell.width = Mm(DOC_WIDTHS[key])
             text = "" if value is None else (f"{value:.2f}" if key in NUMBERS and isinstance(value, float) else str(value))
             cell.paragraphs[0].add_run(text, style=body)
-    keep_rows(table)
+    table_rows_fixed(table)
 
 
 def _cell_style(doc: Any) -> Any:
@@ -339,7 +339,7 @@ def _cell_style(doc: Any) -> Any:
 
 
 def _page(doc: Any) -> None:
-    """A4 landscape with the GB/T 9704 margins (wide tables need the width), page numbers in the footer."""
+    """A4 landscape with the GB/T 9704 margins (wide tables need the width), page numbers “— 1 —” in the footer."""
     from docx.enum.section import WD_ORIENT
     from docx.shared import Mm
 
@@ -347,7 +347,7 @@ def _page(doc: Any) -> None:
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Mm(297), Mm(210)
     section.top_margin, section.bottom_margin, section.left_margin, section.right_margin = Mm(37), Mm(35), Mm(28), Mm(26)
-    page_numbers(section, lang=get_lang())
+    page_numbers(doc, section)
 
 
 def _docx(a: Assessment, plan: Plan, path: Path, today: date) -> None:
@@ -358,7 +358,7 @@ def _docx(a: Assessment, plan: Plan, path: Path, today: date) -> None:
     _font(doc.styles["Normal"], FANGSONG, 12)
     _para(doc, tr("assess.title", region=plan.region_label(get_lang()), year=a.year), HEITI, 18, bold=True, center=True)
     _para(doc, a.rules.issuer, FANGSONG, 14, center=True)
-    _para(doc, chinese_date(today) if get_lang() == "zh" else today.isoformat(), FANGSONG, 14, center=True)
+    _para(doc, arabic_date(today) if get_lang() == "zh" else today.isoformat(), FANGSONG, 14, center=True)
     _para(doc, tr("assess.rules", title=a.rules.title, source=Path(a.rules.source).name), FANGSONG, 12)
     if a.rules.illustrative:
         _para(doc, tr("assess.illustrative"), HEITI, 12, bold=True)

@@ -20,7 +20,7 @@ def test_without_county_figures_the_page_says_so(client: TestClient) -> None:
     assert data["sub_targets"][0]["code"] == "I13" and {p["name"]: p["target"] for p in data["sub_targets"][0]["parts"]} == {"市本级": 2.1, "县区": 1.1}
     page = client.get("/counties")
     assert page.status_code == 200 and 'id="no-county-figures"' in page.text and "data-chart=" not in page.text
-    assert "1.10%" in page.text and "2.10%" in page.text and 'id="county-ranking"' not in page.text
+    assert "1.1%" in page.text and "2.1%" in page.text and 'id="county-ranking"' not in page.text
 
 
 def test_ranking_targets_and_sum_check_with_county_figures(client: TestClient, store: Store) -> None:

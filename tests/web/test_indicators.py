@@ -6,6 +6,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from stpi import service
+from stpi.numbers import number
 from stpi.store import Entry, Store
 from stpi.store import observations as ob
 from tests.queries.seeds import CITY, city_2023
@@ -72,7 +73,7 @@ def test_indicator_page_has_definition_parameters_trend_owners_history_and_contr
     assert c["index"] == pytest.approx(client.get("/api/overview?year=2024").json()["index"]["value"])
     page = client.get("/indicators/I01")
     assert page.status_code == 200 and 'data-chart="indicator_trend"' in page.text and "/static/pages/indicator.js" in page.text
-    assert f"{c['contribution']:.3f}" in page.text and f"{node.standard:.4f}" in page.text and ind.measures in page.text
+    assert number(c['contribution']) in page.text and number(node.standard) in page.text and ind.measures in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text and "<script>alert(1)" not in page.text
     assert 'href="/departments/hrss"' in page.text and "示意参数" in page.text
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from stpi.errors import InputError, Problem
+from stpi.localtime import DEFAULT_ZONE, check_zone
 from stpi.store import models as m
 from stpi.store.core import Store
 
@@ -25,6 +27,7 @@ class Setting:
     default: object
     zh: str
     en: str
+    check: Callable[[str], None] | None = None  # raises ValueError for a value of the right type that still means nothing
 
 
 SETTINGS = (
@@ -51,6 +54,8 @@ SETTINGS = (
     Setting("smtp_user", str, "", "发信账号（登录 SMTP 的用户名；密码用 stpi notify smtp-password 设置，不写入备份）",
             "The SMTP account (its password is set with stpi notify smtp-password and never written into a backup)"),
     Setting("smtp_from", str, "", "发件人地址（留空则用发信账号）", "The sender's address (empty: the SMTP account)"),
+    Setting("display_timezone", str, DEFAULT_ZONE, "页面与文件显示时间所用的时区（IANA 时区名，默认 Asia/Shanghai 即北京时间；库中一律存 UTC）",
+            "The time zone in which pages and files show times (an IANA name; default Asia/Shanghai, Beijing time; the store keeps UTC)", check_zone),
     Setting("notify_max_attempts", int, 8, "一条通知最多投递几次，之后标为投递失败，由管理员查看并重试", "Delivery attempts of one notice before it is marked failed for the admin to see and retry"),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
@@ -88,7 +93,10 @@ def check_value(key: str, value: str) -> object:
     """The parsed value of a setting, or InputError naming the setting."""
     setting = _setting(key)
     try:
-        return _parse(setting, str(value))
+        parsed = _parse(setting, str(value))
+        if setting.check is not None:  # when set, not when read: a stored value never stops a page
+            setting.check(str(parsed))
+        return parsed
     except ValueError as exc:
         raise InputError([Problem("setting", None, key, str(exc), str(value))]) from None
 

@@ -21,11 +21,13 @@ from stpi.store.core import Store
 from stpi.store.notices import unread_count
 from stpi.store.settings import settings
 from stpi.web.auth import allowed, csrf_token, current_user
+from stpi.web.filters import register as register_filters
 
 __all__ = ["NAV", "cached", "page", "render_error", "revision", "store_of", "t", "templates", "vendor_dir"]
 
 T = TypeVar("T")
 templates = Jinja2Templates(env=Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True))  # escape everything, not only .html
+register_filters(templates.env, zone_of=lambda request: str(cached(request, ("settings",), lambda: settings(store_of(request)))["display_timezone"]))
 
 # (path, message key, action needed to see it; None = anyone who may read the overview)
 NAV: tuple[tuple[str, str, str | None], ...] = (

@@ -35,11 +35,20 @@ _ENTITIES = {
 }
 _OUTBOX = {"pending": ("待发送", "pending"), "sending": ("发送中", "sending"), "sent": ("已发送", "sent"), "failed": ("投递失败", "failed")}
 _CHANNELS = {"email": ("邮件", "e-mail"), "webhook": ("群机器人", "group robot")}
+# old and new values the log records as codes (a figure's or a notice's status, a switch)
+_VALUES = {
+    "draft": ("草稿", "draft"), "submitted": ("已报送", "submitted"), "returned": ("已退回", "returned"), "approved": ("已通过", "approved"),
+    "locked": ("已锁定", "locked"), "open": ("待反馈", "open"), "replied": ("已反馈", "replied"), "closed": ("已办结", "closed"),
+    "active": ("启用", "active"), "inactive": ("停用", "inactive"), "true": ("开", "on"), "false": ("关", "off"),
+}
 add_messages({f"audit.act.{k}": v for k, v in _ACTIONS.items()} | {f"audit.ent.{k}": v for k, v in _ENTITIES.items()}
-             | {f"outbox.status.{k}": v for k, v in _OUTBOX.items()} | {f"outbox.channel.{k}": v for k, v in _CHANNELS.items()} | {
+             | {f"outbox.status.{k}": v for k, v in _OUTBOX.items()} | {f"outbox.channel.{k}": v for k, v in _CHANNELS.items()}
+             | {f"audit.val.{k}": v for k, v in _VALUES.items()} | {
     "time.at": ("时间（{zone}）", "When ({zone})"),
-    "time.in_zone": ("时间为{zone}", "times in {zone}"),
-    "audit.source_hidden": ("（仅管理员可见）", "(shown to the admin only)"),
+    "time.label": ("{label}（{zone}）", "{label} ({zone})"),
+    "audit.intro_zone": ("所有数据、账号、设置的变更与登录、下载均记录在此，按时间倒序，每页 {n} 条；时间为{zone}。",
+                         "Every change to figures, accounts and settings, every login and download, newest first, {n} per page; times in {zone}."),
+    "audit.source_hidden": ("（来源地址仅管理员可见）", "(where from: shown to the admin only)"),
 })
 
 

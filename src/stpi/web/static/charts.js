@@ -4,6 +4,16 @@ window.STPI = window.STPI || { charts: {} };
 (function (S) {
   const zh = document.documentElement.lang.startsWith("zh");
   S.zh = zh;
+  // numbers for people, the rule of stpi.numbers (pages update scores and points live, all below 10⁵, so no 万/亿 here):
+  // two decimals, but at least 3 and at most 5 significant digits, trailing zeros dropped, — for none
+  S.number = function (x, signed) {
+    if (x === null || x === undefined || !isFinite(x)) return "—";
+    if (x === 0) return "0";
+    const a = Math.abs(x), e = Number(a.toExponential(4).split("e")[1]);
+    const d = Math.min(100, Math.max(Math.min(2, 4 - e), 2 - e));
+    const text = d > 0 ? a.toFixed(d).replace(/0+$/, "").replace(/\.$/, "") : String(Math.round(a / Math.pow(10, -d)) * Math.pow(10, -d));
+    return (x < 0 ? "-" : signed ? "+" : "") + text;
+  };
   S.colors = { green: "#1a7f37", yellow: "#b7791f", red: "#c53030", grey: "#8a8f98", blue: "#1f4e9c", line: "#5b6b86" };
   S.layout = function (extra) {
     return Object.assign({ margin: { l: 50, r: 20, t: 20, b: 50 }, font: { size: 13 }, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",

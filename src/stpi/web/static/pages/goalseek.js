@@ -7,7 +7,7 @@
     const labels = moves.map(m => m.no + ". " + (m.name.length > room ? m.name.slice(0, room - 1) + "…" : m.name));
     return [[{
       type: "bar", orientation: "h", y: labels, x: moves.map(m => m.gain), marker: { color: S.colors.blue },
-      text: moves.map(m => m.gain.toFixed(2)), textposition: "outside", cliponaxis: false,
+      text: moves.map(m => S.number(m.gain)), textposition: "outside", cliponaxis: false,
       hovertext: moves.map(m => m.name + (zh ? ":" : ": ") + m.lead), hoverinfo: "text+x",
     }], S.layout({ margin: { l: 10, r: 40, t: 10, b: 40 }, xaxis: { title: zh ? "指数增量(点)" : "Index gain (pts)", rangemode: "tozero" },
                    yaxis: { automargin: true }, showlegend: false })];

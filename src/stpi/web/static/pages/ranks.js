@@ -4,7 +4,7 @@
   const zh = S.zh;
   S.charts.rank_history = function (ctx) {
     const rh = ctx.ranks, years = rh.years, traces = [];
-    const rankOf = s => s.points.map(p => p.rank), hover = s => s.points.map(p => p.index === null ? "" : p.index.toFixed(2) + "%");
+    const rankOf = s => s.points.map(p => p.rank), hover = s => s.points.map(p => p.index === null ? "" : S.number(p.index) + "%");
     rh.series.filter(s => !s.self).forEach(function (s, i) {
       traces.push({ x: years, y: rankOf(s), name: zh ? "其他市州" : "Other peers", legendgroup: "peers", showlegend: i === 0, mode: "lines",
         line: { color: "#c3c8d0", width: 1.5 }, customdata: hover(s), text: years.map(() => s.name),

@@ -16,8 +16,7 @@
   S.charts.whatif_groups = function (ctx) { return bars(ctx.groups, ctx); };
   S.charts.whatif_areas = function (ctx) { return bars(ctx.areas, ctx); };
 
-  const fixed = (x, d) => (x === null || x === undefined ? "—" : x.toFixed(d));
-  const signed = (x, d) => (x === null || x === undefined ? "—" : (x >= 0 ? "+" : "") + x.toFixed(d));
+  const fixed = x => S.number(x), signed = x => S.number(x, true);
 
   function setText(root, field, text) {
     const el = root.querySelector('[data-field="' + field + '"]');
@@ -27,8 +26,8 @@
   function show(ctx) {
     document.getElementById("ctx").textContent = JSON.stringify(ctx);
     ["", "-bar"].forEach(function (suffix) {
-      document.getElementById("whatif-index" + suffix).textContent = fixed(ctx.index.value, 2);
-      document.getElementById("whatif-change" + suffix).textContent = signed(ctx.index.change, 2);
+      document.getElementById("whatif-index" + suffix).textContent = fixed(ctx.index.value);
+      document.getElementById("whatif-change" + suffix).textContent = signed(ctx.index.change);
       document.getElementById("whatif-rank" + suffix).textContent = ctx.rank.rank === null ? "—" : String(ctx.rank.rank);
     });
     document.getElementById("whatif-changed").textContent = ctx.changed.length ? (zh ? "已修改 " + ctx.changed.length + " 项指标" : ctx.changed.length + " indicators changed") : "";
@@ -36,15 +35,15 @@
       const row = document.querySelector('#whatif-table tr[data-code="' + r.code + '"]');
       if (!row) return;
       row.classList.toggle("changed", r.changed);
-      setText(row, "score", fixed(r.score, 2));
-      setText(row, "contribution", fixed(r.contribution, 3));
-      setText(row, "contribution_change", signed(r.contribution_change, 3));
+      setText(row, "score", fixed(r.score));
+      setText(row, "contribution", fixed(r.contribution));
+      setText(row, "contribution_change", signed(r.contribution_change));
     });
     ctx.areas.concat(ctx.groups).forEach(function (n) {
       const row = document.querySelector('#whatif-nodes tr[data-node="' + n.code + '"]');
       if (!row) return;
-      setText(row, "value", fixed(n.value, 2));
-      setText(row, "change", signed(n.change, 2));
+      setText(row, "value", fixed(n.value));
+      setText(row, "change", signed(n.change));
     });
     document.querySelectorAll('[data-chart^="whatif_"]').forEach(function (el) {
       if (!window.Plotly || el.dataset.drawn !== "1") return;  // not drawn yet: app.js draws it from #ctx

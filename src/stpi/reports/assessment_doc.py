@@ -30,6 +30,7 @@ from stpi.framework.formula import Formula
 from stpi.framework.model import Framework
 from stpi.framework.plan import Plan
 from stpi.i18n import add_messages, get_lang, tr
+from stpi.numbers import number
 from stpi.store import Store
 from stpi.store import rounds
 from stpi.store.settings import DEMO_NOTE
@@ -48,7 +49,7 @@ add_messages({
     "assess.illustrative": ("【示意规则】分值与计分办法为演示假设，非正式考核办法", "[ILLUSTRATIVE RULES] the points are assumptions, not the official scheme"),
     "assess.rules": ("考核规则：{title}（{source}）", "Rules: {title} ({source})"),
     "assess.date": ("日期：{date}", "Date: {date}"),
-    "assess.dept_detail": ("{rank}. {name}：总分 {total:.2f}", "{rank}. {name}: total {total:.2f}"),
+    "assess.dept_detail": ("{rank}. {name}：总分 {total}", "{rank}. {name}: total {total}"),
     "assess.no_data": ("无数据", "No data"),
     "assess.method_percent": ("折算得分 = 实得分 ÷ 应得分 × 100；总分 = 折算得分 + 加分（加分不超过 {bonus} 分），不超过 {cap} 分，再减督办扣分（最多 {off} 分）；"
                               "名次按总分由高到低，并列取最好名次。每项得分 = 该项分值 × 部门角色权重（牵头 {lead}，责任 {resp}）。",
@@ -323,7 +324,7 @@ def _table(doc: Any, keys: Sequence[str], rows: Sequence[Sequence[Any]]) -> None
     for i, row in enumerate(rows, start=1):
         for cell, key, value in zip(grid[i * n : (i + 1) * n], keys, row):
             cell.width = Mm(DOC_WIDTHS[key])
-            text = "" if value is None else (f"{value:.2f}" if key in NUMBERS and isinstance(value, float) else str(value))
+            text = "" if value is None else (number(value) if key in NUMBERS and isinstance(value, float) else str(value))
             cell.paragraphs[0].add_run(text, style=body)
     table_rows_fixed(table)
 
@@ -378,6 +379,6 @@ def _docx(a: Assessment, plan: Plan, path: Path, today: date) -> None:
     keys = [k for k in DETAIL_COLUMNS if k != "name"]
     names = {d.code: d.label(get_lang()) for d in plan.departments}
     for rec in a.summary.itertuples():
-        _para(doc, tr("assess.dept_detail", rank=rec.rank, name=names[str(rec.department)], total=rec.total), HEITI, 12, bold=True)
+        _para(doc, tr("assess.dept_detail", rank=rec.rank, name=names[str(rec.department)], total=number(rec.total)), HEITI, 12, bold=True)
         _table(doc, keys, _rows(a.detail[a.detail["department"] == rec.department], keys, plan))
     doc.save(str(path))

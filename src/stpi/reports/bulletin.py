@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from stpi.numbers import number
 from stpi.reports.chinese import arabic_date, fullwidth, text_width, zh_only
 from stpi.reports.gbt9704 import BODY, FANGSONG, HEITI, KAITI, SONG, XBS, colophon, font, page_numbers, para, red_rule, signature, table_rows_fixed
 
@@ -145,8 +145,8 @@ def chinese_date(day: date) -> str:
     return "".join(digits[int(c)] for c in str(day.year)) + f"年{number(day.month)}月{number(day.day)}日"
 
 
-def _num(x: float | None, digits: int = 2) -> str:
-    return "—" if x is None or math.isnan(x) else f"{x:.{digits}f}"
+def _num(x: float | None) -> str:
+    return number(x)  # numbers for people: one rule everywhere (stpi.numbers)
 
 
 def _policy(text: str) -> str:
@@ -222,16 +222,16 @@ def _overall_blocks(b: Bulletin) -> list[Block]:
     if b.index is None:
         overall = f"{b.year}年已审核数据不足以计算综合科技进步水平指数（{coverage}）。"
     elif not b.complete:  # a partial year: the estimate, never a progress status
-        overall = (f"{b.year}年数据尚不完整（{b.missing_count}项指标未报或未审核通过），综合科技进步水平指数预估为{b.index:.2f}%"
+        overall = (f"{b.year}年数据尚不完整（{b.missing_count}项指标未报或未审核通过），综合科技进步水平指数预估为{number(b.index, '%')}"
                    f"（未报指标按其最近一年的数值计），当年里程碑为{_num(b.index_milestone)}%，暂不判断进度状态。")
     else:
-        overall = (f"{b.year}年{b.region}综合科技进步水平指数为{b.index:.2f}%（{coverage}）"
-                   + ("" if b.change is None or b.previous_year is None else f"，比{b.previous_year}年{'上升' if b.change >= 0 else '下降'}{abs(b.change):.2f}个百分点")
+        overall = (f"{b.year}年{b.region}综合科技进步水平指数为{number(b.index, '%')}（{coverage}）"
+                   + ("" if b.change is None or b.previous_year is None else f"，比{b.previous_year}年{'上升' if b.change >= 0 else '下降'}{number(abs(b.change))}个百分点")
                    + f"，当年里程碑为{_num(b.index_milestone)}%，进度状态为{STATUS_TEXT.get(b.index_status, b.index_status)}。")
     if b.lock_label:
         overall += b.lock_label.rstrip("。") + "。"
     goal = f"{b.goal_index:g}%{'以上' if b.goal_at_least else ''}"
-    gap = "" if b.index is None else "；目前指数已达到目标" if b.index >= b.goal_index else f"；目前指数距目标还差{b.goal_index - b.index:.2f}个百分点"
+    gap = "" if b.index is None else "；目前指数已达到目标" if b.index >= b.goal_index else f"；目前指数距目标还差{number(b.goal_index - b.index)}个百分点"
     blocks: list[Block] = [("p", overall), ("p", f"按照实施方案，到{b.target_year}年综合科技进步水平指数达到{goal}、排名进入{rank_goal}{gap}。")]
     if b.rank is not None:
         regions = b.rank_regions or b.goal_regions
@@ -275,11 +275,11 @@ def _change_blocks(b: Bulletin) -> list[Block]:
         return [("p", f"目前只有基期（{b.baseline_year}年）数据，尚无法分析指数变动。")]
     if b.change is None:
         return [("p", f"{b.previous_year}年或{b.year}年的指数无法计算，尚无法分析指数变动。")]
-    head = (f"与{b.previous_year}年相比，综合指数{'上升' if b.change >= 0 else '下降'}{abs(b.change):.2f}个百分点。按指标精确分解"
+    head = (f"与{b.previous_year}年相比，综合指数{'上升' if b.change >= 0 else '下降'}{number(abs(b.change))}个百分点。按指标精确分解"
             "（各指标的拉动为其自身得分变动的影响，得分上升的指标不会为负；指标出现或缺失引起的权重重新分配单列一项；各项之和等于总变动），变动最大的指标如下：")
     rows = [[m.label, *m.cells, m.owners] for m in b.movers]
     if b.reweight is not None and abs(b.reweight) > 5e-4:
-        rows.append(["权重重新分配（指标出现或缺失，同级权重重新归一）", f"{b.reweight:+.3f}", "—"])
+        rows.append(["权重重新分配（指标出现或缺失，同级权重重新归一）", number(b.reweight, signed=True), "—"])
     return [("p", head), ("table", (["指标", "拉动（百分点）", "牵头单位"], rows))]
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stpi.errors import StpiError
+from stpi.numbers import number
 from stpi.reports.chinese import fullwidth
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ def groups_chart(names: Sequence[str], scores: Sequence[float | None], milestone
     if miles:
         ax.scatter([m for _, m in miles], [yy for yy, _ in miles], marker="|", s=260, color="black", linewidths=2, label=_word("milestone", lang), zorder=3)
     for yy, v in zip(y, vals):
-        ax.text(v + 0.8, yy, f"{v:.1f}", va="center", fontsize=8, family=family)
+        ax.text(v + 0.8, yy, number(v), va="center", fontsize=8, family=family)
     ax.set_yticks(y, [_text(n, lang) for n in names], fontsize=9, family=family)
     ax.set_xlim(0, 105)
     ax.set_title(_text(title, lang), family=family, fontsize=11)
@@ -110,7 +111,7 @@ def index_path_chart(years: Sequence[int], values: Sequence[float | None], miles
         ax.plot([y for y, _ in path] + [goal_year], [m for _, m in path] + [goal], linestyle="--", color="#555555", label=_word("milestone_path", lang))
     ax.plot([y for y, _ in have], [v for _, v in have], marker="o", color="#1565c0", label=_word("index", lang))
     for y, v in have:
-        ax.annotate(f"{v:.2f}", (y, v), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8, family=family)
+        ax.annotate(number(v), (y, v), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8, family=family)
     ax.scatter([goal_year], [goal], marker="*", s=120, color="#c62828", label=_word("goal", lang, year=goal_year, goal=goal), zorder=3)
     ax.set_xticks(list(range(min(list(years) + [goal_year]), goal_year + 1)))
     ax.set_title(_text(title, lang), family=family, fontsize=11)

@@ -12,6 +12,8 @@ import io
 import math
 from typing import Any
 
+from stpi.numbers import number
+
 __all__ = ["LOW", "HIGH", "MISSING", "colour", "map_png", "svg_map"]
 
 LOW, HIGH, MISSING = (222, 235, 247), (8, 81, 156), "#d9d9d9"  # ColorBrewer Blues ends; grey for no figure
@@ -52,7 +54,7 @@ def _area(geometry: dict[str, Any]) -> float:
 
 
 def _number(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
+    return number(value)
 
 
 def svg_map(collection: dict[str, Any], *, width: float = 640.0, missing_text: str = "无数据") -> dict[str, Any]:

@@ -61,3 +61,9 @@ def test_figure_statuses_in_the_log_are_words(client: TestClient, store: Store) 
     login(client, "admin")
     row = _audit_rows(client.get("/audit?action=submit").text)[0]
     assert '<span class="tag">报送</span>' in row and '<span class="old">草稿</span> → <span class="new">已报送</span>' in row
+
+
+def test_a_new_account_shows_its_role_in_words(client: TestClient, store: Store) -> None:
+    login(client, "admin")
+    rows = _audit_rows(client.get("/audit?action=create&entity=user").text)
+    assert any('<td class="key">leader</td>' in r and '<span class="new">只读</span>' in r for r in rows)

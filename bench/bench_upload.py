@@ -36,15 +36,13 @@ PAGES = ("/api/overview", "/indicators/I01")
 
 def fill(url: str) -> None:
     """Demo data, the admin's password and a viewer (run in the measured source tree)."""
-    from stpi import service
     from stpi.queries.demo import load_demo
     from stpi.store import Store
     from stpi.store.accounts import add_user, set_password
 
     store = Store(url)
-    service.register_store(store)
     try:
-        load_demo(url, actor="admin")
+        load_demo(store, actor="admin")
         set_password(store, "admin", ADMIN_PW, actor="system")
         add_user(store, VIEWER, role="viewer", actor="admin", password=VIEWER_PW, display_name="bench")
     finally:

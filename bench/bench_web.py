@@ -36,7 +36,6 @@ import httpx
 import numpy as np
 import psycopg
 
-from stpi import service
 from stpi.queries.demo import load_demo
 from stpi.store import Store
 from stpi.store.accounts import add_user
@@ -73,9 +72,8 @@ def postgres_store() -> Iterator[str]:
 def fill(url: str) -> tuple[int, list[str]]:
     """Demo data and a viewer account; returns the number of figures and the indicator codes."""
     store = Store(url)
-    service.register_store(store)  # load_demo reuses this store, so its connections close below
     try:
-        done = load_demo(url, actor="admin")
+        done = load_demo(store, actor="admin")
         add_user(store, USER, role="viewer", actor="admin", password=PASSWORD, display_name="bench")
         return done.written, [i.code for i in store.plan().indicators]
     finally:

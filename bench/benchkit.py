@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def pg_schema_url(base: str) -> tuple[str, str]:
@@ -21,3 +24,17 @@ def drop_schema(base: str, schema: str) -> None:
 
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+PG_BASE = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@contextmanager
+def pg_database(base: str | None = None) -> Iterator[str]:
+    """A store URL on a fresh schema of the PostgreSQL at ``base`` (STPI_BENCH_PG, else the local test database), dropped afterwards."""
+    base = base or os.environ.get("STPI_BENCH_PG", PG_BASE)
+    url, schema = pg_schema_url(base)
+    try:
+        yield url
+    finally:
+        drop_schema(base, schema)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
@@ -42,3 +44,12 @@ from hypothesis import settings as _settings  # noqa: E402
 
 _settings.register_profile("stpi", deadline=None)
 _settings.load_profile("stpi")
+
+
+@pytest.fixture(autouse=True)
+def _close_read_stores() -> Iterator[None]:
+    """Stores the test opened through tests.readkit are closed after it (no connection left to the garbage collector)."""
+    yield
+    from tests.readkit import close_opened
+
+    close_opened()

@@ -179,8 +179,8 @@ def print_decomposition(frame: pd.DataFrame, title: str) -> None:
 
 def demo_notice(database: str | None) -> None:
     """Say so, first, when the store's figures are synthetic demo data."""
-    from stpi import service
-    from stpi.store.settings import DEMO_NOTE
+    from stpi.cli.root import open_store
+    from stpi.store.settings import DEMO_NOTE, is_demo
 
-    if service.demo_store(database):
+    if is_demo(open_store(database)):
         err.print(DEMO_NOTE, style="bold red")

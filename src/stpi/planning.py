@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from stpi import service
 from stpi.errors import InputError, Problem
 from stpi.framework import Plan, load_framework
 from stpi.framework.divisions import region_set
@@ -18,10 +17,9 @@ from stpi.store.rules import acting_user, check_admin
 __all__ = ["import_plan", "init_store"]
 
 
-def import_plan(path: str | Path, *, database: str | None, actor: str, valid_from: int | None = None, dry_run: bool = False,
+def import_plan(path: str | Path, *, store: Store, actor: str, valid_from: int | None = None, dry_run: bool = False,
                 source: str | None = None) -> tuple[Plan, PlanVersion | None]:
     """Check the plan file and store it as the version valid from ``valid_from`` (default: its baseline year), all or nothing."""
-    store = service.open_store(database)
     check_admin(acting_user(store, actor), "导入实施方案 import a plan")
     name = source or Path(path).name  # the file's own name in every problem (an upload is read from a temporary copy)
     try:

@@ -10,15 +10,11 @@ from typing import Any
 import pandas as pd
 
 from stpi.analysis import IndexResult, compute_index, read_values, values_from_frame
-from stpi.analysis.derived import derive_indicators
-from stpi.analysis.values import peer_label
-from stpi.framework.embedded import embedded_variables
-from stpi.store import observations as ob
 from stpi.engine import Aggregate, Normalise, Recipe
 from stpi.errors import InputError, MethodError, NotFoundError, Problem
 from stpi.framework import Framework, Plan, Provenance, load_framework
+from stpi.readmodel import Snapshot
 from stpi.store import Store
-from stpi.store.db import database_url
 from stpi.tables import safe_cell
 from stpi.store.rules import acting_user, check_admin
 from stpi.tables import write_table
@@ -29,58 +25,22 @@ __all__ = [
     "compute_store",
     "import_framework",
     "make_recipe",
-    "open_store",
-    "plan_and_framework",
     "parse_method",
     "plan_export",
     "plan_rows",
     "resolve_framework",
     "result_csv",
-    "demo_store",
-    "register_store",
-    "release",
-    "store_figures",
-    "store_peers",
     "write_result",
 ]
 
 
-_OPEN: dict[str, Store] = {}  # stores a long-running process (the web app) keeps open, by URL
-
-
-def register_store(store: Store) -> None:
-    """Let every service call on this store's URL reuse it (the web app: no reconnect, no schema check per call)."""
-    _OPEN[store.url] = store
-
-
-def release(store: Store) -> None:
-    """Close a store from open_store, unless a long-running process keeps it open for everyone."""
-    if _OPEN.get(store.url) is not store:
-        store.close()
-
-
-def demo_store(database: str | None) -> bool:
-    """Does the store hold synthetic demo data (its setting demo_data)? Every file made from it then says so."""
-    from stpi.store.settings import is_demo
-
-    return is_demo(open_store(database))
-
-
-def open_store(database: str | None) -> Store:
-    """The store at the URL (default: the SQLite file in the data folder), created on first use."""
-    kept = _OPEN.get(database_url(database))
-    return kept if kept is not None else Store(database)
-
-
-def resolve_framework(path: str | None, database: str | None = None) -> Framework:
-    """The framework in the given file, or the one in force in the store."""
-    return load_framework(path) if path else open_store(database).framework()
-
-
-def plan_and_framework(database: str | None, framework: str | None = None) -> tuple[Plan, Framework]:
-    """The plan in force and the framework to compute it with."""
-    store = open_store(database)
-    return store.plan(), load_framework(framework) if framework else store.framework()
+def resolve_framework(path: str | None, snap: Snapshot | None = None) -> Framework:
+    """The framework in the given file, or the one in force in the snapshot's store."""
+    if path:
+        return load_framework(path)
+    if snap is None:
+        raise NotFoundError("未指定指标框架 no framework given")
+    return snap.framework()
 
 
 def parse_method(text: str) -> tuple[str, dict[str, float]]:
@@ -105,50 +65,40 @@ def make_recipe(missing: str, normalise: str, aggregate: str) -> Recipe:
     return recipe
 
 
-def compute_file(framework_path: str | None, data_path: str, recipe: Recipe, database: str | None = None) -> IndexResult:
+def compute_file(framework_path: str | None, data_path: str, recipe: Recipe, snap: Snapshot | None = None) -> IndexResult:
     """Compute the index of every node for every region-year in a long data file."""
-    fw = resolve_framework(framework_path, database)
+    fw = resolve_framework(framework_path, snap)
     return compute_index(fw, read_values(data_path, fw), recipe)
 
 
-def store_figures(database: str | None, *, basis: str = "latest") -> pd.DataFrame:
-    """Approved annual indicator values in the store (derived from raw statistics where needed).
-
-    Columns region (name), year, indicator, value, origin.
-    """
-    _, formulas = embedded_variables()
-    return derive_indicators(ob.frame(open_store(database), basis=basis), formulas)
-
-
-def compute_store(database: str | None, recipe: Recipe, *, basis: str = "latest", framework: str | None = None) -> tuple[list[IndexResult], pd.DataFrame]:
+def compute_store(snap: Snapshot, recipe: Recipe, *, basis: str = "latest", framework: str | None = None) -> tuple[list[IndexResult], pd.DataFrame]:
     """Compute from the store's approved figures, each year under the framework valid in it.
 
     Returns one result per framework version used, and the indicator values that were
     derived from raw statistics. Ranks are among regions of the same level and parent
     (the province's cities among themselves, a city's counties among themselves). ``framework`` (a file) overrides the versions, to
-    recompute past years under other parameters.
+    recompute past years under other parameters. Computed once per snapshot, recipe and basis.
     """
-    store = open_store(database)
-    _, formulas = embedded_variables()
-    figures = derive_indicators(ob.frame(store, basis=basis), formulas)
+    if framework is not None:
+        return _compute(snap, recipe, basis, load_framework(framework))
+    key = ("compute_store", json.dumps(recipe.to_dict(), sort_keys=True, default=str), basis)
+    return snap.memo.get(key, lambda: _compute(snap, recipe, basis, None))
+
+
+def _compute(snap: Snapshot, recipe: Recipe, basis: str, forced: Framework | None) -> tuple[list[IndexResult], pd.DataFrame]:
+    figures = snap.figures(basis)
     if figures.empty:
         raise NotFoundError("数据库中还没有审核通过的数据 no approved figures in the store yet")
-    forced = load_framework(framework) if framework else None
-    peers = store_peers(store)
+    peers = snap.peers()
     by_version: dict[str, tuple[Framework, list[int]]] = {}
     for year in sorted(figures["year"].unique()):
-        fw = forced or store.framework(int(year))
+        fw = forced or snap.framework(int(year))
         by_version.setdefault(fw.fingerprint(), (fw, []))[1].append(int(year))
     results = []
     for fw, years in by_version.values():
         part = figures[figures["year"].isin(years) & figures["indicator"].isin([n.code for n in fw.leaves])]
         results.append(compute_index(fw, values_from_frame(part, fw, peers=peers), recipe))
     return results, figures[figures["origin"] == "derived"]
-
-
-def store_peers(store: Store) -> dict[str, str]:
-    """Each region's peer group by name: regions are ranked among those of the same level and parent."""
-    return {r.name: peer_label(r.level, r.parent) for r in store.regions()}
 
 
 def result_csv(result: IndexResult | list[IndexResult]) -> bytes:
@@ -183,7 +133,7 @@ def write_result(result: IndexResult | list[IndexResult], data_path: str | None,
     Path(output).with_suffix(".recipe.json").write_text(recipe, encoding="utf-8")
 
 
-def import_framework(path: str, source: str | None, *, database: str | None, actor: str, valid_from: int | None = None, scope: str = "city") -> tuple[Framework, int]:
+def import_framework(path: str, source: str | None, *, store: Store, actor: str, valid_from: int | None = None, scope: str = "city") -> tuple[Framework, int]:
     """Validate an official parameter table and make it the framework in force from a year on.
 
     The table must have the same indicators as the plan; a county version (``scope="county"``,
@@ -197,7 +147,6 @@ def import_framework(path: str, source: str | None, *, database: str | None, act
     fw = load_framework(path, default_provenance=Provenance("official", source) if source else unstated)
     if source is None and unstated in fw.parameter_provenances():
         raise InputError([Problem(path, None, "weight_provenance", "未注明参数来源:请在表中填写 weight_provenance/standard_provenance,或用 --source 指明官方来源 parameters state no provenance: fill the provenance columns or give --source")])
-    store = open_store(database)
     check_admin(acting_user(store, actor), "导入指标框架 import a framework")
     plan = store.plan()
     if scope == "county":

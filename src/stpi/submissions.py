@@ -22,7 +22,6 @@ from stpi.ingest.limits import DEFAULT_LIMITS, Limits
 from stpi.ingest.plausible import Figures, cross_row_problems
 from stpi.store import Store, WriteResult
 from stpi.store import observations as ob
-from stpi.service import open_store, release
 from stpi.store.rules import acting_user, check_admin, check_write, replaceable
 from stpi.store.settings import get_setting
 
@@ -95,9 +94,9 @@ def template_spec(store: Store, *, year: int, department: str | None = None, cou
     return TemplateSpec(title, reporter, reporter_code, year, tuple(regions), tuple(rows), reporter_kind=kind)  # type: ignore[arg-type]
 
 
-def make_template(database: str | None, output: str, *, year: int, department: str | None = None, county: str | None = None) -> TemplateSpec:
+def make_template(store: Store, output: str, *, year: int, department: str | None = None, county: str | None = None) -> TemplateSpec:
     """Write the reporting workbook and return what it holds."""
-    spec = template_spec(open_store(database), year=year, department=department, county=county)
+    spec = template_spec(store, year=year, department=department, county=county)
     write_template(spec, output)
     return spec
 
@@ -130,14 +129,15 @@ class StoreHistory:
         """(region code or name, year, code) → the figure of year − 1."""
         if not years:
             return {}
-        store = open_store(self.database)
+        store = Store(self.database, prepare=False)  # in the checking worker process: its own short-lived connection
         try:
-            return self._read(store, years)
+            return self.read(store, years)
         finally:
-            release(store)  # a store opened for this call only (not the web app's own) is closed
+            store.close()
 
     @staticmethod
-    def _read(store: Store, years: frozenset[int]) -> dict[tuple[str, int, str], float]:
+    def read(store: Store, years: frozenset[int]) -> dict[tuple[str, int, str], float]:
+        """The same, from a store already open (the web app's)."""
         plan, regions = store.plan(), store.regions()
         code_of = {r.name: r.code for r in regions}
         last: dict[tuple[str, int, str], float] = {}
@@ -164,15 +164,22 @@ class StoreFigures:
         """Figures keyed by region name."""
         if not years:
             return Figures()
-        store = open_store(self.database)
+        store = Store(self.database, prepare=False)  # in the checking worker process: its own short-lived connection
         try:
-            regions = store.regions()
-            found = ob.frame(store, years=sorted(years))
-            current = {(str(r), int(y), str(c)): float(v) for r, y, c, v in zip(found["region"], found["year"], found["indicator"], found["value"])
-                       if v is not None and not pd.isna(v)}
-            last = StoreHistory._read(store, years)
+            return self.read(store, years)
         finally:
-            release(store)
+            store.close()
+
+    @staticmethod
+    def read(store: Store, years: frozenset[int]) -> Figures:
+        """The same, from a store already open (the web app's)."""
+        if not years:
+            return Figures()
+        regions = store.regions()
+        found = ob.frame(store, years=sorted(years))
+        current = {(str(r), int(y), str(c)): float(v) for r, y, c, v in zip(found["region"], found["year"], found["indicator"], found["value"])
+                   if v is not None and not pd.isna(v)}
+        last = StoreHistory.read(store, years)
         names = {r.code: r.name for r in regions}
         alias = names | {r.name: r.name for r in regions}
         return Figures(current, {k: v for k, v in last.items() if k[0] in alias and alias[k[0]] == k[0]}, alias,
@@ -267,20 +274,16 @@ def reporter_code(store: Store, reporter: str) -> str:
     raise NotFoundError(f"没有该填报单位：{reporter} no such reporter: {reporter}")
 
 
-def import_submission(database: str | None, path: str, *, actor: str, status: str = "submitted", revise: bool = False, reason: str = "",
+def import_submission(store: Store, path: str, *, actor: str, status: str = "submitted", revise: bool = False, reason: str = "",
                       on_behalf_of: str | None = None, received_at: datetime | None = None, warnings: list[Problem] | None = None) -> WriteResult:
     """Validate a filled template or a long table, then write all its figures or none (``stpi import``).
 
     ``warnings`` receives what was saved but flagged for review (values far from the peers').
     """
-    store = open_store(database)  # the web app's own store when it serves this database
-    try:
-        acting_user(store, actor)
-        sub = check_file(path, file_rules(store, upload_limit=False))
-        sub.raise_for_problems()
-        if warnings is not None:
-            warnings += sub.warnings
-        return write_submission(store, sub, actor=actor, content=Path(path).read_bytes(), status=status, revise=revise, reason=reason,
-                                on_behalf_of=on_behalf_of, received_at=received_at)
-    finally:
-        release(store)
+    acting_user(store, actor)
+    sub = check_file(path, file_rules(store, upload_limit=False))
+    sub.raise_for_problems()
+    if warnings is not None:
+        warnings += sub.warnings
+    return write_submission(store, sub, actor=actor, content=Path(path).read_bytes(), status=status, revise=revise, reason=reason,
+                            on_behalf_of=on_behalf_of, received_at=received_at)

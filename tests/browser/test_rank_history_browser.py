@@ -22,7 +22,7 @@ def live_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     store = Store(url)
     set_setting(store, "public_overview", "true", actor="admin")
     add_accounts(store)
-    load_demo(url, years=(2023, 2024, 2025))
+    load_demo(Store(url), years=(2023, 2024, 2025))
     yield store
     store.close()
 

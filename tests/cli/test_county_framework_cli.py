@@ -15,6 +15,7 @@ from stpi.errors import InputError
 from stpi.store import Store
 from tests.cli.clitools import plain
 from tests.queries.seeds import counties_2023
+from tests.readkit import plan_fw
 
 runner = CliRunner()
 
@@ -40,7 +41,7 @@ def _exported(tmp_path: Path) -> pd.DataFrame:
 def test_county_version_drives_the_county_index_only(store: Store, tmp_path: Path) -> None:
     counties_2023(store)
     assert _counties()["武都区"] == pytest.approx(43.26)  # no county version yet: the city's framework
-    city_before = service.plan_and_framework(None)[1].fingerprint()
+    city_before = plan_fw(None)[1].fingerprint()
     table = _exported(tmp_path)
     leaf = table["standard"] != ""
     table.loc[leaf, "standard"] = [repr(2 * float(v)) for v in table.loc[leaf, "standard"]]  # counties held to twice the standard
@@ -49,7 +50,7 @@ def test_county_version_drives_the_county_index_only(store: Store, tmp_path: Pat
     table.to_csv(county_file, index=False)
     _run("framework", "import", str(county_file), "--county", "--source", "县区科技进步监测办法(测试)")
     assert _counties()["武都区"] == pytest.approx(43.26 / 2)  # every score halves: none was capped
-    assert service.plan_and_framework(None)[1].fingerprint() == city_before  # the city keeps its own
+    assert plan_fw(None)[1].fingerprint() == city_before  # the city keeps its own
     assert len(store.framework_versions("county")) == 1 and len(store.framework_versions()) == 1
     assert any(e.key.endswith("(county)") for e in store.audit(entity="framework"))
 

@@ -17,7 +17,9 @@ import stpi.cli.report_bulletin  # noqa: F401  (registers the command)
 from stpi.analysis.track import track
 from stpi.cli import app
 from stpi.reports.bulletin import STATUS_TEXT, chinese_date
+from stpi.reports.chinese import fullwidth
 from stpi.store import Store
+from tests.readkit import read
 from tests.queries.seeds import city_2023_paced
 
 runner = CliRunner()
@@ -30,17 +32,16 @@ def _run(*args: str) -> None:
 
 
 def _expected(store: Store) -> tuple[float, dict[str, int], dict[str, str]]:
-    from stpi import service
-
     plan, fw = store.plan(), store.framework()
-    tracked = track(plan, fw, service.store_figures(None))
+    tracked = track(plan, fw, read(None).figures())
     now = tracked[tracked["year"] == 2023]
     leaves = now[now["code"].isin([n.code for n in fw.leaves])]
     counts = leaves["light"].value_counts().to_dict()
-    owners = {f"{plan.indicator(r.code).no}. {r.name}": "、".join(plan.department(d).name for d in r.lead.split(";") if d) for r in leaves.itertuples()}
+    # names as a Chinese document prints them: full-width punctuation (高技术产业（制造业）…)
+    owners = {fullwidth(f"{plan.indicator(r.code).no}. {r.name}"): "、".join(plan.department(d).name for d in r.lead.split(";") if d) for r in leaves.itertuples()}
     from stpi.queries.overview import overview
 
-    index = overview(None, year=2023)["index"]["value"]  # the year's index; for an incomplete year the estimate the bulletin states
+    index = overview(read(None), year=2023)["index"]["value"]  # the year's index; for an incomplete year the estimate the bulletin states
     return float(index), counts, owners
 
 
@@ -66,7 +67,7 @@ def test_docx_matches_track(store: Store, tmp_path: Path) -> None:
     assert len(listed) == counts["red"] + counts["yellow"] + counts["green"]
     assert all(listed[k] == owners[k] for k in listed)
     assert "示意参数" in text and "陇南市科技领导小组办公室" in text and "陇科领办〔2026〕X号" in text
-    assert "二〇二六年十一月二十七日" in text and "与2022年相比" in text
+    assert "2026年11月27日" in text and "二〇二六" not in text and "与2022年相比" in text  # GB/T 9704—2012: the date in Arabic numerals
     assert "一、总体情况" in text and "七、下一步工作重点" in text and "尚无审核通过的县区数据" in text
     d = docx.Document(str(out))
     s = d.sections[0]
@@ -107,13 +108,13 @@ def test_pdf_matches_track(store: Store, tmp_path: Path) -> None:
     assert len(listed) == counts["red"] + counts["yellow"] + counts["green"]
     assert all(listed[k].startswith(re.sub(r"\s+", "", owners[k])) for k in listed)
     assert "示意参数" in text and "陇南市科技领导小组办公室" in text and "陇科领办〔2026〕X号" in text
-    assert "二〇二六年十一月二十七日" in text and "一、总体情况" in text and "七、下一步工作重点" in text
+    assert "2026年11月27日" in text and "一、总体情况" in text and "七、下一步工作重点" in text
     assert [round(float(x) / 72 * 25.4) for x in reader.pages[0].mediabox.upper_right] == [210, 297]
     used = set()  # the fonts the pages draw with (reportlab also lists an unused Helvetica in every page's resources)
     for page in reader.pages:
         fonts = page["/Resources"]["/Font"].get_object()
         used |= {str(fonts[name.decode()]["/BaseFont"]) for name in re.findall(rb"(/\S+) [\d.]+ Tf", page.get_contents().get_data())}
-    assert used and all(f.endswith("+SimHei") for f in used)  # subsets of the packaged font, embedded
+    assert used and all(re.search(r"\+Noto(Serif|Sans)CJKsc-(Regular|Bold)$", f) for f in used)  # subsets of the OFL Noto CJK fonts, embedded
     assert sum(len(page.images) for page in reader.pages) == 2  # the groups' chart and the index path
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm not on PATH: pages not rendered")
@@ -127,7 +128,7 @@ def test_baseline_only_says_so(tmp_path: Path) -> None:
     out = tmp_path / "b.docx"
     _run("--output", str(out))
     text, _ = _docx_text(out)
-    assert "目前只有基期(2022年)数据" in text and "2022年" in text and "示意参数" in text
+    assert "目前只有基期（2022年）数据" in text and "2022年" in text and "示意参数" in text
 
 
 def test_bad_format(tmp_path: Path) -> None:

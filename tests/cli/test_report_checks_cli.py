@@ -20,6 +20,7 @@ from stpi.cli import app
 from stpi.reports.checks import Sheet, write_xlsx
 from stpi.store import Entry, Store
 from stpi.store import observations as ob
+from tests.readkit import read, plan_fw
 
 runner = CliRunner()
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -59,19 +60,19 @@ def test_warnings_json_console_and_files(store: Store, tmp_path: Path) -> None:
 
     xlsx = tmp_path / "预警.xlsx"
     out("report", "warnings", "--output", str(xlsx))
-    plan, fw = service.plan_and_framework(None)
-    engine = early_warnings(track(plan, fw, service.store_figures(None)), plan, fw).set_index("code")
+    plan, fw = plan_fw(None)
+    engine = early_warnings(track(plan, fw, read(None).figures()), plan, fw).set_index("code")
     book = load_workbook(xlsx, read_only=False)
     try:
         ws = book.worksheets[0]
-        assert ws.freeze_panes == "A2" and ws.column_dimensions["C"].width > 20
+        assert ws.freeze_panes == "C2" and ws.column_dimensions["C"].width > 20
         header = [c.value for c in ws[1]]
         assert "示意参数" in header[12] and header[1] == "代码 Code"
         body = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
         assert [r[1] for r in body] == ["I03", "I01", "I02"]
         for r in body:
             assert r[11] == pytest.approx(engine.loc[r[1], "gap"]) and r[12] == pytest.approx(engine.loc[r[1], "gap_points"])
-        assert body[1][14] == "市人社局" and body[1][9] == "红色 red"
+        assert body[1][14] == "市人社局" and body[1][9] == "红色"
         assert ws["A2"].fill.start_color.rgb.endswith("FFC7CE") and ws["A4"].fill.start_color.rgb.endswith("FFEB9C")
         assert "示意参数" in book["说明 Notes"]["A2"].value
     finally:
@@ -132,13 +133,13 @@ def test_counties_json_console_and_workbook(store: Store, tmp_path: Path) -> Non
 
     xlsx = tmp_path / "县区.xlsx"
     out("report", "counties", "--year", "2023", "--output", str(xlsx))
-    figures = service.store_figures(None)
-    engine = county_index(service.plan_and_framework(None)[1], figures, list(COUNTIES.values())).set_index("region")
+    figures = read(None).figures()
+    engine = county_index(plan_fw(None)[1], figures, list(COUNTIES.values())).set_index("region")
     book = load_workbook(xlsx)
     try:
         assert book.sheetnames == ["县区指数 Index", "县区目标 Targets", "县区合计核对 Sums", "说明 Notes"]
         ws = book["县区指数 Index"]
-        assert ws.freeze_panes == "A2" and "示意参数" in ws["C1"].value
+        assert ws.freeze_panes == "C2" and "示意参数" in ws["C1"].value
         for r in ws.iter_rows(min_row=2, values_only=True):
             assert r[2] == pytest.approx(engine.loc[r[0], "index"]) and r[3] == engine.loc[r[0], "rank"]
         sums_ws = book["县区合计核对 Sums"]

@@ -18,6 +18,7 @@ from stpi.cli import app
 from stpi.engine import Aggregate, Recipe
 from stpi.store import Entry, Store
 from stpi.store import observations as ob
+from tests.readkit import read, plan_fw
 
 runner = CliRunner()
 INJECTION = "=cmd|' /C calc'!A0"
@@ -49,7 +50,7 @@ def _fill(store: Store) -> None:
 
 def test_without_figures_the_plan_scenarios_are_shown(tmp_path: Path) -> None:
     sheets = _export(tmp_path / "wb.xlsx")
-    status = plan_status(*service.plan_and_framework(None), missing="reweight")
+    status = plan_status(*plan_fw(None), missing="reweight")
     results = _by_key(sheets["结果"], 1, 2)
     assert "情景" in sheets["结果"][0][0] and "示意参数" in sheets["结果"][0][0]
     assert results[(2022, "INDEX")][5] == pytest.approx(status.index_baseline)
@@ -67,7 +68,7 @@ def test_figures_results_and_progress_match_the_engine(tmp_path: Path, store: St
     assert len(data) - 2 == 64  # the draft is not approved, so not shown
     first = _by_key(data, 0, 2)[("陇南市", "I01")]
     assert first[7] == "'" + INJECTION and first[9].startswith("已通过") and first[13] == "admin"
-    results, _ = service.compute_store(None, Recipe(aggregate=Aggregate(missing="reweight")))
+    results, _ = service.compute_store(read(None), Recipe(aggregate=Aggregate(missing="reweight")))
     expected = pd.concat([r.long() for r in results])
     got = _by_key(sheets["结果"], 0, 1, 2)
     assert len(got) == len(expected)
@@ -75,8 +76,8 @@ def test_figures_results_and_progress_match_the_engine(tmp_path: Path, store: St
         row = got[(r.region, r.year, r.code)]
         assert row[5] == pytest.approx(r.value) and row[6] == int(r.rank)
     assert got[("陇南市", 2023, "INDEX")][6] == 2  # the peer is at 110% of every target
-    plan, fw = service.plan_and_framework(None)
-    progress = track(plan, fw, service.store_figures(None))
+    plan, fw = plan_fw(None)
+    progress = track(plan, fw, read(None).figures())
     rows = _by_key(sheets["目标与进度"], 0, 1)
     for r in progress.itertuples():
         row = rows[(r.year, r.code)]

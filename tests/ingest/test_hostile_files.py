@@ -187,13 +187,13 @@ def test_the_corpus_on_postgresql_changes_nothing(pg_store: Store, tmp_path: Pat
         path.write_bytes(case.content)
         started = time.perf_counter()
         with pytest.raises(InputError) as info:
-            submissions.import_submission(pg_store.url, str(path), actor="admin")
+            submissions.import_submission(pg_store, str(path), actor="admin")
         assert time.perf_counter() - started < SECONDS + 1.0, case.name
         assert any(case.says in p.reason for p in info.value.problems), (case.name, info.value.problems)
     assert _state(pg_store) == before
     noted = tmp_path / "noted.csv"
     noted.write_text("region,year,indicator,value,note\n陇南市,2023,I01,584.28,口径调整\n", encoding="utf-8")
-    assert submissions.import_submission(pg_store.url, str(noted), actor="admin", status="draft").written == 1
+    assert submissions.import_submission(pg_store, str(noted), actor="admin", status="draft").written == 1
 
 
 def test_a_million_rows_declared_are_not_read_as_a_million(tmp_path: Path) -> None:

@@ -15,13 +15,14 @@ from stpi.store import observations as ob
 from stpi.store.asof import approvals_since, approved_frame_as_of
 from stpi.store.core import now
 from stpi.store.notes import add_published_result
+from tests.readkit import read
 
 
 @pytest.fixture
 def demo(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     Store(url)
-    load_demo(url, years=(2024, 2025))
+    load_demo(Store(url), years=(2024, 2025))
     return url
 
 
@@ -55,7 +56,7 @@ def test_new_revised_lights_ranks_and_notices(demo: str) -> None:
     add_published_result(store, region="621200", year=2025, index_value=45.0, rank=8, source="甘肃省科技厅 2026", actor="admin")
     with store.session() as s:
         Store.audit_in(s, "admin", "issue", "supervision", "2026-001", "", "sci: 指标17进度滞后 (by 2026-12-31)", "请说明")
-    ch = changes(demo)
+    ch = changes(read(demo))
     assert ch["since"]["mode"] == "bulletin"
     assert (ch["figures"]["new"], ch["figures"]["revised"]) == (1, 1)
     kinds = {(f["region"], f["year"], f["kind"]) for f in ch["figures"]["items"]}
@@ -77,7 +78,7 @@ def test_reference_moments(demo: str) -> None:
     assert reference_moment(store, "visit", user="nobody") == ("visit", None)
     with pytest.raises(InputError):
         reference_moment(store, "last week")
-    assert changes(demo, since="2100-01-01")["summary"].endswith("没有变化。")
+    assert changes(read(demo), since="2100-01-01")["summary"].endswith("没有变化。")
 
 
 def test_the_bulletin_opens_with_what_changed_since_the_last(demo: str, tmp_path: Path) -> None:
@@ -85,18 +86,18 @@ def test_the_bulletin_opens_with_what_changed_since_the_last(demo: str, tmp_path
     from stpi.reports.bulletin import sections
 
     store = Store(demo)
-    assert bulletin_changes(demo) == {"changes": (), "changes_text": ""}  # the first bulletin: no section
+    assert bulletin_changes(read(demo)) == {"changes": (), "changes_text": ""}  # the first bulletin: no section
     _bulletin(store)
     ob.write(store, [ob.Entry("陇南市", "I17", "2025", 5.0)], actor="admin", revise=True)
     ob.transition(store, "approve", actor="admin", codes=["I17"])
-    part = bulletin_changes(demo)
+    part = bulletin_changes(read(demo))
     assert part["changes_text"].startswith("自上次下载进展通报") and "修订数据1项" in part["changes_text"]
     kinds = [line.label for line in part["changes"]]
     assert "修订数据" in kinds and "灯色变化" in kinds
     assert all(line.cells[1].startswith("/") for line in part["changes"])  # the link (site_url in front when set)
     from stpi.queries.bulletin import gather_bulletin
 
-    b = gather_bulletin(demo, year=2025)
+    b = gather_bulletin(read(demo), year=2025)
     heading, blocks = sections(b)[0]
     assert heading == "上次通报以来的变化" and blocks[0] == ("p", b.changes_text)
     assert blocks[1][1][0] == ["类别", "内容", "链接"]

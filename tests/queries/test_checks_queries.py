@@ -17,13 +17,14 @@ from stpi.queries.checks import counties_payload, counties_report, department_na
 from stpi.reports.checks import write_counties, write_warnings
 from stpi.store import Store
 from tests.queries.seeds import COUNTIES, city_2023, counties_2023
+from tests.readkit import read
 
 
 def test_counties_report_with_county_figures(store: Store, tmp_path: Path) -> None:
     counties_2023(store)
-    plan, fw, rep = counties_report(None, year=2023, tolerance=0.005, missing="reweight")
+    plan, fw, rep = counties_report(read(None), year=2023, tolerance=0.005, missing="reweight")
     assert rep.city == plan.region and len(rep.counties) == 9 and set(COUNTIES.values()) <= set(rep.counties)
-    engine = county_index(fw, service.store_figures(None), list(COUNTIES.values()))
+    engine = county_index(fw, read(None).figures(), list(COUNTIES.values()))
     assert rep.index[["region", "index", "rank"]].to_dict("records") == engine[["region", "index", "rank"]].to_dict("records")
     bad = rep.sums[rep.sums["status"] == "mismatch"]
     assert list(bad["variable"]) == ["rd_personnel"] and float(bad["difference"].iloc[0]) == pytest.approx(950.0 - 1000.0)
@@ -42,8 +43,8 @@ def test_counties_report_with_county_figures(store: Store, tmp_path: Path) -> No
 
 def test_warnings_report_matches_early_warnings(store: Store, tmp_path: Path) -> None:
     city_2023(store, share=0.1)
-    plan, fw, table, year = warnings_report(None, year=None, years=1, path=None, missing="reweight")
-    engine = early_warnings(track(plan, fw, service.store_figures(None)), plan, fw)
+    plan, fw, table, year = warnings_report(read(None), year=None, years=1, path=None, missing="reweight")
+    engine = early_warnings(track(plan, fw, read(None).figures()), plan, fw)
     assert year == 2023 and list(table["code"]) == list(engine["code"]) and len(table) > 0
     assert list(table["lead_names"]) == [department_names(plan, c) for c in engine["lead"]]
     payload = warnings_payload(plan, fw, table, year, 1)

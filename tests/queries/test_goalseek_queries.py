@@ -10,11 +10,12 @@ from stpi.analysis.values import values_from_frame
 from stpi.engine import Aggregate, Recipe
 from stpi.queries.goalseek import goalseek_store, lead_departments, start_values
 from stpi.store import Store
+from tests.readkit import read
 
 
 def test_goalseek_store_reaches_the_target(store: Store) -> None:
     plan, fw = store.plan(), store.framework()
-    answer = goalseek_store(None)
+    answer = goalseek_store(read(None))
     r = answer.result
     assert r.reachable and r.target == plan.goal.index and r.from_year == plan.baseline_year
     reached = {m.code: m.value_recommended if m.value_recommended is not None else m.value_start for m in r.indicators}

@@ -13,13 +13,14 @@ from stpi.queries.maps import map_collection
 from stpi.queries.rank_history import rank_history
 from stpi.store import Store
 from stpi.store.notes import add_published_result, published_results
+from tests.readkit import read
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite:///{Path(tmp_path_factory.mktemp('ranks')) / 'demo.db'}"
     store = Store(url)
-    load_demo(url, years=(2024, 2025))
+    load_demo(Store(url), years=(2024, 2025))
     # 2024 as if the province had published nothing: each city's result blanked
     for r in store.regions(level="city"):
         add_published_result(store, region=r.code, year=2024, index_value=None, rank=None, source="test", actor="admin")
@@ -28,11 +29,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_published_ranks_where_recorded(demo: str) -> None:
-    rh = rank_history(demo)
+    rh = rank_history(read(demo))
     assert rh["years"] == [2024, 2025] and rh["peers"] == 14 and rh["goal_rank"] == 9
     me = rh["series"][0]
     assert me["self"] and me["code"] == "621200" and len(rh["series"]) == 14
-    store = service.open_store(demo)
+    store = Store(demo)
     published = {p.region: p for p in published_results(store, year=2025)}
     for s in rh["series"]:
         point = s["points"][1]
@@ -42,8 +43,8 @@ def test_published_ranks_where_recorded(demo: str) -> None:
 
 
 def test_own_computation_where_nothing_is_published(demo: str) -> None:
-    rh = rank_history(demo)
-    doc = map_collection(demo, "620000", year=2024)  # computed independently among the province's cities
+    rh = rank_history(read(demo))
+    doc = map_collection(read(demo), "620000", year=2024)  # computed independently among the province's cities
     by_code = {f["properties"]["code"]: f["properties"] for f in doc["features"]}
     for s in rh["series"]:
         point = s["points"][0]
@@ -55,7 +56,7 @@ def test_own_computation_where_nothing_is_published(demo: str) -> None:
 
 
 def test_counties_are_not_peers(demo: str) -> None:
-    names = {s["name"] for s in rank_history(demo)["series"]}
+    names = {s["name"] for s in rank_history(read(demo))["series"]}
     assert "武都区" not in names and "陇南市" in names
 
 
@@ -63,7 +64,7 @@ def test_an_empty_store_has_no_years(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     store = Store(url)
     try:
-        rh = rank_history(url)
+        rh = rank_history(read(url))
     finally:
         store.close()
     assert rh["years"] == [] and rh["ranks"] == [] and rh["series"][0]["self"]

@@ -8,14 +8,15 @@ from stpi.queries.assessment import gather_assessment
 from stpi.queries.demo import load_demo
 from stpi.store import Store
 from stpi.store import rounds
+from tests.readkit import read
 
 
 def test_demo_figures_carry_their_received_dates_and_the_assessment_reads_them(store: Store) -> None:
-    load_demo(None, years=(2023, 2024))
+    load_demo(Store(None), years=(2023, 2024))
     city = store.region(store.plan().region).code
     times = rounds.submission_times(store, 2024, city)
     assert times and all(t.year == 2025 and t.month in (3, 4) for t in times.values())
-    _, result = gather_assessment(None, year=2024)
+    _, result = gather_assessment(read(None), year=2024)
     timely = collections.Counter(r for r in result.detail["rule"] if str(r).startswith("T-"))
     assert timely["T-on_time"] > timely["T-late"] > 0 and timely["T-missing"] == 0
 
@@ -33,7 +34,7 @@ def test_the_assessment_judges_each_figure_by_its_round_deadline(store: Store) -
     for code in ("I01", other):  # I01 is led by 市人社局, given until 30 April; the other figure is not
         ob.write_frame(store, _frame([Entry(city, code, "2025", float(plan.indicator(code).target))]), actor="admin",
                        on_behalf_of=plan.indicator(code).lead[0], received_at=datetime(2026, 4, 10))
-    _, result = gather_assessment(None, year=2025)
+    _, result = gather_assessment(read(None), year=2025)
     t = result.detail[result.detail["part"] == "T"]
     assert set(t[t["code"] == "I01"]["rule"]) == {"T-on_time"} and all("2026-04-30" in x for x in t[t["code"] == "I01"]["rule_text"])
     assert set(t[t["code"] == other]["rule"]) == {"T-late"} and all("2026-03-31" in x for x in t[t["code"] == other]["rule_text"])

@@ -30,19 +30,19 @@ def test_uploads_and_entries_keep_off_another_departments_draft(store: Store, tm
     csv = tmp_path / "hr.csv"
     csv.write_text("地区,年度,指标,数值\n621200,2031,I07,130\n", encoding="utf-8")
     with pytest.raises(InputError) as info:
-        import_submission(store.url, str(csv), actor="hr1", status="draft")
+        import_submission(store, str(csv), actor="hr1", status="draft")
     assert "其他单位" in info.value.problems[0].reason and info.value.problems[0].value == "sci1"
     (current,) = ob.observations(store, year=2031, code="I07")
     with pytest.raises(InputError):
-        save_entries(store.url, username="hr1", items=[{"region": "621200", "year": 2031, "code": "I07", "value": "131", "vintage": current.vintage}])
+        save_entries(store, username="hr1", items=[{"region": "621200", "year": 2031, "code": "I07", "value": "131", "vintage": current.vintage}])
     assert [o.value for o in ob.observations(store, year=2031, code="I07")] == [120.0] and ob.observations(store, year=2031, code="I07")[0].vintage == current.vintage
     # a colleague of the same department may, and the bureau may
     ob.write(store, [ob.Entry("621200", "I07", "2032", 120.0)], actor="hr2", status="draft")
     csv2 = tmp_path / "hr2.csv"
     csv2.write_text("地区,年度,指标,数值\n621200,2032,I07,135\n", encoding="utf-8")
-    import_submission(store.url, str(csv2), actor="hr1", status="draft")
+    import_submission(store, str(csv2), actor="hr1", status="draft")
     assert [o.value for o in ob.observations(store, year=2032, code="I07")] == [135.0]
-    import_submission(store.url, str(csv), actor="admin", status="draft")
+    import_submission(store, str(csv), actor="admin", status="draft")
     assert [o.value for o in ob.observations(store, year=2031, code="I07")] == [130.0]
 
 
@@ -51,5 +51,5 @@ def test_an_approved_figure_is_anyones_to_revise(store: Store, tmp_path: Path) -
     ob.transition(store, "approve", actor="admin", year=2033)
     csv = tmp_path / "hr.csv"
     csv.write_text("地区,年度,指标,数值,备注\n621200,2033,I07,125,\n", encoding="utf-8")
-    import_submission(store.url, str(csv), actor="hr1", status="draft")
+    import_submission(store, str(csv), actor="hr1", status="draft")
     assert sorted(o.status for o in ob.observations(store, year=2033, code="I07", history=True)) == ["approved", "draft"]

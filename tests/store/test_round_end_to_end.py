@@ -18,6 +18,7 @@ from stpi.store import Entry, Store
 from stpi.store import observations as ob
 from stpi.store import rounds
 from tests.cli.clitools import run_main
+from tests.readkit import read
 
 YEAR = 2025
 DEADLINE = date(2026, 3, 31)
@@ -39,7 +40,6 @@ def test_a_round_from_opening_to_lock(backend: str, request: pytest.FixtureReque
         return run_main(monkeypatch, capsys, *args, "--database", url)
 
     store = Store(url)
-    monkeypatch.setitem(service._OPEN, store.url, store)  # every query and command of the test on this one store
     plan, fw = store.plan(), store.framework(YEAR)
     leaves = [n.code for n in fw.leaves]
 
@@ -75,14 +75,14 @@ def test_a_round_from_opening_to_lock(backend: str, request: pytest.FixtureReque
     assert {t.status for t in rounds.tasks(store, year=YEAR) if t.code in part} == {"approved"}
 
     # the overview and the bulletin say incomplete: the estimate, never a progress status
-    view = overview(url, year=YEAR)
+    view = overview(read(store), year=YEAR)
     assert view["complete"] is False and view["index"]["status"] == "incomplete"
     assert view["index"]["status_text"] == f"预估（不完整：{len(leaves) - 15}项未报）"
     assert view["year_state"]["missing"] == leaves[15:]
     groups_missing = {a.code for c in leaves[15:] for a in fw.ancestors(c)}
     assert all(g["status"] == "incomplete" for g in view["groups"] + view["areas"] if g["code"] in groups_missing)
     assert not any(g["status"] in ("reached", "on_track") for g in view["groups"] + view["areas"] if g["code"] in groups_missing)
-    bulletin = gather_bulletin(url, year=YEAR)
+    bulletin = gather_bulletin(read(store), year=YEAR)
     assert "预估" in bulletin.title and bulletin.index_status == "incomplete" and not bulletin.complete
     code, out = _cli("track", "--year", str(YEAR), "--json")
     tracked = json.loads(out[out.index("{"):])
@@ -117,7 +117,7 @@ def test_a_round_from_opening_to_lock(backend: str, request: pytest.FixtureReque
 
     # complete: a progress status again, and the lock goes through and closes the round
     assert {t.status for t in rounds.tasks(store, year=YEAR)} == {"approved"}
-    view = overview(url)
+    view = overview(read(store))
     assert view["year"] == YEAR and view["complete"] is True and view["index"]["status"] != "incomplete"
     code, out = _cli("track", "--json")
     assert json.loads(out[out.index("{"):])["complete"] is True

@@ -22,14 +22,6 @@ from tests.cli.clitools import run_main
 LONGNAN = "621200"
 
 
-@pytest.fixture(autouse=True)
-def shared(store: Store) -> Iterator[None]:
-    """The service calls (what the web app runs) use the test's store, as they use the web app's."""
-    service.register_store(store)
-    yield
-    service._OPEN.pop(store.url, None)
-
-
 def cli(*args: str) -> Result:
     """``stpi …`` in this process. A command opens its store and leaves closing it to the process's end: no warning for that here."""
     with warnings.catch_warnings():
@@ -53,11 +45,11 @@ def test_a_department_submits_only_its_own_draft_of_a_shared_indicator(store: St
     _departments(store)
     ob.write(store, [Entry(LONGNAN, "I07", "2023", 1.2)], actor="renshe", status="draft")
     ob.write(store, [Entry(LONGNAN, "I03", "2023", 1.5)], actor="keji2", status="draft")
-    assert submit_year(store.url, username="keji", year=2023) == 1  # its colleague's I03, not hrss's I07
+    assert submit_year(store, username="keji", year=2023) == 1  # its colleague's I03, not hrss's I07
     assert {o.code: o.status for o in ob.observations(store, year=2023)} == {"I07": "draft", "I03": "submitted"}
     result = cli("submit", "--year", "2023", "--user", "keji", "--database", store.url)
     assert result.exit_code == 0 and {o.code: o.status for o in ob.observations(store, year=2023)}["I07"] == "draft"
-    assert submit_year(store.url, username="renshe", year=2023) == 1
+    assert submit_year(store, username="renshe", year=2023) == 1
     assert [e.actor for e in store.audit(action="submit", key="I07")] == ["renshe"]
 
 
@@ -72,13 +64,13 @@ def test_a_department_cannot_submit_a_county_or_a_code_it_does_not_report(store:
 def test_typed_entries_that_change_a_figure_must_name_its_vintage(store: Store) -> None:
     """A new figure needs no vintage; a change without one is refused (reload), not last-writer-wins; a stale one too."""
     item = {"region": LONGNAN, "year": "2023", "code": "I03", "value": "1.5"}
-    assert save_entries(store.url, username="admin", items=[item])["written"] == 1
-    assert save_entries(store.url, username="admin", items=[item])["unchanged"] == 1  # the same value again changes nothing
+    assert save_entries(store, username="admin", items=[item])["written"] == 1
+    assert save_entries(store, username="admin", items=[item])["unchanged"] == 1  # the same value again changes nothing
     with pytest.raises(ConflictError, match=r"vintage.*621200/I03/2023"):
-        save_entries(store.url, username="admin", items=[{**item, "value": "1.7"}])
-    assert save_entries(store.url, username="admin", items=[{**item, "value": "1.7", "vintage": "1"}])["written"] == 1
+        save_entries(store, username="admin", items=[{**item, "value": "1.7"}])
+    assert save_entries(store, username="admin", items=[{**item, "value": "1.7", "vintage": "1"}])["written"] == 1
     with pytest.raises(ConflictError, match="621200/I03/2023"):
-        save_entries(store.url, username="admin", items=[{**item, "value": "1.9", "vintage": "1"}])
+        save_entries(store, username="admin", items=[{**item, "value": "1.9", "vintage": "1"}])
     assert [(o.vintage, o.value) for o in ob.observations(store, code="I03", history=True)] == [(1, 1.5), (2, 1.7)]
 
 

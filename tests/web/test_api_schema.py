@@ -55,7 +55,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     store = Store(f"sqlite:///{folder / 'api.db'}")
     add_accounts(store)
     app = create_app(store=store)
-    load_demo(store.url, years=(2024, 2025))
+    load_demo(store, years=(2024, 2025))
     with TestClient(app) as client:
         r = client.post("/api/login", json={"username": "admin", "password": PASSWORD})
         assert r.status_code == 200, r.text

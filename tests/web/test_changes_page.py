@@ -19,7 +19,7 @@ def _revise(store: Store, code: str = "I17", factor: float = 3.0) -> None:
 def test_since_the_last_bulletin(client: TestClient, store: Store) -> None:
     from stpi.queries.demo import load_demo
 
-    load_demo(store.url, years=(2024, 2025))
+    load_demo(store, years=(2024, 2025))
     first = client.get("/api/overview").json()["changes"]
     assert first["since"] == {"mode": "bulletin", "at": None, "label": first["since"]["label"]} and first["figures"]["new"] > 0
     login(client, "leader")
@@ -41,7 +41,7 @@ def test_since_the_last_bulletin(client: TestClient, store: Store) -> None:
 def test_since_a_date_and_a_visit(client: TestClient, store: Store) -> None:
     from stpi.queries.demo import load_demo
 
-    load_demo(store.url, years=(2025,))
+    load_demo(store, years=(2025,))
     assert client.get("/api/overview?since=2100-01-01").json()["changes"]["summary"].endswith("没有变化。")
     assert client.get("/api/overview?since=yesterday").status_code in (400, 422)
     login(client, "leader")

@@ -10,6 +10,7 @@ from stpi.analysis.counties import county_index
 from stpi.store import Store
 from tests.queries.seeds import COUNTIES, city_2023, counties_2023
 from tests.web.conftest import login
+from tests.readkit import read
 
 
 def test_without_county_figures_the_page_says_so(client: TestClient) -> None:
@@ -29,7 +30,7 @@ def test_ranking_targets_and_sum_check_with_county_figures(client: TestClient, s
     login(client, "leader")
     data = client.get("/api/counties").json()
     assert data["has_figures"] is True and data["year"] == 2023 and data["years"] == [2023]
-    engine = county_index(store.framework(), service.store_figures(None), list(COUNTIES.values()))
+    engine = county_index(store.framework(), read(None).figures(), list(COUNTIES.values()))
     assert [(r["region"], r["rank"]) for r in data["ranking"]] == [(r.region, r.rank) for r in engine.itertuples()]
     assert [r["index"] for r in data["ranking"]] == pytest.approx(list(engine["index"]))
     assert data["ranking"][0]["region"] == "武都区" and set(data["missing_counties"]) == set(data["counties"]) - set(COUNTIES.values())

@@ -9,6 +9,7 @@ from stpi.errors import ConflictError, ForbiddenError
 from stpi.store import Store
 from stpi.store.county_targets import TargetEntry, county_targets, own_targets, set_county_targets
 from tests.web.conftest import login
+from tests.readkit import read
 
 
 def test_enter_approve_and_use(client: TestClient, store: Store) -> None:
@@ -39,7 +40,7 @@ def test_counties_targets_use_the_approved_own_target(store: Store) -> None:
 
     admin = store.user("admin")
     set_county_targets(store, [TargetEntry("621202", "I13", 1.7)], user=admin, source="县区方案.csv")
-    _, _, rep = counties_report(None if store.embedded else store.url, year=None, tolerance=0.005, missing="reweight")
+    _, _, rep = counties_report(read(store), year=None, tolerance=0.005, missing="reweight")
     rows = rep.targets[(rep.targets["region"] == "武都区") & (rep.targets["code"] == "I13")]
     assert rows["target"].iloc[0] == 1.7 and rows["target_scope"].iloc[0] == OWN_SCOPE
     other = rep.targets[(rep.targets["region"] == "成县") & (rep.targets["code"] == "I13")]
@@ -66,9 +67,9 @@ def test_the_bulletin_counts_each_county_against_its_targets(tmp_path: object) -
 
     url = f"sqlite:///{Path(str(tmp_path)) / 'demo.db'}"
     st = Store(url)
-    load_demo(url, years=(2025,))
+    load_demo(Store(url), years=(2025,))
     set_county_targets(st, [TargetEntry("621202", "I13", 0.0001)], user=st.user("admin"))
-    b = gather_bulletin(url, year=2025)
+    b = gather_bulletin(read(url), year=2025)
     wudu = next(c for c in b.counties if c.cells[0] == "武都区")
     other = next(c for c in b.counties if c.cells[0] == "成县")
     assert wudu.cells[3].endswith("（本县目标1项）") and "本县目标" not in other.cells[3]

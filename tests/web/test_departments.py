@@ -16,6 +16,7 @@ from stpi.store.notes import progress_notes
 from tests.queries.seeds import CITY, city_2023
 from tests.web.conftest import csrf_of, login
 from tests.web.test_indicators import city_2024
+from tests.readkit import read
 
 
 def test_list_counts_every_departments_indicators_and_lights(client: TestClient, store: Store) -> None:
@@ -43,7 +44,7 @@ def test_department_page_indicators_duties_and_assessment(client: TestClient, st
     assert before["assessment"] is None and "考核结果待数据报送审核后产生" in client.get("/departments/hrss").text
     city_2023(store)
     city_2024(store)
-    year = open_year(None)
+    year = open_year(read(None))
     assert year == date.today().year - 1
     _, formulas = embedded_variables()
     raw = formulas["I01"].variables  # hrss leads I01: reported here through its raw statistics
@@ -58,7 +59,7 @@ def test_department_page_indicators_duties_and_assessment(client: TestClient, st
     due = {t["code"]: t["state"] for t in data["to_submit"]}
     assert "I01" not in due and "I07" not in due and due["I03"] == "草稿"  # submitted directly, by raw statistics, or still a draft
     assert set(due) == set(leads) - {"I01", "I07"}
-    _, result = gather_assessment(None, year=2024)
+    _, result = gather_assessment(read(None), year=2024)
     row = result.summary.set_index("department").loc["hrss"]
     a = data["assessment"]
     assert a["year"] == 2024 and a["total"] == pytest.approx(row["total"]) and a["rank"] == row["rank"] and a["of"] == 18
@@ -71,9 +72,9 @@ def test_department_page_indicators_duties_and_assessment(client: TestClient, st
 
 def test_open_year_skips_locked_years(store: Store) -> None:
     city_2023(store)
-    assert open_year(None, date(2024, 3, 1)) == 2023
+    assert open_year(read(None), date(2024, 3, 1)) == 2023
     ob.lock_year(store, 2023, actor="admin")
-    assert open_year(None, date(2024, 3, 1)) == 2024
+    assert open_year(read(None), date(2024, 3, 1)) == 2024
 
 
 def test_reporter_adds_a_progress_note_through_the_form(client: TestClient, store: Store) -> None:

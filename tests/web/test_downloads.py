@@ -20,6 +20,7 @@ from stpi.store import Entry, Store
 from stpi.store import observations as ob
 from tests.queries.seeds import city_2023_paced, counties_2023
 from tests.web.conftest import login
+from tests.readkit import read
 
 def _seed(store: Store) -> None:
     """2023 city figures at four paces (so there are warnings) and three counties' figures; all approved."""
@@ -77,13 +78,13 @@ def test_spreadsheets_match_the_engine(client: TestClient, store: Store) -> None
     results = [r for r in book["结果"].iter_rows(min_row=3, values_only=True) if r[0] == "陇南市" and r[1] == 2023 and r[4] == 0]
     assert len(results) == 1 and results[0][5] == pytest.approx(index, abs=1e-9)
     # warnings: the same indicators that the engine warns about
-    _, fw, table, _ = warnings_report(None, year=2023, years=1, path=None, missing="reweight")
+    _, fw, table, _ = warnings_report(read(None), year=2023, years=1, path=None, missing="reweight")
     name, data = _fetch(client, "warnings", "xlsx")
     sheet = load_workbook(io.BytesIO(data)).worksheets[0]
     codes = [r[1] for r in sheet.iter_rows(min_row=2, values_only=True) if r[1]]
     assert name == "陇南市2023年指标预警.xlsx" and len(table) > 0 and codes == list(table["code"])
     # counties: each county's index as the engine computes it
-    _, _, rep = counties_report(None, year=2023, tolerance=0.005, missing="reweight")
+    _, _, rep = counties_report(read(None), year=2023, tolerance=0.005, missing="reweight")
     name, data = _fetch(client, "counties", "xlsx")
     rows = {r[0]: r[2] for r in load_workbook(io.BytesIO(data))["县区指数 Index"].iter_rows(min_row=2, values_only=True)}
     assert name == "陇南市2023年县区报告.xlsx" and rows == pytest.approx(dict(zip(rep.index["region"], rep.index["index"])))
@@ -134,7 +135,7 @@ def test_values_are_the_approved_figures(client: TestClient, store: Store) -> No
     ob.transition(store, "approve", actor="admin")
     ob.write(store, [Entry("621222", "I28", "2023", 0.02)], actor="admin")  # a draft: not approved, not exported
     login(client, "admin")
-    approved = service.store_figures(None)
+    approved = read(None).figures()
     name, data = _fetch(client, "values", "csv")
     assert name == "陇南市2023年审核通过数据.csv" and data.startswith(b"\xef\xbb\xbf")
     frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype={"期间 Period": str})

@@ -11,6 +11,7 @@ from stpi.store import Entry, Store
 from stpi.store import observations as ob
 from tests.queries.seeds import CITY, city_2023
 from tests.web.conftest import login
+from tests.readkit import read, plan_fw
 
 
 def city_2024(store: Store) -> dict[str, float]:
@@ -54,7 +55,7 @@ def test_indicator_page_has_definition_parameters_trend_owners_history_and_contr
     ob.transition(store, "approve", actor="admin", codes=["I01"])
     login(client, "keji")
     d = client.get("/api/indicators/I01").json()
-    plan, fw = service.plan_and_framework(None)
+    plan, fw = plan_fw(None)
     ind, node = plan.indicator("I01"), fw.node("I01")
     assert d["name"] == ind.name and d["unit"] == "人" and d["group"]["code"] == "G01" and d["area"]["code"] == "A1"
     assert d["parameters"]["standard"] == node.standard and d["parameters"]["standard_provenance"]["kind"] == "assumed"
@@ -66,7 +67,7 @@ def test_indicator_page_has_definition_parameters_trend_owners_history_and_contr
     vintages = [(h["period"], h["vintage"], h["current"], h["status"]) for h in d["history"] if h["code"] == "I01"]
     assert vintages == [("2024", 2, True, "approved"), ("2024", 1, False, "approved"), ("2023", 1, True, "approved")]
     recipe = service.make_recipe("reweight", "ratio", "arithmetic")
-    results, _ = service.compute_store(None, recipe)
+    results, _ = service.compute_store(read(None), recipe)
     engine = results[0].contributions(plan.region, 2024).set_index("code").loc["I01"]  # computed from the store, not from the track
     c = d["contribution"]
     assert c["year"] == 2024 and c["contribution"] == pytest.approx(engine["contribution"]) and c["headroom"] == pytest.approx(engine["headroom"])

@@ -15,7 +15,7 @@ from tests.web.conftest import login
 
 @pytest.fixture
 def demo(store: Store) -> Store:
-    load_demo(store.url, years=(2024, 2025))
+    load_demo(store, years=(2024, 2025))
     return store
 
 

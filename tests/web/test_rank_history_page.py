@@ -16,7 +16,7 @@ def test_no_history_without_figures(client: TestClient) -> None:
 def test_history_and_its_table(client: TestClient, store: Store) -> None:
     from stpi.queries.demo import load_demo
 
-    load_demo(store.url, years=(2024, 2025))
+    load_demo(store, years=(2024, 2025))
     ranks = client.get("/api/overview").json()["ranks"]
     assert ranks["years"] == [2024, 2025] and len(ranks["series"]) == 14 and ranks["series"][0]["self"]
     page = client.get("/").text

@@ -11,19 +11,20 @@ from starlette.testclient import TestClient
 
 from stpi.store import Entry, Store
 from stpi.store import observations as ob
-from stpi.web.render import cached, revision
+from stpi.readmodel import snapshot
+from stpi.web.render import cached
 from tests.web.conftest import login
 
 
 def test_sign_ins_keep_the_cache_and_changes_empty_it(client: TestClient, store: Store) -> None:
-    before = revision(store)
+    before = snapshot(store).revision
     login(client, "leader")
     client.post("/api/login", json={"username": "leader", "password": "wrong"})
-    assert revision(store) == before  # audited, but nothing a page shows changed
+    assert snapshot(store).revision == before  # audited, but nothing a page shows changed
     first = client.get("/api/overview").json()
     ob.write(store, [Entry("621200", "I01", "2023", 199.0, source="市人社局")], actor="admin")
     ob.transition(store, "approve", actor="admin")
-    assert revision(store) > before
+    assert snapshot(store).revision > before
     again = client.get("/api/overview").json()
     assert first["year"] == 2022 and again["year"] == 2023  # never stale: the new figure shows at once
     assert next(r for r in again["indicators"] if r["code"] == "I01")["value"] == 199.0

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +113,13 @@ def load_rules(path: str | Path) -> Rules:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError([Problem(str(path), None, None, f"无法读取考核规则 cannot read the rules: {exc}")]) from exc
-    return rules_from_text(text, str(path))
+    return _rules_cached(text, str(path))
+
+
+@lru_cache(maxsize=8)
+def _rules_cached(text: str, where: str) -> Rules:
+    """Rules parsed once per text (the file is read every time, so an edited file is seen at once)."""
+    return rules_from_text(text, where)
 
 
 def _lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
@@ -376,9 +383,10 @@ def _cap_row(dep: str, part: str, rule: str, words: dict[str, str], points: floa
 
 def _summary(plan: Plan, detail: pd.DataFrame, r: Rules, year: int, late: dict[str, list[str]] | None = None) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     rows, caps = [], []
+    groups = {str(k): g for k, g in detail.groupby("department", sort=False)} if len(detail) else {}
     for dep in plan.departments:
-        mine = detail[detail["department"] == dep.code]
-        if mine.empty:
+        mine = groups.get(dep.code)
+        if mine is None or mine.empty:
             continue  # owns no indicator: nothing to assess
         regular = mine[mine["part"] != "B"]
         earned, possible = float(regular["points"].sum()), float(regular["max_points"].sum())

@@ -29,20 +29,30 @@ def derive_indicators(figures: pd.DataFrame, formulas: Mapping[str, Formula]) ->
         region-year at once, and a region-year missing one of its variables gets none.
     """
     reported = figures[~figures["indicator"].isin(_variable_codes(formulas, figures))].assign(origin="reported")
-    wide = figures.pivot_table(index=["region", "year"], columns="indicator", values="value", aggfunc="first")
-    derived = []
-    for code, formula in formulas.items():
-        if wide.empty or not set(formula.variables) <= set(wide.columns):
-            continue
-        values = formula.evaluate({v: wide[v].to_numpy(dtype=float) for v in formula.variables})
-        frame = pd.DataFrame({"region": wide.index.get_level_values(0), "year": wide.index.get_level_values(1), "indicator": code, "value": values})
-        derived.append(frame[np.isfinite(frame["value"])])
-    if not derived:
+    firsts = figures.drop_duplicates(["region", "year", "indicator"], keep="first")  # the first of a repeated figure
+    wide = firsts.set_index(["region", "year", "indicator"])["value"].unstack("indicator") if len(firsts) else pd.DataFrame()
+    regions, years, codes, values = [], [], [], []
+    if not wide.empty:
+        columns = {c: wide[c].to_numpy(dtype=float) for c in wide.columns}
+        row_regions = wide.index.get_level_values(0).to_numpy()
+        row_years = wide.index.get_level_values(1).to_numpy()
+        for code, formula in formulas.items():
+            if not set(formula.variables) <= set(columns):
+                continue
+            with np.errstate(all="ignore"):
+                result = np.asarray(formula.evaluate({v: columns[v] for v in formula.variables}), dtype=float)
+            keep = np.isfinite(result)
+            regions.append(row_regions[keep])
+            years.append(row_years[keep])
+            codes.append(np.full(int(keep.sum()), code, dtype=object))
+            values.append(result[keep])
+    if not regions:
         return pd.DataFrame(reported.reset_index(drop=True))
-    made = pd.concat(derived).assign(origin="derived")
+    made = pd.DataFrame({"region": np.concatenate(regions), "year": np.concatenate(years), "indicator": np.concatenate(codes), "value": np.concatenate(values)})
+    made = made.assign(origin="derived")
     have = pd.MultiIndex.from_frame(reported[["region", "year", "indicator"]])
     made = made[~pd.MultiIndex.from_frame(made[["region", "year", "indicator"]]).isin(have)]
-    out: pd.DataFrame = pd.concat([reported, made], ignore_index=True)
+    out: pd.DataFrame = pd.concat([reported, made.astype({"year": reported["year"].dtype}) if len(reported) else made], ignore_index=True)
     return out
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from stpi import console
-from stpi.cli.root import DatabaseOpt, UserOpt, app
+from stpi.cli.root import DatabaseOpt, UserOpt, app, open_store
 from stpi.i18n import add_messages, tr
 
 if TYPE_CHECKING:
@@ -26,9 +26,8 @@ KeyFileOpt = Annotated[Optional[str], typer.Option("--key-file", help="备份密
 
 
 def _admin(database: str | None, user: str, action: str) -> Store:
-    from stpi.service import open_store
     from stpi.store.rules import acting_user, check_admin
-    store = open_store(database)  # the process's own store when one is kept open for this database
+    store = open_store(database)
     check_admin(acting_user(store, user), action)
     return store
 
@@ -52,7 +51,7 @@ def db_info(database: DatabaseOpt = None) -> None:
     from stpi.store import observations as ob
     from stpi.store.core import Store
     from stpi.store.db import current_revision, head_revision
-    store = Store(database)
+    store = open_store(database)
     rows = [
         [tr("db_url"), store.engine.url.render_as_string(hide_password=True)],
         [tr("db_revision"), f"{current_revision(store.engine)} (head {head_revision()})"],
@@ -70,7 +69,7 @@ def db_backup(file: Annotated[str, typer.Argument(help="备份文件 backup file
     from stpi.store import backup as backups
     from stpi.store.core import Store
     from stpi.store.backupkey import load_key
-    counts = backups.backup(Store(database), file, key_file=key_file)
+    counts = backups.backup(open_store(database), file, key_file=key_file)
     key = load_key(key_file)
     console.out.print(tr("backed_up", path=file, n=sum(counts.values()), keyfile=key.origin if key else "?"), style="green")
 
@@ -87,7 +86,7 @@ def db_restore(
     from stpi.store.core import Store
     if not yes:
         typer.confirm(tr("confirm_restore"), abort=True)
-    counts = backups.restore(Store(database), file, key_file=key_file)
+    counts = backups.restore(open_store(database), file, key_file=key_file)
     console.out.print(tr("restored", path=file, n=sum(counts.values())), style="green")
 
 
@@ -96,7 +95,7 @@ def _transition(action: str, database: str | None, user: str, year: int | None, 
     from stpi.store import observations as ob
     from stpi.store.core import Store
     from stpi.store.rules import acting_user, check_admin, submit_scope
-    store = Store(database)
+    store = open_store(database)
     actor = acting_user(store, user)
     entered_by = None
     if action == "submit":  # a reporter submits only its own drafts
@@ -158,7 +157,7 @@ def audit(
 ) -> None:
     """查看审计日志(谁、何时、改了什么、原值、新值、原因) The audit log."""
     from stpi.store.core import Store
-    entries = Store(database).audit(actor=actor, entity=entity, action=action, key=key, limit=limit)
+    entries = open_store(database).audit(actor=actor, entity=entity, action=action, key=key, limit=limit)
     rows = [[e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.action, e.entity, e.key, e.old[:40], e.new[:40], e.reason] for e in entries]
     cols = [tr("audit.at"), tr("audit.actor"), tr("audit.action"), tr("audit.entity"), tr("audit.key"), tr("audit.old"), tr("audit.new"), tr("audit.reason")]
     console.out.print(console.table(tr("audit.title", n=len(rows)), cols, rows))
@@ -176,7 +175,7 @@ def values_(
     from stpi.store import observations as ob
     from stpi.store.core import Store
     console.demo_notice(database)
-    store = Store(database)
+    store = open_store(database)
     items = ob.observations(store, year=year, region=region, code=code, history=history)
     leaves = {n.code for n in store.framework().leaves}
     names = {r.code: r.name for r in store.regions()}
@@ -210,7 +209,7 @@ def user_add(
 def user_list(database: DatabaseOpt = None) -> None:
     """列出账号 List accounts."""
     from stpi.store.core import Store
-    rows = [[u.username, u.display_name, u.role, u.department or "", u.region or "", "✓" if u.active else "✗"] for u in Store(database).users()]
+    rows = [[u.username, u.display_name, u.role, u.department or "", u.region or "", "✓" if u.active else "✗"] for u in open_store(database).users()]
     console.out.print(console.table(tr("users"), [tr("audit.actor"), tr("name"), tr("role"), tr("department"), tr("region"), tr("active")], rows))
 
 
@@ -232,7 +231,7 @@ def template(
 ) -> None:
     """生成部门或县区的 Excel 填报模板 Write a department's or county's reporting workbook."""
     from stpi import submissions
-    spec = submissions.make_template(database, output, year=year, department=department, county=county)
+    spec = submissions.make_template(open_store(database), output, year=year, department=department, county=county)
     console.out.print(tr("template_written", path=output, who=spec.reporter, n=len(spec.rows)), style="green")
 
 
@@ -258,7 +257,7 @@ def import_(
             raise typer.BadParameter(f"日期应为 YYYY-MM-DD expected a date YYYY-MM-DD, got {received_on!r}", param_hint="--received-on") from None
     flagged: list[Problem] = []
     with console.err.status(tr("importing", path=file)):
-        result = submissions.import_submission(database, file, actor=user, status="draft" if draft else "submitted", revise=revise, reason=reason,
+        result = submissions.import_submission(open_store(database), file, actor=user, status="draft" if draft else "submitted", revise=revise, reason=reason,
                                                on_behalf_of=on_behalf_of, received_at=received, warnings=flagged)
     console.out.print(tr("imported_figures", n=result.written, same=result.unchanged, upload=result.upload_id), style="green")
     if flagged:  # saved, but a reviewer should look at them
@@ -291,7 +290,7 @@ def progress_add(
     """记录部门围绕某指标举措的工作进展 Record a department's progress on an indicator's measures."""
     from stpi.store import notes
     from stpi.store.core import Store
-    note = notes.add_progress_note(Store(database), department=department, code=code, period=period, text=text, actor=user, done_on=done_on, done_by=done_by)
+    note = notes.add_progress_note(open_store(database), department=department, code=code, period=period, text=text, actor=user, done_on=done_on, done_by=done_by)
     console.out.print(tr("progress_added", dep=note.department, code=note.code, period=note.period), style="green")
 
 
@@ -304,7 +303,7 @@ def progress_list(
     """查看工作进展 List progress notes."""
     from stpi.store import notes
     from stpi.store.core import Store
-    rows = [[n.period, n.department, n.code, n.text, n.done_on, n.done_by, n.created_by] for n in notes.progress_notes(Store(database), department=department, code=code)]
+    rows = [[n.period, n.department, n.code, n.text, n.done_on, n.done_by, n.created_by] for n in notes.progress_notes(open_store(database), department=department, code=code)]
     console.out.print(console.table(tr("progress_title", n=len(rows)), [tr("period"), tr("department"), tr("code"), tr("progress_text"), tr("progress_on"), tr("progress_by"), tr("audit.actor")], rows))
 
 
@@ -336,7 +335,7 @@ def published_list(
     """查看已录入的公布结果 List published results."""
     from stpi.store import notes
     from stpi.store.core import Store
-    store = Store(database)
+    store = open_store(database)
     names = {r.code: r.name for r in store.regions()}
     if nodes:
         fw = store.framework()

@@ -8,7 +8,7 @@ import typer
 
 from stpi import console
 from stpi.defaults import DEMO_LABEL, DEMO_SEED, DEMO_STORE_YEARS as DEMO_YEARS
-from stpi.cli.root import DatabaseOpt, UserOpt, app
+from stpi.cli.root import DatabaseOpt, UserOpt, app, open_store
 from stpi.errors import InputError, Problem
 from stpi.i18n import add_messages, tr
 
@@ -50,7 +50,7 @@ def demo_load(
 ) -> None:
     """载入合成演示数据(本市、各县区、省内其他市州),并开启演示数据标注 Load synthetic demo figures and turn the demo banner on."""
     from stpi.queries.demo import load_demo
-    done = load_demo(database, years=parse_years(years), seed=seed, actor=user)
+    done = load_demo(open_store(database), years=parse_years(years), seed=seed, actor=user)
     console.out.print(tr("demo.loaded", regions=done.regions, years=", ".join(map(str, done.years)), written=done.written, unchanged=done.unchanged, approved=done.approved), style="green")
     mine = done.ranks[done.ranks["region"] == done.region]
     ranked = done.ranks["year"].value_counts()

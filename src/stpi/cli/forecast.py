@@ -13,14 +13,14 @@ from rich.panel import Panel
 from stpi import console
 from stpi.defaults import DEMO_LABEL
 from stpi.defaults import RANK_FORECAST_SEED as DEFAULT_SEED
-from stpi.cli.root import DatabaseOpt, FrameworkOpt, app, emit
+from stpi.cli.root import DatabaseOpt, FrameworkOpt, app, emit, reader
 from stpi.errors import InputError, Problem
 from stpi.i18n import add_messages, get_lang, tr
 
 if TYPE_CHECKING:
     from stpi.analysis.calibrate import Calibration
     from stpi.analysis.values import Values
-    from stpi.store import Store
+    from stpi.readmodel import Snapshot
     from stpi.analysis.rankforecast import RankForecast
     from stpi.analysis.rankforecast import Trend
     from stpi.framework import Framework
@@ -125,7 +125,7 @@ def rank_forecast(
     from stpi.queries.forecast import rank_forecast_store
     with console.err.status(tr("rf.simulating", n=draws)) as status:
         result = rank_forecast_store(
-            database, year=year, city_index=city_index, city_sd=city_sd, city_trend=city_trend, goal_rank=goal_rank,
+            reader(database), year=year, city_index=city_index, city_sd=city_sd, city_trend=city_trend, goal_rank=goal_rank,
             missing=missing.value, draws=draws, seed=seed, demo=demo,
             progress=lambda done, total: status.update(f"{tr('rf.simulating', n=total)} {done / total:.0%}"),
         )
@@ -209,12 +209,12 @@ def _write_candidate(fw: Framework, cal: Calibration, output: str, framework_pat
     export_framework(calibrated_framework(fw, cal), _output_format(output, framework_path), output)
 
 
-def _reconstruct(store: Store, fw: Framework, values: Values, output: str | None, as_json: bool) -> None:
+def _reconstruct(snap: Snapshot, fw: Framework, values: Values, output: str | None, as_json: bool) -> None:
     """``stpi calibrate --from-published``: reconstruct, show (or print JSON), write the complete framework."""
     from stpi.analysis.reconstruct import reconstruct, reconstructed_framework
     from stpi.framework.io import export_framework
     from stpi.queries.published import published_node_scores
-    published, source = published_node_scores(store, values)
+    published, source = published_node_scores(snap, values)
     with console.err.status(tr("computing", path="stpi")):
         rec = reconstruct(fw, values, published, source=source)
     if as_json:
@@ -245,19 +245,18 @@ def calibrate(
     from stpi.analysis.calibrate import calibrate as calibrate_weights
     from stpi.framework import load_framework
     from stpi.queries.forecast import calibration_targets, calibration_values
-    from stpi.store import Store
     if from_published and (parent or depth is not None or scale_standards):
         raise InputError([Problem("--from-published", None, None, tr("rec.only"))])
     if output is not None:
         _output_format(output, framework)
-    store = Store(database)
-    fw = load_framework(framework) if framework else store.framework()
-    values = calibration_values(store, fw, data, basis)
+    snap = reader(database)
+    fw = load_framework(framework) if framework else snap.framework()
+    values = calibration_values(snap, fw, data, basis)
     if from_published:
-        _reconstruct(store, fw, values, output, as_json)
+        _reconstruct(snap, fw, values, output, as_json)
         return
     with console.err.status(tr("computing", path=data or "stpi")):
-        cal = calibrate_weights(fw, values, calibration_targets(store, values), parents=parent, depth=depth, scale_standards=scale_standards)
+        cal = calibrate_weights(fw, values, calibration_targets(snap, values), parents=parent, depth=depth, scale_standards=scale_standards)
     if as_json:
         payload = cal.to_dict() | {"framework_unchanged": True, "illustrative_standards": fw.is_illustrative, "output": output}
         emit((json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), None)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from stpi import console
-from stpi.cli.root import DatabaseOpt, FrameworkOpt, Missing, app
+from stpi.cli.root import DatabaseOpt, FrameworkOpt, Missing, app, reader
 from stpi.i18n import add_messages, get_lang, tr
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ def goalseek(
     from stpi.queries.goalseek import goalseek_store
     console.demo_notice(database)
     answer = goalseek_store(
-        database, target=target, year=year, from_year=from_year, bound=bound.value, upper_file=upper,
+        reader(database), target=target, year=year, from_year=from_year, bound=bound.value, upper_file=upper,
         costs_file=costs, missing=missing.value, framework=framework,
     )
     if as_json:

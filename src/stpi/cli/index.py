@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from stpi import console
-from stpi.cli.root import DatabaseOpt, FrameworkOpt, Missing, OutputOpt, PlanFormat, TableFormat, UserOpt, app, emit, framework_app, plan_app
+from stpi.cli.root import DatabaseOpt, FrameworkOpt, Missing, OutputOpt, PlanFormat, TableFormat, UserOpt, app, emit, framework_app, plan_app, open_store, reader
 from stpi.i18n import tr
 
 
@@ -23,7 +23,8 @@ def status(
     """实施方案基期与目标的综合指数、一二级指标、贡献与提升空间、责任单位 The plan's index at baseline and targets."""
     from stpi.analysis import plan_status
     from stpi import service
-    plan, fw = service.plan_and_framework(database, framework)
+    snap = reader(database)
+    plan, fw = snap.plan(), service.resolve_framework(framework, snap)
     s = plan_status(plan, fw, missing=missing.value)
     if as_json:
         typer.echo(json.dumps(s.to_dict(), ensure_ascii=False, indent=2))
@@ -50,11 +51,11 @@ def compute(
         console.demo_notice(database)
     with console.err.status(tr("computing", path=data or database or "stpi.db")):
         if data is None:
-            results, derived = service.compute_store(database, recipe, basis=basis, framework=framework)
+            results, derived = service.compute_store(reader(database), recipe, basis=basis, framework=framework)
             if len(derived):
                 console.err.print(tr("derived", n=len(derived), codes=", ".join(sorted(set(derived["indicator"])))), style="cyan")
         else:
-            results = [service.compute_file(framework, data, recipe, database)]
+            results = [service.compute_file(framework, data, recipe, None if framework else reader(database))]
     if not recipe.is_official:
         console.err.print(tr("not_official_method", recipe=json.dumps(recipe.to_dict())), style="yellow")
     if any(r.framework.is_illustrative for r in results):
@@ -85,7 +86,7 @@ def contributions(
 ) -> None:
     """各指标的有效权重、贡献、提升空间;可分解两年间的变化 Contributions, headroom, change decomposition."""
     from stpi import service
-    result = service.compute_file(framework, data, service.make_recipe(missing.value, "ratio", "arithmetic"), database)
+    result = service.compute_file(framework, data, service.make_recipe(missing.value, "ratio", "arithmetic"), None if framework else reader(database))
     frames = {"contributions": result.contributions(region, year)}
     if from_year is not None:
         frames["decomposition"] = result.decompose(region, from_year, year)
@@ -104,7 +105,7 @@ def contributions(
 def framework_show(framework: FrameworkOpt = None, database: DatabaseOpt = None) -> None:
     """以树形表格显示指标框架 Show the tree with weights, standards and provenance."""
     from stpi import service
-    console.print_framework(service.resolve_framework(framework, database))
+    console.print_framework(service.resolve_framework(framework, None if framework else reader(database)))
 
 
 @framework_app.command("export")
@@ -117,7 +118,7 @@ def framework_export(
     """导出指标框架 Export the framework (the one in force unless --framework)."""
     from stpi.framework import export_framework
     from stpi import service
-    emit(export_framework(service.resolve_framework(framework, database), format.value), output)
+    emit(export_framework(service.resolve_framework(framework, None if framework else reader(database)), format.value), output)
 
 
 @framework_app.command("validate")
@@ -139,7 +140,7 @@ def framework_import(
 ) -> None:
     """导入官方权重与标准值,替换示意参数 Import the official weights and standards."""
     from stpi import service
-    fw, year = service.import_framework(file, source, database=database, actor=user, valid_from=valid_from, scope="county" if county else "city")
+    fw, year = service.import_framework(file, source, store=open_store(database), actor=user, valid_from=valid_from, scope="county" if county else "city")
     console.out.print(tr("imported", title=fw.title, k=len(fw.leaves), year=year), style="green")
     if fw.is_illustrative:
         console.err.print(tr("still_illustrative"), style="yellow")
@@ -150,7 +151,7 @@ def plan_show(database: DatabaseOpt = None) -> None:
     """显示实施方案的32项指标 Show the plan's indicators."""
     from stpi.store.core import Store  # the store alone: no analysis libraries for a table of the plan
 
-    console.print_plan(Store(database).plan())
+    console.print_plan(open_store(database).plan())
 
 
 @plan_app.command("export")
@@ -161,7 +162,8 @@ def plan_export(
 ) -> None:
     """导出实施方案指标表 Export the plan table."""
     from stpi import service
-    plan, fw = service.plan_and_framework(database)
+    snap = reader(database)
+    plan, fw = snap.plan(), snap.framework()
     emit(service.plan_export(plan, fw, format.value, output), output)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from stpi import console
-from stpi.cli.root import DatabaseOpt, UserOpt, admin_store, app
+from stpi.cli.root import DatabaseOpt, UserOpt, admin_store, app, open_store
 from stpi.i18n import add_messages, tr
 
 __all__ = ["notify_app"]
@@ -44,7 +44,7 @@ def notify_send(
     from stpi.notify.worker import run_once
     from stpi.store import Store
 
-    store = Store(database)
+    store = open_store(database)
     try:
         done = run_once(store, lease_seconds=lease_seconds)
     finally:
@@ -143,7 +143,7 @@ def webhook_list(database: DatabaseOpt = None) -> None:
     from stpi.store import Store
     from stpi.store import outbox
 
-    rows = [[n, k, p or "市科技局 bureau", "✓" if a else "—"] for n, k, p, a in outbox.webhooks(Store(database))]
+    rows = [[n, k, p or "市科技局 bureau", "✓" if a else "—"] for n, k, p, a in outbox.webhooks(open_store(database))]
     console.out.print(console.table(tr("notify.webhooks"), tr("notify.webhook_columns").split("|"), rows))
 
 

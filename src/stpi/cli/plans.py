@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from stpi import console
-from stpi.cli.root import DatabaseOpt, UserOpt, app, plan_app
+from stpi.cli.root import DatabaseOpt, UserOpt, app, plan_app, open_store
 from stpi.i18n import add_messages, tr
 
 __all__ = ["county_import", "init_command", "plan_import", "plan_versions_command"]
@@ -33,7 +33,7 @@ def plan_import(
     """导入实施方案(目标、部门、责任分工、举措),逐项列出全部问题,全部无误才导入 Import a plan, every problem located, all or nothing."""
     from stpi.planning import import_plan
 
-    plan, version = import_plan(file, database=database, actor=user, valid_from=valid_from, dry_run=check)
+    plan, version = import_plan(file, store=open_store(database), actor=user, valid_from=valid_from, dry_run=check)
     if version is None:
         console.out.print(tr("plan.checked", title=plan.title, k=len(plan.indicators), d=len(plan.departments)), style="green")
     else:
@@ -54,7 +54,7 @@ def county_import(
     from stpi.store.county_targets import set_county_targets
     from stpi.store.rules import acting_user
 
-    store = service.open_store(database)
+    store = open_store(database)
     acting = acting_user(store, user)
     city = store.region(store.plan().region)
     entries = read_county_plan(file, plan=store.plan(), counties=[r for r in store.regions(level="county") if r.parent == city.code])
@@ -69,7 +69,7 @@ def plan_versions_command(database: DatabaseOpt = None) -> None:
     from stpi.store.plans import plan_versions
 
     console.out.print(tr("plan.versions"))
-    for v in plan_versions(service.open_store(database)):
+    for v in plan_versions(open_store(database)):
         console.out.print(f"{v.valid_from}\t{v.code}\t{v.title}\t{v.created_at:%Y-%m-%d %H:%M}\t{v.created_by}\t{v.source}")
 
 

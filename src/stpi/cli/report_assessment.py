@@ -10,7 +10,7 @@ import typer
 
 from stpi import console
 from stpi.cli.report import report_app
-from stpi.cli.root import DatabaseOpt
+from stpi.cli.root import DatabaseOpt, reader
 from stpi.i18n import add_messages, get_lang, tr
 
 add_messages({
@@ -32,7 +32,7 @@ def assessment(
     console.demo_notice(database)
     if output and Path(output).suffix.lower() not in (".xlsx", ".docx"):
         raise typer.BadParameter(tr("assess.suffix"), param_hint="--output")
-    plan, result = gather_assessment(database, year=year, rules_path=rules)
+    plan, result = gather_assessment(reader(database), year=year, rules_path=rules)
     if output:
         write_assessment(result, plan, output)
         console.err.print(tr("wrote", path=output))

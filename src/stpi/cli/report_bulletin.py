@@ -12,7 +12,7 @@ import typer
 from stpi import console
 from stpi.defaults import MILESTONE_PATHS as PATHS
 from stpi.cli.report import report_app
-from stpi.cli.root import DatabaseOpt, Missing
+from stpi.cli.root import DatabaseOpt, Missing, reader
 from stpi.i18n import add_messages, tr
 from stpi.defaults import ISSUER as DEFAULT_ISSUER
 
@@ -55,7 +55,7 @@ def bulletin_command(
         when = date.fromisoformat(issued) if issued else None
     except ValueError:
         raise typer.BadParameter(f"{issued!r}: YYYY-MM-DD", param_hint="--date") from None
-    b = gather_bulletin(database, year=year, missing=missing.value, path=path, issuer=issuer, doc_number=doc_number, issued=when, top=top)
+    b = gather_bulletin(reader(database), year=year, missing=missing.value, path=path, issuer=issuer, doc_number=doc_number, issued=when, top=top)
     if kind == "pdf":  # reportlab is loaded only when a PDF is asked for
         from stpi.reports.bulletin_pdf import write_pdf
 

@@ -11,7 +11,7 @@ import typer
 from stpi import console
 from stpi.defaults import MILESTONE_PATHS as PATHS
 from stpi.cli.report import report_app
-from stpi.cli.root import DatabaseOpt, Missing, OutputOpt
+from stpi.cli.root import DatabaseOpt, Missing, OutputOpt, reader
 from stpi.i18n import add_messages, get_lang, tr
 
 if TYPE_CHECKING:
@@ -65,9 +65,9 @@ def warnings_command(
         raise typer.BadParameter(f"{path!r}: {', '.join(PATHS)}", param_hint="--path")
     if output and Path(output).suffix.lower() not in (".xlsx", ".csv"):
         raise typer.BadParameter(tr("rchk.output"), param_hint="--output")
-    plan, fw, table, shown = warnings_report(database, year=year, years=years, path=path, missing=missing.value)
+    plan, fw, table, shown = warnings_report(snap := reader(database), year=year, years=years, path=path, missing=missing.value)
     if output:
-        write_warnings(table, fw, shown, output, demo=service.demo_store(database))
+        write_warnings(table, fw, shown, output, demo=snap.demo)
         console.err.print(tr("wrote", path=output))
     if as_json:
         typer.echo(json.dumps(warnings_payload(plan, fw, table, shown, years), ensure_ascii=False, indent=2))
@@ -113,9 +113,9 @@ def counties_command(
     console.demo_notice(database)
     if output and Path(output).suffix.lower() != ".xlsx":
         raise typer.BadParameter(tr("rchk.output_xlsx"), param_hint="--output")
-    plan, fw, rep = counties_report(database, year=year, tolerance=tolerance, missing=missing.value)
+    plan, fw, rep = counties_report(snap := reader(database), year=year, tolerance=tolerance, missing=missing.value)
     if output:
-        write_counties(rep, fw, output, demo=service.demo_store(database))
+        write_counties(rep, fw, output, demo=snap.demo)
         console.err.print(tr("wrote", path=output))
     if as_json:
         typer.echo(json.dumps(counties_payload(rep, fw), ensure_ascii=False, indent=2))

@@ -9,7 +9,7 @@ import typer
 
 from stpi import console
 from stpi.cli.report import report_app
-from stpi.cli.root import DatabaseOpt, Missing
+from stpi.cli.root import DatabaseOpt, Missing, reader
 from stpi.i18n import add_messages, tr
 
 __all__ = ["workbook"]
@@ -39,7 +39,7 @@ def workbook(
         raise typer.BadParameter(tr("wb.suffix"), param_hint="--output")
     if not Path(output).resolve().parent.is_dir():
         raise typer.BadParameter(tr("wb.folder"), param_hint="--output")
-    data = gather_workbook(database, year=year, history=history, missing=missing.value, demo=demo)
+    data = gather_workbook(reader(database), year=year, history=history, missing=missing.value, demo=demo)
     write_workbook(data, output)
     extra = tr("wb.scenarios") if data.scenarios else ""
     console.err.print(tr("wb.wrote", path=output, figures=len(data.figures), results=len(data.results), scenarios=extra), style="green")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextvars import ContextVar
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -14,6 +15,7 @@ from stpi.errors import InputError, StpiError
 from stpi.i18n import set_lang, tr
 
 if TYPE_CHECKING:
+    from stpi.readmodel import Snapshot
     from stpi.store.core import Store
 
 app = typer.Typer(
@@ -57,17 +59,52 @@ FrameworkOpt = Annotated[Optional[str], typer.Option("--framework", "-f", help="
 OutputOpt = Annotated[Optional[str], typer.Option("--output", "-o", help="输出文件 output file; 默认标准输出 default: standard output")]
 
 
+# the stores this command opened, by URL: one per database for the whole command, closed when it ends
+_STORES: ContextVar[dict[str | None, Store] | None] = ContextVar("stpi_cli_stores", default=None)
+
+
 @app.callback()
-def _root(lang: Annotated[Optional[Lang], typer.Option("--lang", help="界面语言 output language (zh/en); 或 or STPI_LANG")] = None) -> None:
+def _root(ctx: typer.Context, lang: Annotated[Optional[Lang], typer.Option("--lang", help="界面语言 output language (zh/en); 或 or STPI_LANG")] = None) -> None:
     set_lang(lang.value if lang else None)
+    opened: dict[str | None, Store] = {}
+    token = _STORES.set(opened)
+
+    def close() -> None:
+        for store in opened.values():
+            store.close()
+        opened.clear()
+        _STORES.reset(token)
+
+    ctx.call_on_close(close)
+
+
+def open_store(database: str | None) -> Store:
+    """The store at ``database`` (the embedded SQLite file when not given), opened once for this command and closed when it ends.
+
+    Outside a running command (a script calling a command function) a new store is opened each time.
+    """
+    from stpi.store.core import Store
+
+    opened = _STORES.get()
+    if opened is None:
+        return Store(database)
+    if database not in opened:
+        opened[database] = Store(database)
+    return opened[database]
+
+
+def reader(database: str | None) -> Snapshot:
+    """The snapshot every read of this command works on (see :mod:`stpi.readmodel`)."""
+    from stpi.readmodel import snapshot
+
+    return snapshot(open_store(database))
 
 
 def admin_store(database: str | None, user: str, action: str) -> Store:
     """The store, once the acting account is known to be the admin (``action`` names what is refused otherwise)."""
-    from stpi.store.core import Store
     from stpi.store.rules import acting_user, check_admin
 
-    store = Store(database)
+    store = open_store(database)
     check_admin(acting_user(store, user), action)
     return store
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from stpi import console
-from stpi.cli.root import DatabaseOpt, UserOpt, app
+from stpi.cli.root import DatabaseOpt, UserOpt, app, open_store, reader
 from stpi.i18n import add_messages, tr
 
 round_app = typer.Typer(help="填报轮次：开启、截止日期、完成情况 Reporting rounds.", no_args_is_help=True)
@@ -79,7 +79,6 @@ def round_deadline(
 @round_app.command("list")
 def round_list(database: DatabaseOpt = None) -> None:
     """列出填报轮次 List rounds."""
-    from stpi.service import open_store
     from stpi.store import rounds
     found = rounds.rounds(open_store(database))
     if not found:
@@ -97,7 +96,7 @@ def round_status(
 ) -> None:
     """轮次完成情况：各部门、各县区、各指标，谁已逾期 Completeness of a round and who is overdue."""
     from stpi.queries.due import round_view
-    view = round_view(database, year=year)
+    view = round_view(reader(database), year=year)
     if as_json:
         typer.echo(json.dumps(view, ensure_ascii=False, indent=2))
         return
@@ -122,7 +121,7 @@ def due(
 ) -> None:
     """待报清单：谁该报什么、何时截止、还剩几天 What is due from whom by when."""
     from stpi.queries.due import due_list
-    items = due_list(database, year=year, reporter=reporter)
+    items = due_list(reader(database), year=year, reporter=reporter)
     if as_json:
         typer.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from stpi import console
-from stpi.cli.root import DatabaseOpt, OutputOpt, UserOpt, admin_store, app, emit
+from stpi.cli.root import DatabaseOpt, OutputOpt, UserOpt, admin_store, app, emit, open_store
 from stpi.i18n import add_messages, tr
 
 __all__ = ["supervision_app"]
@@ -71,7 +71,7 @@ def sv_list(
     from stpi.store import Store
     from stpi.store import supervision as sv
 
-    items = sv.supervisions(Store(database), department_code=department, status=status)
+    items = sv.supervisions(open_store(database), department_code=department, status=status)
     if as_json:
         out = [{"id": x.id, "number": x.number, "department": x.department, "subject": x.subject, "request": x.request, "deadline": x.deadline.isoformat(),
                 "status": x.status, "overdue": x.overdue, "replied_on_time": x.replied_on_time, "version": x.version} for x in items]
@@ -101,7 +101,7 @@ def sv_reply(
     from stpi.store import supervision as sv
     from stpi.store.rules import acting_user
 
-    store = Store(database)
+    store = open_store(database)
     account = acting_user(store, user)
     if account.role != "department":
         raise ForbiddenError(tr("sv.reporter_only"))
@@ -141,7 +141,7 @@ def sv_ledger(output: OutputOpt = None, year: Annotated[Optional[int], typer.Opt
     """督办台账（Excel，A4 横向打印） The ledger of notices (XLSX, prints on A4)."""
     from stpi.queries.supervision import ledger_bytes
 
-    emit(ledger_bytes(database, year=year), output)
+    emit(ledger_bytes(open_store(database), year=year), output)
 
 
 @supervision_app.command("notice")
@@ -149,4 +149,4 @@ def sv_notice(sid: Annotated[int, typer.Argument(help="督办单编号（id） n
     """督办通知（Word，公文格式） One notice as a Word document in the official layout."""
     from stpi.queries.supervision import notice_bytes
 
-    emit(notice_bytes(database, sid), output)
+    emit(notice_bytes(open_store(database), sid), output)

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from stpi import console
 from stpi.defaults import MILESTONE_PATHS as PATHS
-from stpi.cli.root import DatabaseOpt, Missing, app
+from stpi.cli.root import DatabaseOpt, Missing, app, reader
 from stpi.i18n import add_messages, get_lang, tr
 
 if TYPE_CHECKING:
@@ -82,15 +82,16 @@ def track(
     from stpi import service
     from stpi.analysis.track import track as track_table
     console.demo_notice(database)
-    plan, fw = service.plan_and_framework(database)
+    snap = reader(database)
+    plan, fw = snap.plan(), snap.framework()
     path = path or plan.milestone_path
     if path not in PATHS:
         raise typer.BadParameter(f"{path!r}: {', '.join(PATHS)}", param_hint="--path")
     from stpi.queries.complete import incomplete_label, mark_incomplete, opening_year, year_state
-    figures = service.store_figures(database)
+    figures = snap.figures()
     table = track_table(plan, fw, figures, path=path, missing=missing.value)
-    shown = year or opening_year(database, plan, fw, figures, sorted(int(y) for y in table["year"].unique()))
-    state = year_state(database, plan, fw, figures, shown)
+    shown = year or opening_year(snap, plan, fw, figures, sorted(int(y) for y in table["year"].unique()))
+    state = year_state(snap, plan, fw, figures, shown)
     rows = mark_incomplete(table[table["year"] == shown], fw, state.missing)  # no progress status on a partial basis
     if as_json:
         payload = {"region": plan.region, "year": shown, "path": path, "missing_policy": missing.value, "illustrative_parameters": fw.is_illustrative,
@@ -127,8 +128,9 @@ def feasibility(
     from stpi import service
     from stpi.analysis.feasibility import feasibility as feasibility_table
     console.demo_notice(database)
-    plan = service.open_store(database).plan()
-    table = feasibility_table(plan, service.store_figures(database))
+    snap = reader(database)
+    plan = snap.plan()
+    table = feasibility_table(plan, snap.figures())
     if as_json:
         typer.echo(json.dumps({"region": plan.region, "rows": json.loads(table.to_json(orient="records", force_ascii=False))}, ensure_ascii=False, indent=2))
         return

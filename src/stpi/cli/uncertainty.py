@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from stpi import console
 from stpi.defaults import UNCERTAINTY_SEED
-from stpi.cli.root import DatabaseOpt, FrameworkOpt, app
+from stpi.cli.root import DatabaseOpt, FrameworkOpt, app, reader
 from stpi.i18n import add_messages, get_lang, tr
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def uncertainty_command(
         focus=tuple(region or ()),
     )
     settings.check()
-    fw, values = uncertainty_inputs(data, framework, database, basis, year)
+    fw, values = uncertainty_inputs(data, framework, reader(database), basis, year)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console.err, transient=True) as bar:
         tasks: dict[str, int] = {}
 

@@ -9,7 +9,7 @@ import typer
 
 from stpi import console
 from stpi.cli.data import user_app
-from stpi.cli.root import DatabaseOpt, UserOpt, admin_store, app
+from stpi.cli.root import DatabaseOpt, UserOpt, admin_store, app, open_store
 from stpi.i18n import add_messages, get_lang, tr
 
 __all__ = ["serve", "setting_app"]
@@ -126,7 +126,7 @@ def setting_list(database: DatabaseOpt = None) -> None:
     """列出设置及其当前值 List the settings."""
     from stpi.store import Store
     from stpi.store.settings import SETTINGS, settings
-    values = settings(Store(database))
+    values = settings(open_store(database))
     rows = [[s.key, str(values[s.key]).lower() if s.kind is bool else str(values[s.key]), str(s.default).lower() if s.kind is bool else str(s.default), s.en if get_lang() == "en" else s.zh] for s in SETTINGS]
     console.out.print(console.table(tr("setting.title"), ["key", tr("value"), "default", ""], rows))
 

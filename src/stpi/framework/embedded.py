@@ -8,6 +8,7 @@ embedded defaults for use without a database.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -41,7 +42,13 @@ def default_framework() -> Framework:
 
 
 def embedded_variables() -> tuple[dict[str, Variable], dict[str, Formula]]:
-    """The raw statistics behind the embedded framework and the formulas deriving its indicators."""
+    """The raw statistics behind the embedded framework and the formulas deriving its indicators (read once per process; fresh dicts each call)."""
+    variables, formulas = _embedded_variables()
+    return dict(variables), dict(formulas)
+
+
+@lru_cache(maxsize=1)
+def _embedded_variables() -> tuple[dict[str, Variable], dict[str, Formula]]:
     return load_variables(_data("gansu-city-variables.yaml"))
 
 

@@ -6,6 +6,7 @@ from importlib import resources
 
 from dataclasses import replace
 
+from stpi.readmodel import Snapshot
 from stpi import service
 from stpi.store.settings import is_demo
 from stpi.analysis.assessment import Assessment, Rules, load_rules
@@ -23,14 +24,12 @@ def assessment_rules(rules_path: str | None = None) -> Rules:
     return load_rules(rules_path) if rules_path else load_rules(str(resources.files("stpi") / "data" / DEFAULT_RULES))
 
 
-def gather_assessment(database: str | None, *, year: int, rules_path: str | None = None) -> tuple[Plan, Assessment]:
+def gather_assessment(snap: Snapshot, *, year: int, rules_path: str | None = None) -> tuple[Plan, Assessment]:
     """The plan and the assessment of ``year`` (its rules in ``.rules``): what the xlsx/docx writers and the JSON need."""
-    rules = assessment_rules(rules_path)
-    store = service.open_store(database)
-    try:
-        plan, fw = store.plan(), store.framework(year)
-        result = gather(store, plan, fw, service.store_figures(database), rules, year, embedded_variables()[1])
-        result = replace(result, demo=is_demo(store))
-    finally:
-        service.release(store)
-    return plan, result
+    def build() -> tuple[Plan, Assessment]:
+        rules = assessment_rules(rules_path)
+        plan, fw = snap.plan(), snap.framework(year)
+        result = gather(snap.source, plan, fw, snap.figures(), rules, year, embedded_variables()[1])
+        return plan, replace(result, demo=snap.demo)
+
+    return snap.memo.get(("assessment", year, rules_path), build)

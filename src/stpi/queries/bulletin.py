@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from stpi.readmodel import Snapshot
 from stpi import service
 from stpi.store.settings import is_demo
 from stpi.analysis.goalseek import goal_seek
@@ -103,17 +104,17 @@ def focus_lines(plan: Plan, fw: Framework, figures: pd.DataFrame, year: int, mis
     return head if lines else "各指标已达到目标所需水平,保持现有进度。", lines
 
 
-def gather_bulletin(database: str | None, *, year: int | None, missing: str = "reweight", path: str | None = None, issuer: str = DEFAULT_ISSUER,
+def gather_bulletin(snap: Snapshot, *, year: int | None, missing: str = "reweight", path: str | None = None, issuer: str = DEFAULT_ISSUER,
                     doc_number: str | None = None, issued: date | None = None, top: int = 8) -> Bulletin:
     """Read the store and compute everything the bulletin of ``year`` says."""
-    plan, fw = service.plan_and_framework(database)
-    figures = service.store_figures(database)
+    plan, fw = (snap.plan(), snap.framework())
+    figures = snap.figures()
     tracked = track(plan, fw, figures, path=path, missing=missing)
     years = sorted(set(tracked["year"].astype(int)))
-    year = opening_year(database, plan, fw, figures, years) if year is None else year
+    year = opening_year(snap, plan, fw, figures, years) if year is None else year
     if year not in years:
         raise MethodError(tr("bull.no_year", year=year, years=years))
-    state = year_state(database, plan, fw, figures, year)
+    state = year_state(snap, plan, fw, figures, year)
     now = mark_incomplete(tracked[tracked["year"] == year], fw, state.missing)
     root = now[now["depth"] == 0].iloc[0]
     estimate = None if state.complete else _estimate(plan, fw, figures, year, missing)
@@ -123,8 +124,8 @@ def gather_bulletin(database: str | None, *, year: int | None, missing: str = "r
                            for r in _rows(leaves[leaves["light"] == light])) for light in LIGHTS}
     groups = tuple(GroupLine(r.code, r.name, int(r.depth), _float(r.value), _float(r.milestone), _float(r.target), r.status, r.light) for r in _rows(now[now["depth"].isin([1, 2])]))
     prev, change, movers, reweight = index_movers(plan, fw, figures, years, year, missing, top)
-    warnings, late = department_lines(database, plan, leaves, year, path, missing)
-    _, _, rep = counties_report(database, year=year, tolerance=0.005, missing=missing)
+    warnings, late = department_lines(snap, plan, leaves, year, path, missing)
+    _, _, rep = counties_report(snap, year=year, tolerance=0.005, missing=missing)
     counties = tuple(Line(str(r.rank), (r.region, f"{r.index:.2f}", f"{r.indicators}/{len(leaf_codes)}", county_met(rep.targets, str(r.region))), "") for r in _rows(rep.index))
     focus_text, focus = focus_lines(plan, fw, figures, year, missing, top)
     issued = issued or date.today()
@@ -136,10 +137,10 @@ def gather_bulletin(database: str | None, *, year: int | None, missing: str = "r
         goal_index=plan.goal.index, goal_at_least=plan.goal.at_least, goal_rank=plan.goal.rank, goal_rank_approx=plan.goal.rank_approx, goal_regions=plan.goal.regions,
         with_data=int(leaves["value"].notna().sum()), indicators=len(leaf_codes), groups=groups, lights=lights, previous_year=prev, change=change, movers=movers,
         county_year=year if counties else None, counties=counties, warnings=warnings, late=late, focus=focus, focus_text=focus_text, path=index_path,
-        demo=is_demo(service.open_store(database)), reweight=reweight, maps=bulletin_maps(database, year),
+        demo=snap.demo, reweight=reweight, maps=bulletin_maps(snap, year),
         complete=state.complete, missing_count=len(state.missing), lock_label=lock_label(year, state.lock_reason) if state.lock_reason else "",
-        **feedback_lines(comparison(database, year=year, missing=missing, figures=figures)),
-        **bulletin_changes(database),
+        **feedback_lines(comparison(snap, year=year, missing=missing, figures=figures)),
+        **bulletin_changes(snap),
     )
 
 
@@ -161,11 +162,11 @@ def feedback_lines(feedback: dict[str, Any] | None) -> dict[str, Any]:
     return {"feedback": lines, "feedback_note": note}
 
 
-def department_lines(database: str | None, plan: Plan, leaves: pd.DataFrame, year: int, path: str | None, missing: str) -> tuple[tuple[Line, ...], tuple[Line, ...]]:
+def department_lines(snap: Snapshot, plan: Plan, leaves: pd.DataFrame, year: int, path: str | None, missing: str) -> tuple[tuple[Line, ...], tuple[Line, ...]]:
     """Early warnings (behind schedule) and, per lead department, the indicators without a figure in ``year``."""
     if year <= plan.baseline_year:
         return (), ()
-    _, _, table, _ = warnings_report(database, year=year, years=1, path=path, missing=missing)
+    _, _, table, _ = warnings_report(snap, year=year, years=1, path=path, missing=missing)
     warnings = tuple(Line(f"{r.no}. {r.name}", ("红色" if r.severity == "red" else "黄色", f"{r.gap_points:.3f}"), r.lead_names) for r in _rows(table))
     missing_by: dict[str, list[str]] = {}
     for r in _rows(leaves[leaves["value"].isna()]):
@@ -190,19 +191,19 @@ def render_charts(b: Bulletin) -> dict[str, bytes]:
     return out
 
 
-def bulletin_maps(database: str | None, year: int) -> tuple[tuple[str, Any], ...]:
+def bulletin_maps(snap: Snapshot, year: int) -> tuple[tuple[str, Any], ...]:
     """The maps the bulletin draws: the province's cities, and the city's counties when they have figures (none with the setting ``maps`` off)."""
     from stpi.errors import NotFoundError
     from stpi.queries.maps import map_collection, plan_map_parents
 
-    if not get_setting(service.open_store(database), "maps"):
+    if not snap.setting("maps"):
         return ()
     out = []
-    for which, parent in zip(("peers", "counties"), plan_map_parents(database)):
+    for which, parent in zip(("peers", "counties"), plan_map_parents(snap)):
         if parent is None:
             continue
         try:
-            collection = map_collection(database, parent, year=year)
+            collection = map_collection(snap, parent, year=year)
         except NotFoundError:  # no boundaries for this region
             continue
         if sum(f["properties"]["value"] is not None for f in collection["features"]) >= 2:  # a map of one coloured unit compares nothing

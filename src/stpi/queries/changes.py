@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from stpi.readmodel import Snapshot
 from stpi import service
 from stpi.analysis.derived import derive_indicators
 from stpi.analysis.track import track
@@ -150,20 +151,20 @@ def _notice_items(store: Store, at: datetime | None) -> list[dict[str, Any]]:
             for e in sorted(found, key=lambda e: e.id)]
 
 
-def changes(database: str | None, *, since: str = "bulletin", user: str | None = None, before: datetime | None = None, missing: str = "reweight") -> dict[str, Any]:
+def changes(snap: Snapshot, *, since: str = "bulletin", user: str | None = None, before: datetime | None = None, missing: str = "reweight") -> dict[str, Any]:
     """What changed since the moment ``since`` names (see :func:`reference_moment`), JSON-ready, with a one-line ``summary``."""
-    store = service.open_store(database)
+    store = snap.source  # the audit trail and live lists are read from the store itself
     mode, at = reference_moment(store, since, user=user, before=before)
-    plan, fw = store.plan(), store.framework()
+    plan, fw = snap.plan(), snap.framework()
     _, formulas = embedded_variables()
-    raw_now = ob.frame(store)
+    raw_now = snap.frame()
     raw_then = approved_frame_as_of(store, at, raw_now, approvals_since(store, at)) if at is not None else raw_now.iloc[0:0]
     now, then = derive_indicators(raw_now, formulas), derive_indicators(raw_then, formulas)
     new, revised, figures = _figure_items(store, then, now, [n.code for n in fw.leaves])
     mine = now[now["region"] == plan.region]
     lights = _light_items(track(plan, fw, then, missing=missing), track(plan, fw, now, missing=missing)) if len(mine) and at is not None else []
-    results = published_results(store)
-    ranks = _rank_items(history_of(store, then, _published_at(store, at, results)), history_of(store, now, results))
+    results = snap.published_results()
+    ranks = _rank_items(history_of(snap, then, _published_at(store, at, results)), history_of(snap, now, results))
     notices = _notice_items(store, at)
     label = tr(f"chg.since.{mode}", at=at.strftime("%Y-%m-%d %H:%M") if mode != "date" else at.strftime("%Y-%m-%d")) if at is not None else tr(f"chg.since.none_{mode}")
     return {
@@ -188,15 +189,14 @@ def _summary(label: str, new: int, revised: int, lights: int, ranks: list[dict[s
     return f"{label}{colon}{sep.join(parts) if parts else tr('chg.nothing')}{end}"
 
 
-def bulletin_changes(database: str | None, *, before: datetime | None = None) -> dict[str, Any]:
+def bulletin_changes(snap: Snapshot, *, before: datetime | None = None) -> dict[str, Any]:
     """The bulletin's opening: what changed since the last bulletin, as a summary and lines (kind; what; link)."""
     from stpi.reports.bulletin import Line
-    from stpi.store.settings import get_setting
 
-    ch = changes(database, since="bulletin", before=before)
+    ch = changes(snap, since="bulletin", before=before)
     if ch["since"]["at"] is None:  # the first bulletin: nothing to compare with
         return {"changes": (), "changes_text": ""}
-    site = str(get_setting(service.open_store(database), "site_url")).rstrip("/")
+    site = str(snap.setting("site_url")).rstrip("/")
     lines = [Line("排名变化", (tr("chg.rank", year=r["year"], old=r["old"], new=r["new"]) if r["old"] is not None else tr("chg.rank_new", year=r["year"], new=r["new"]), site + r["url"]), "")
              for r in ch["ranks"]]
     lines += [Line("灯色变化", (f"{x['year']}年{x['name']}：由“{x['old_text']}”变为“{x['new_text']}”", site + x["url"]), "") for x in ch["lights"]["items"]]

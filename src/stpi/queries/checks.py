@@ -7,12 +7,13 @@ from typing import Any
 
 import pandas as pd
 
+from stpi.queries.overview import tracked_of
+from stpi.readmodel import Snapshot
 from stpi import service
 from stpi.store.county_targets import own_targets
 from stpi.analysis.counties import county_index, county_targets, sum_check
 from stpi.analysis.derived import derive_indicators
 from stpi.analysis.jsonable import jsonable
-from stpi.analysis.track import track
 from stpi.analysis.warnings import early_warnings
 from stpi.framework.embedded import embedded_variables
 from stpi.framework.model import Framework
@@ -40,10 +41,10 @@ def department_names(plan: Plan, codes: str, lang: str = "zh") -> str:
     return "、".join(plan.department(c).label(lang) for c in codes.split(";") if c)
 
 
-def warnings_report(database: str | None, *, year: int | None, years: int, path: str | None, missing: str) -> tuple[Plan, Framework, pd.DataFrame, int]:
+def warnings_report(snap: Snapshot, *, year: int | None, years: int, path: str | None, missing: str) -> tuple[Plan, Framework, pd.DataFrame, int]:
     """The plan, framework, warned indicators (with department names) and the year examined."""
-    plan, fw = service.plan_and_framework(database)
-    tracked = track(plan, fw, service.store_figures(database), path=path, missing=missing)
+    plan, fw = (snap.plan(), snap.framework())
+    tracked = tracked_of(snap, missing=missing, path=path)
     table = early_warnings(tracked, plan, fw, year=year, years=years)
     table["lead_names"] = [department_names(plan, c) for c in table["lead"]]
     table["responsible_names"] = [department_names(plan, c) for c in table["responsible"]]
@@ -57,17 +58,16 @@ def warnings_payload(plan: Plan, fw: Framework, table: pd.DataFrame, year: int, 
     return out
 
 
-def counties_report(database: str | None, *, year: int | None, tolerance: float, missing: str) -> tuple[Plan, Framework, CountyReport]:
+def counties_report(snap: Snapshot, *, year: int | None, tolerance: float, missing: str) -> tuple[Plan, Framework, CountyReport]:
     """Read the store and compute the county index, targets and sum check."""
-    store = service.open_store(database)
     try:
-        plan, fw = store.plan(), store.framework(year, scope="county")  # the county version when one is stored
-        city = store.region(plan.region)
-        counties = [r.name for r in store.regions(level="county") if r.parent == city.code]
-        raw = ob.frame(store, years=None if year is None else [year])
-        own = {key: t.target for key, t in own_targets(store).items()}  # the counties' own approved plans
+        plan, fw = snap.plan(), snap.framework(year, scope="county")  # the county version when one is stored
+        city = snap.region(plan.region)
+        counties = [r.name for r in snap.regions(level="county") if r.parent == city.code]
+        raw = snap.frame(years=None if year is None else [year])
+        own = {key: t.target for key, t in snap.county_targets().items()}  # the counties' own approved plans
     finally:
-        service.release(store)
+        None
     variables, formulas = embedded_variables()
     figures = derive_indicators(raw, formulas) if not raw.empty else raw
     report = CountyReport(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from stpi.readmodel import Snapshot
 from stpi import service
 from stpi.framework.model import Framework
 from stpi.framework.plan import Plan
@@ -57,21 +58,20 @@ def missing_indicators(plan: Plan, fw: Framework, figures: pd.DataFrame, year: i
     return tuple(n.code for n in fw.leaves if n.code not in have)
 
 
-def year_state(database: str | None, plan: Plan, fw: Framework, figures: pd.DataFrame, year: int) -> YearState:
+def year_state(snap: Snapshot, plan: Plan, fw: Framework, figures: pd.DataFrame, year: int) -> YearState:
     """The state of one year: complete, missing indicators, locked and the lock's reason."""
     from stpi.store import observations as ob
 
-    store = service.open_store(database)
-    locked = year in ob.locked_years(store)
+    locked = year in snap.locked_years()
     missing = () if year == plan.baseline_year else missing_indicators(plan, fw, figures, year)
-    return YearState(year, not missing, missing, locked, ob.lock_reasons(store).get(year, "") if locked else "")
+    return YearState(year, not missing, missing, locked, snap.lock_reasons().get(year, "") if locked else "")
 
 
-def opening_year(database: str | None, plan: Plan, fw: Framework, figures: pd.DataFrame, years: list[int]) -> int:
+def opening_year(snap: Snapshot, plan: Plan, fw: Framework, figures: pd.DataFrame, years: list[int]) -> int:
     """The year a page or document opens on: the latest complete or locked one, else the latest."""
     from stpi.store import observations as ob
 
-    locked = set(ob.locked_years(service.open_store(database)))
+    locked = set(snap.locked_years())
     for year in sorted(years, reverse=True):
         if year != plan.baseline_year and (year in locked or not missing_indicators(plan, fw, figures, year)):
             return year

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from stpi.queries.overview import tracked_of
+from stpi.readmodel import Snapshot
 from stpi import service
 from stpi.analysis.counties import COUNTY_SCOPE, OWN_SCOPE
 from stpi.analysis.jsonable import jsonable
-from stpi.analysis.track import track
 from stpi.i18n import get_lang, tr
 from stpi.queries.checks import counties_payload, counties_report
 
@@ -44,17 +45,17 @@ def _met(targets: list[dict[str, Any]], counties: list[str]) -> list[dict[str, A
     return out
 
 
-def _city_index(database: str | None, year: int) -> float | None:
+def _city_index(snap: Snapshot, year: int) -> float | None:
     """The city's own index in the year (same framework and policy), as a reference line."""
-    plan, fw = service.plan_and_framework(database)
-    tracked = track(plan, fw, service.store_figures(database))
+    plan, fw = (snap.plan(), snap.framework())
+    tracked = tracked_of(snap)
     root = tracked[(tracked["depth"] == 0) & (tracked["year"] == year)]
     return None if root.empty else float(root["value"].iloc[0])
 
 
-def counties_page(database: str | None, *, year: int | None = None, tolerance: float = TOLERANCE, missing: str = "reweight") -> dict[str, Any]:
+def counties_page(snap: Snapshot, *, year: int | None = None, tolerance: float = TOLERANCE, missing: str = "reweight") -> dict[str, Any]:
     """Everything the counties page shows; without county figures it says so and shows no numbers."""
-    plan, fw, everything = counties_report(database, year=None, tolerance=tolerance, missing=missing)
+    plan, fw, everything = counties_report(snap, year=None, tolerance=tolerance, missing=missing)
     years = sorted({int(y) for y in everything.index["year"]})
     chosen = year if year in years else (years[-1] if years else None)
     base = {"city": everything.city, "counties": everything.counties, "years": years, "year": chosen, "has_figures": bool(years),
@@ -65,7 +66,7 @@ def counties_page(database: str | None, *, year: int | None = None, tolerance: f
         empty: dict[str, Any] = jsonable({**base, "ranking": [], "missing_counties": everything.counties, "targets": [], "met": [], "sums": sums,
                          "mismatches": sum(s["status"] == "mismatch" for s in sums), "city_index": None, "download": None})
         return empty
-    _, _, rep = counties_report(database, year=chosen, tolerance=tolerance, missing=missing)
+    _, _, rep = counties_report(snap, year=chosen, tolerance=tolerance, missing=missing)
     payload = counties_payload(rep, fw)
     ranking = [r for r in payload["index"] if r["year"] == chosen]
     sums = [s for s in payload["sums"] if s["year"] == chosen]
@@ -73,7 +74,7 @@ def counties_page(database: str | None, *, year: int | None = None, tolerance: f
     out: dict[str, Any] = jsonable({
         **base, "ranking": ranking, "missing_counties": [c for c in rep.counties if c not in ranked],
         "targets": _matrix(payload["targets"], [r["region"] for r in ranking], {i.code: i.label(get_lang()) for i in plan.indicators}), "met": _met(payload["targets"], [r["region"] for r in ranking]),
-        "sums": sums, "mismatches": sum(s["status"] == "mismatch" for s in sums), "city_index": _city_index(database, chosen),
+        "sums": sums, "mismatches": sum(s["status"] == "mismatch" for s in sums), "city_index": _city_index(snap, chosen),
         "download": f"/downloads/counties.xlsx?year={chosen}",
     })
     return out

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from stpi.readmodel import Snapshot
 from stpi import service, submissions
 from stpi.errors import ForbiddenError, InputError, Problem
 from stpi.i18n import get_lang, tr
@@ -68,10 +69,10 @@ def _mine(o: Observation, user: User, scope: Scope) -> bool:
     return in_scope or o.created_by == user.username
 
 
-def default_year(store: Store) -> int:
+def default_year(snap: Snapshot) -> int:
     """The year a reporter is most likely working on: the newest open year with figures, else the next one."""
-    plan, locked = store.plan(), set(ob.locked_years(store))
-    years = set(figure_years(store)) - locked
+    plan, locked = snap.plan(), set(snap.locked_years())
+    years = set(snap.figure_years()) - locked
     if years:
         return max(years)
     return max([plan.baseline_year, *locked]) + 1
@@ -96,24 +97,24 @@ def _figure_row(o: Observation, names: Mapping[str, str], indicators: Mapping[st
     }
 
 
-def _indicators(store: Store) -> dict[str, dict[str, Any]]:
+def _indicators(snap: Snapshot) -> dict[str, dict[str, Any]]:
     """Every plan indicator by code: number, name in the language in force, unit."""
     en = get_lang() == "en"
-    return {i.code: {"code": i.code, "no": i.no, "name": i.name_en if en and i.name_en else i.name, "unit": i.unit} for i in store.plan().indicators}
+    return {i.code: {"code": i.code, "no": i.no, "name": i.name_en if en and i.name_en else i.name, "unit": i.unit} for i in snap.plan().indicators}
 
 
-def data_page(database: str | None, *, username: str, year: int | None = None) -> dict[str, Any]:
+def data_page(snap: Snapshot, *, username: str, year: int | None = None) -> dict[str, Any]:
     """The data page's context for one account: entry options, its figures of the year, the workflow counts."""
-    store = service.open_store(database)
+    store = snap.source  # the account and its rights
     user = store.user(username)
-    plan, scope = store.plan(), scope_of(store, user)
-    year = year or default_year(store)
-    indicators = _indicators(store)
-    names = {r.code: r.name for r in store.regions()}
-    mine = [o for o in ob.observations(store, year=year) if _mine(o, user, scope)]
+    plan, scope = snap.plan(), scope_of(store, user)
+    year = year or default_year(snap)
+    indicators = _indicators(snap)
+    names = {r.code: r.name for r in snap.regions()}
+    mine = [o for o in snap.observations(year=year) if _mine(o, user, scope)]
     counts = {s: sum(o.status == s for o in mine) for s in STATUSES}
     figures = [_figure_row(o, names, indicators) for o in mine[:FIGURES_LIMIT]]
-    locked = ob.locked_years(store)
+    locked = snap.locked_years()
     admin = user.role == "admin"
     return {
         "year": year, "years": sorted({*range(plan.baseline_year + 1, plan.target_year + 1), year}),
@@ -123,10 +124,10 @@ def data_page(database: str | None, *, username: str, year: int | None = None) -
         "regions": [{"code": c, "name": n} for c, n in scope.regions], "region_fixed": scope.fixed_region,
         "indicators": [v for k, v in indicators.items() if scope.codes is None or k in scope.codes],
         "figures": figures, "figures_total": len(mine), "counts": counts, "to_submit": counts["draft"] + counts["returned"],
-        "upload_limit_mb": int(get_setting(store, "upload_limit_mb")),  # type: ignore[call-overload]
+        "upload_limit_mb": int(snap.setting("upload_limit_mb")),  # type: ignore[call-overload]
         "template": {"own": user.role in ("department", "county"), "admin": admin,
                      "departments": [{"code": d.code, "name": d.label(get_lang())} for d in plan.departments] if admin else [],
-                     "counties": [{"code": c, "name": n} for c, n in scope.regions if c in {r.code for r in store.regions("county")}] if admin else []},
+                     "counties": [{"code": c, "name": n} for c, n in scope.regions if c in {r.code for r in snap.regions("county")}] if admin else []},
         "limits": {"source": SOURCE_MAX, "note": NOTE_MAX},
     }
 
@@ -157,7 +158,7 @@ def _year(text: str, row: int, problems: list[Problem]) -> int | None:
 def last_year_values(store: Store, year: int) -> dict[tuple[str, str], float]:
     """Last year's approved figures by (region code, code), as every door's note rule sees them."""
     codes = {r.code for r in store.regions()}
-    return {(r, c): v for (r, _, c), v in submissions.StoreHistory(store.url)(frozenset({year})).items() if r in codes}
+    return {(r, c): v for (r, _, c), v in submissions.StoreHistory.read(store, frozenset({year})).items() if r in codes}
 
 
 @dataclass
@@ -218,9 +219,8 @@ def _value(text: str, unit: str, row: int, problems: list[Problem]) -> float | N
     return value
 
 
-def save_entries(database: str | None, *, username: str, items: list[Mapping[str, object]]) -> dict[str, Any]:
+def save_entries(store: Store, *, username: str, items: list[Mapping[str, object]]) -> dict[str, Any]:
     """Check typed figures (every problem at its field), check the user may write them, save them all as drafts."""
-    store = service.open_store(database)
     user = store.user(username)
     regions = {key: r.code for r in store.regions() for key in (r.code, r.name)}
     units = submissions.reportable_units(store)  # the raw statistics too: a department's template lists them
@@ -261,7 +261,7 @@ def _cross_row(known: _Known, entries: list[ob.Entry], rows: Mapping[tuple[str, 
         return []
     table = pd.DataFrame([(e.region, int(e.period), e.code, e.value, e.note, None, rows[e.region, e.code, e.period]) for e in annual],
                          columns=["region", "year", "code", "value", "note", "sheet", "_row"])
-    figures = submissions.StoreFigures(known.store.url)(frozenset(int(y) for y in table["year"]))
+    figures = submissions.StoreFigures.read(known.store, frozenset(int(y) for y in table["year"]))
     found, warnings = cross_row_problems(table, ENTRY_FILE, rules=rules.plausible, formulas=embedded_variables()[1], figures=figures,
                                          indicators=rules.indicators)
     if found:
@@ -269,9 +269,8 @@ def _cross_row(known: _Known, entries: list[ob.Entry], rows: Mapping[tuple[str, 
     return problem_rows(name_problems(warnings, rules.names))
 
 
-def submit_year(database: str | None, *, username: str, year: int) -> int:
+def submit_year(store: Store, *, username: str, year: int) -> int:
     """Submit the user's own drafts and returned figures of a year for review (see :func:`rules.submit_scope`)."""
-    store = service.open_store(database)
     scope = submit_scope(store, store.user(username))
     if scope.codes == []:
         return 0
@@ -301,7 +300,7 @@ def problem_rows(problems: list[Problem]) -> list[dict[str, Any]]:
     return rows
 
 
-def import_upload(database: str | None, *, username: str, filename: str, content: bytes, isolated: bool = True,
+def import_upload(store: Store, *, username: str, filename: str, content: bytes, isolated: bool = True,
                   on_behalf_of: str | None = None, received_at: datetime | None = None) -> dict[str, Any]:
     """Validate an uploaded template or long table exactly as ``stpi import`` does; save all its figures as drafts, or none.
 
@@ -312,7 +311,6 @@ def import_upload(database: str | None, *, username: str, filename: str, content
     (:func:`stpi.ingest.isolated.run_isolated`), so that parsing never holds the server's GIL.
     """
     name = _safe_name(filename)
-    store = service.open_store(database)
     acting_user(store, username)
     rules = submissions.file_rules(store, upload_limit=True)
     with tempfile.TemporaryDirectory(prefix="stpi-upload-") as folder:
@@ -332,9 +330,8 @@ def import_upload(database: str | None, *, username: str, filename: str, content
     return {"file": name, "written": result.written, "unchanged": result.unchanged, "upload_id": result.upload_id, "warnings": warnings}
 
 
-def template_file(database: str | None, *, username: str, year: int, department: str | None = None, county: str | None = None) -> tuple[str, bytes]:
+def template_file(store: Store, *, username: str, year: int, department: str | None = None, county: str | None = None) -> tuple[str, bytes]:
     """The reporting workbook a user may download: a reporter's own; the admin's for any department or county."""
-    store = service.open_store(database)
     user = store.user(username)
     if user.role == "department":
         if county or (department and plan_department(store, department) != user.department):
@@ -348,7 +345,7 @@ def template_file(database: str | None, *, username: str, year: int, department:
         raise ForbiddenError("只读账号没有填报模板 a viewer has no reporting template")
     with tempfile.TemporaryDirectory(prefix="stpi-template-") as folder:
         path = Path(folder) / "template.xlsx"
-        spec = submissions.make_template(database, str(path), year=year, department=department, county=county)
+        spec = submissions.make_template(store, str(path), year=year, department=department, county=county)
         return f"{year}年{spec.reporter}数据填报模板.xlsx", path.read_bytes()
 
 

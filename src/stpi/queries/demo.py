@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from stpi import service
 from stpi.analysis.demo_data import DEMO_LABEL, DEMO_SEED, DEMO_YEARS, demo_figures, demo_ranks
 from stpi.analysis.derived import derive_indicators
 from stpi.errors import ConflictError
@@ -100,14 +99,14 @@ def _received(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"reporter": reporter, "received": received}, index=frame.index)
 
 
-def load_demo(database: str | None, *, years: Sequence[int] = DEMO_YEARS, seed: int = DEMO_SEED, actor: str = "admin") -> DemoLoad:
+def load_demo(store: Store, *, years: Sequence[int] = DEMO_YEARS, seed: int = DEMO_SEED, actor: str = "admin") -> DemoLoad:
     """Write the demo figures (approved), the cities' demo ranks, and switch the demo banner on.
 
     Refuses, writing nothing, when the store holds figures or published results that
     are not demo data. Loading again with the same seed changes nothing; with
     another seed the figures get new vintages.
     """
-    return _load(service.open_store(database), years=years, seed=seed, actor=actor)
+    return _load(store, years=years, seed=seed, actor=actor)
 
 
 def _load(store: Store, *, years: Sequence[int], seed: int, actor: str) -> DemoLoad:

@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from stpi.readmodel import Snapshot
+from stpi.store import Store
 from stpi import service
 from stpi.analysis.jsonable import jsonable
 from stpi.errors import InputError, Problem
@@ -36,8 +38,8 @@ LIGHTS = ("red", "yellow", "green", "grey")
 REPORTED = ("submitted", "approved", "locked")
 
 
-def _rows_by_code(database: str | None, year: int | None, missing: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    ov = overview(database, year=year, missing=missing)
+def _rows_by_code(snap: Snapshot, year: int | None, missing: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    ov = overview(snap, year=year, missing=missing)
     return ov, {r["code"]: r for r in ov["indicators"]}
 
 
@@ -46,10 +48,10 @@ def _roles(plan: Plan, dep: Department) -> list[tuple[str, str]]:
     return [(i.code, "lead" if dep.code in i.lead else "responsible") for i in plan.indicators if dep.code in i.lead or dep.code in i.responsible]
 
 
-def department_list(database: str | None, *, year: int | None = None, missing: str = "reweight") -> dict[str, Any]:
+def department_list(snap: Snapshot, *, year: int | None = None, missing: str = "reweight") -> dict[str, Any]:
     """Every department with how many indicators it leads and shares, and their lights."""
-    plan, fw = service.plan_and_framework(database)
-    ov, rows = _rows_by_code(database, year, missing)
+    plan, fw = (snap.plan(), snap.framework())
+    ov, rows = _rows_by_code(snap, year, missing)
     out = []
     for dep in plan.departments:
         roles = _roles(plan, dep)
@@ -63,20 +65,19 @@ def department_list(database: str | None, *, year: int | None = None, missing: s
             "illustrative": fw.is_illustrative, "parameter_rules": list(fw.parameter_rules())}
 
 
-def open_year(database: str | None, today: date | None = None) -> int:
+def open_year(snap: Snapshot, today: date | None = None) -> int:
     """The year whose figures are being collected: last year (due this year), or the first later one not yet locked."""
     year = (today or date.today()).year - 1
-    locked = set(ob.locked_years(service.open_store(database)))
+    locked = set(snap.locked_years())
     while year in locked:
         year += 1
     return year
 
 
-def _to_submit(database: str | None, plan: Plan, dep: Department, year: int) -> list[dict[str, Any]]:
+def _to_submit(snap: Snapshot, plan: Plan, dep: Department, year: int) -> list[dict[str, Any]]:
     """Lead indicators with no submitted or approved city figure for ``year`` (directly or by all its raw statistics)."""
-    store = service.open_store(database)
-    city = store.region(plan.region).code
-    current = {o.code: o.status for o in ob.observations(store, year=year, region=city) if o.period == str(year)}
+    city = snap.region(plan.region).code
+    current = {o.code: o.status for o in snap.observations(year=year, region=city) if o.period == str(year)}
     _, formulas = embedded_variables()
     out = []
     for ind in plan.indicators:
@@ -90,15 +91,15 @@ def _to_submit(database: str | None, plan: Plan, dep: Department, year: int) -> 
     return out
 
 
-def _assessment(database: str | None, plan: Plan, dep: Department, years: list[int]) -> dict[str, Any] | None:
+def _assessment(snap: Snapshot, plan: Plan, dep: Department, years: list[int]) -> dict[str, Any] | None:
     """The department's score in the latest year with approved figures after the baseline (None before)."""
-    figures = service.store_figures(database)
+    figures = snap.figures()
     mine = sorted({int(y) for y in figures.loc[figures["region"] == plan.region, "year"]} & set(years)) if len(figures) else []
     mine = [y for y in mine if y > plan.baseline_year]
     if not mine:
         return None
     year = mine[-1]
-    _, result = gather_assessment(database, year=year)
+    _, result = gather_assessment(snap, year=year)
     summary: dict[str, dict[Any, Any]] = {str(r["department"]): r for r in result.summary.to_dict("records")}
     if dep.code not in summary:
         return None  # owns no indicator: not assessed
@@ -118,11 +119,11 @@ def _note(plan: Plan, n: ProgressNote) -> dict[str, Any]:
             "done_on": n.done_on, "done_by": n.done_by, "at": n.created_at.strftime("%Y-%m-%d %H:%M"), "by": n.created_by}
 
 
-def department_page(database: str | None, department: str, *, year: int | None = None, missing: str = "reweight", today: date | None = None) -> dict[str, Any]:
+def department_page(snap: Snapshot, department: str, *, year: int | None = None, missing: str = "reweight", today: date | None = None) -> dict[str, Any]:
     """Everything the department page shows (NotFoundError for an unknown code or name)."""
-    plan, fw = service.plan_and_framework(database)
+    plan, fw = (snap.plan(), snap.framework())
     dep = plan.department(department)
-    ov, rows = _rows_by_code(database, year, missing)
+    ov, rows = _rows_by_code(snap, year, missing)
     indicators = []
     for code, role in sorted(_roles(plan, dep), key=lambda cr: cr[1] != "lead"):  # lead first, each in the plan's order
         ind, r = plan.indicator(code), rows.get(code, {})
@@ -133,15 +134,14 @@ def department_page(database: str | None, department: str, *, year: int | None =
             "status": r.get("status", "no_data"), "status_text": r.get("status_text", ""), "light": r.get("light", "grey"), "measures": ind.measures,
             "other_leads": [{"code": c, "name": plan.department(c).label(get_lang())} for c in others],
         })
-    due = open_year(database, today)
-    store = service.open_store(database)
+    due = open_year(snap, today)
     out = {
         "code": dep.code, "name": dep.label(get_lang()), "name_zh": dep.name, "name_en": dep.name_en, "region": plan.region, "year": ov["year"],
         "indicators": indicators, "lead": sum(i["role"] == "lead" for i in indicators), "responsible": sum(i["role"] == "responsible" for i in indicators),
         "lights": {k: sum(i["light"] == k for i in indicators) for k in LIGHTS},
-        "notes": [_note(plan, n) for n in reversed(progress_notes(store, department=dep.code))],
-        "open_year": due, "to_submit": _to_submit(database, plan, dep, due),
-        "assessment": _assessment(database, plan, dep, ov["years"]),
+        "notes": [_note(plan, n) for n in reversed(snap.progress_notes(department=dep.code))],
+        "open_year": due, "to_submit": _to_submit(snap, plan, dep, due),
+        "assessment": _assessment(snap, plan, dep, ov["years"]),
         "illustrative": fw.is_illustrative, "parameter_rules": list(fw.parameter_rules()),
     }
     result: dict[str, Any] = jsonable(out)
@@ -162,9 +162,8 @@ def check_note(codes: list[str], code: str, period: str, text: str) -> dict[str,
     return errors
 
 
-def add_note(database: str | None, department: str, *, code: str, period: str, text: str, actor: str, done_on: str = "", done_by: str = "") -> dict[str, Any]:
+def add_note(store: Store, department: str, *, code: str, period: str, text: str, actor: str, done_on: str = "", done_by: str = "") -> dict[str, Any]:
     """Validate and record a department's progress note; InputError lists every problem."""
-    store = service.open_store(database)
     plan = store.plan()
     dep = plan.department(department)
     codes = [c for c, _ in _roles(plan, dep)]

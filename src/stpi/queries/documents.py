@@ -1,6 +1,6 @@
 """The documents and exports the web app offers for download, each made by the same code as its command.
 
-One function per document: ``(database, year, fmt) -> (filename, media type, bytes)``. The writers
+One function per document: ``(snap, year, fmt) -> (filename, media type, bytes)``. The writers
 that need a path write into a temporary directory that is removed before the bytes are returned.
 CSV files start with a UTF-8 byte-order mark so that Excel and WPS open the Chinese text correctly;
 after the mark the bytes are those the command line writes.
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stpi.readmodel import Snapshot
 from stpi import service
 from stpi.errors import NotFoundError
 from stpi.framework.io import export_framework
@@ -61,19 +62,19 @@ MEDIA = {
 MISSING = "reweight"  # the web shows every index under this policy, so the documents use it too
 
 
-def _region(database: str | None) -> str:
-    return service.open_store(database).plan().region
+def _region(snap: Snapshot) -> str:
+    return snap.plan().region
 
 
-def document_years(database: str | None) -> list[int]:
+def document_years(snap: Snapshot) -> list[int]:
     """Years a document can be made for: the plan's baseline year and every year with approved figures."""
-    plan = service.open_store(database).plan()
-    figures = service.store_figures(database)
+    plan = snap.plan()
+    figures = snap.figures()
     return sorted({plan.baseline_year, *(int(y) for y in figures["year"].unique())})
 
 
-def _check_year(database: str | None, year: int) -> None:
-    years = document_years(database)
+def _check_year(snap: Snapshot, year: int) -> None:
+    years = document_years(snap)
     if year not in years:
         raise NotFoundError(tr("doc.no_year", year=year, years="、".join(map(str, years))))
 
@@ -90,13 +91,13 @@ def _doc(name: str, fmt: str, content: bytes) -> Document:
     return f"{name}.{fmt}", MEDIA[fmt], BOM + content if fmt == "csv" else content
 
 
-def bulletin(database: str | None, year: int, fmt: str) -> Document:
+def bulletin(snap: Snapshot, year: int, fmt: str) -> Document:
     """The progress bulletin (``stpi report bulletin``) as docx, html or pdf."""
     from stpi.queries.bulletin import gather_bulletin, render_charts
     from stpi.reports.bulletin import write_docx, write_html
 
-    _check_year(database, year)
-    b = gather_bulletin(database, year=year, missing=MISSING)
+    _check_year(snap, year)
+    b = gather_bulletin(snap, year=year, missing=MISSING)
     charts = render_charts(b)
     if fmt == "pdf":  # reportlab is loaded only when a PDF is asked for
         from stpi.reports.bulletin_pdf import write_pdf
@@ -107,73 +108,71 @@ def bulletin(database: str | None, year: int, fmt: str) -> Document:
     return _doc(f"{b.region}{year}年进展通报", fmt, data)
 
 
-def assessment(database: str | None, year: int, fmt: str) -> Document:
+def assessment(snap: Snapshot, year: int, fmt: str) -> Document:
     """The departments' annual assessment (``stpi report assessment``) as xlsx or docx."""
     from stpi.queries.assessment import gather_assessment
     from stpi.reports.assessment_doc import write_assessment
 
-    _check_year(database, year)
-    plan, result = gather_assessment(database, year=year)
+    _check_year(snap, year)
+    plan, result = gather_assessment(snap, year=year)
     return _doc(f"{plan.region}{year}年部门考核", fmt, _written(lambda p: write_assessment(result, plan, p), fmt))
 
 
-def warnings(database: str | None, year: int, fmt: str) -> Document:
+def warnings(snap: Snapshot, year: int, fmt: str) -> Document:
     """The early warnings (``stpi report warnings``) as xlsx."""
     from stpi.queries.checks import warnings_report
     from stpi.reports.checks import write_warnings
 
-    _check_year(database, year)
-    plan, fw, table, shown = warnings_report(database, year=year, years=1, path=None, missing=MISSING)
-    return _doc(f"{plan.region}{year}年指标预警", fmt, _written(lambda p: write_warnings(table, fw, shown, str(p), demo=service.demo_store(database)), fmt))
+    _check_year(snap, year)
+    plan, fw, table, shown = warnings_report(snap, year=year, years=1, path=None, missing=MISSING)
+    return _doc(f"{plan.region}{year}年指标预警", fmt, _written(lambda p: write_warnings(table, fw, shown, str(p), demo=snap.demo), fmt))
 
 
-def counties(database: str | None, year: int, fmt: str) -> Document:
+def counties(snap: Snapshot, year: int, fmt: str) -> Document:
     """The counties report (``stpi report counties``) as xlsx."""
     from stpi.queries.checks import counties_report
     from stpi.reports.checks import write_counties
 
-    _check_year(database, year)
-    plan, fw, rep = counties_report(database, year=year, tolerance=0.005, missing=MISSING)
-    return _doc(f"{plan.region}{year}年县区报告", fmt, _written(lambda p: write_counties(rep, fw, str(p), demo=service.demo_store(database)), fmt))
+    _check_year(snap, year)
+    plan, fw, rep = counties_report(snap, year=year, tolerance=0.005, missing=MISSING)
+    return _doc(f"{plan.region}{year}年县区报告", fmt, _written(lambda p: write_counties(rep, fw, str(p), demo=snap.demo), fmt))
 
 
-def workbook(database: str | None, year: int, fmt: str) -> Document:
+def workbook(snap: Snapshot, year: int, fmt: str) -> Document:
     """The monitoring workbook (``stpi report workbook``) of one year as xlsx; demo stores label every sheet."""
     from stpi.queries.workbook import gather_workbook
     from stpi.reports.workbook import write_workbook
-    from stpi.store.settings import get_setting
 
-    _check_year(database, year)
-    demo = bool(get_setting(service.open_store(database), "demo_data"))
-    data = gather_workbook(database, year=year, missing=MISSING, demo=demo)
+    _check_year(snap, year)
+    demo = snap.demo
+    data = gather_workbook(snap, year=year, missing=MISSING, demo=demo)
     return _doc(f"{data.region}{year}年监测工作簿", fmt, _written(lambda p: write_workbook(data, p), fmt))
 
 
-def plan(database: str | None, year: int, fmt: str) -> Document:
+def plan(snap: Snapshot, year: int, fmt: str) -> Document:
     """The plan table (``stpi plan export``) as xlsx or csv; the plan is the same in every year."""
-    the_plan, fw = service.plan_and_framework(database)
+    the_plan, fw = (snap.plan(), snap.framework())
     return _doc(f"{the_plan.region}实施方案指标表", fmt, service.plan_export(the_plan, fw, fmt, None))
 
 
-def framework(database: str | None, year: int, fmt: str) -> Document:
+def framework(snap: Snapshot, year: int, fmt: str) -> Document:
     """The framework valid in ``year`` (``stpi framework export``) as xlsx, yaml or csv."""
-    fw = service.open_store(database).framework(year)
-    return _doc(f"{_region(database)}{year}年指标框架", fmt, export_framework(fw, fmt))
+    fw = snap.framework(year)
+    return _doc(f"{_region(snap)}{year}年指标框架", fmt, export_framework(fw, fmt))
 
 
-def values(database: str | None, year: int, fmt: str) -> Document:
+def values(snap: Snapshot, year: int, fmt: str) -> Document:
     """The year's current approved figures (the workbook's figures sheet, as ``stpi values`` lists them) as csv or xlsx."""
     from stpi.queries.workbook import figure_table
     from stpi.reports.workbook import FIGURE_COLUMNS, FIGURE_STATUS, KIND
 
-    _check_year(database, year)
-    store = service.open_store(database)
-    frame = figure_table(store, store.framework(year), year=year, history=False)
+    _check_year(snap, year)
+    frame = figure_table(snap, snap.framework(year), year=year, history=False)
     frame["kind"] = frame["kind"].map(lambda k: KIND.get(k, k))
     frame["status"] = frame["status"].map(lambda s: FIGURE_STATUS.get(s, s))
     headers = {key: header for key, header, _ in FIGURE_COLUMNS}
     rows = [{headers[k]: _cell(v) for k, v in row.items() if k in headers} for row in frame.to_dict("records")]
-    return _doc(f"{store.plan().region}{year}年审核通过数据", fmt, write_table(rows, list(headers.values()), None, fmt=fmt, sheet=f"数据 {year}"))
+    return _doc(f"{snap.plan().region}{year}年审核通过数据", fmt, write_table(rows, list(headers.values()), None, fmt=fmt, sheet=f"数据 {year}"))
 
 
 def _cell(value: Any) -> Any:
@@ -191,7 +190,7 @@ class Kind:
 
     kind: str
     formats: tuple[str, ...]
-    make: Callable[[str | None, int, str], Document]
+    make: Callable[[Snapshot, int, str], Document]
     command: str
     yearly: bool = True  # False: the same file whatever the year
 
@@ -208,13 +207,13 @@ DOCUMENTS: dict[str, Kind] = {k.kind: k for k in (
 )}
 
 
-def make_document(database: str | None, kind: str, fmt: str, year: int) -> Document:
+def make_document(snap: Snapshot, kind: str, fmt: str, year: int) -> Document:
     """The document ``kind`` in ``fmt`` for ``year``; unknown kinds or formats are a NotFoundError."""
     known = DOCUMENTS.get(kind)
     if known is None or fmt not in known.formats:
         names = "、".join(f"{k.kind}.{f}" for k in DOCUMENTS.values() for f in k.formats)
         raise NotFoundError(tr("doc.unknown", name=f"{kind}.{fmt}", names=names))
-    return known.make(database, year, fmt)
+    return known.make(snap, year, fmt)
 
 
 def catalogue(year: int) -> list[dict[str, Any]]:

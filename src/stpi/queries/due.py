@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from stpi.readmodel import Snapshot
 from stpi import service
 from stpi.i18n import get_lang
 from stpi.store import rounds
@@ -32,9 +33,9 @@ def task_dict(t: Task) -> dict[str, Any]:
     }
 
 
-def due_list(database: str | None, *, year: int | None = None, reporter: str | None = None, today: date | None = None) -> list[dict[str, Any]]:
+def due_list(snap: Snapshot, *, year: int | None = None, reporter: str | None = None, today: date | None = None) -> list[dict[str, Any]]:
     """Every task (of one year, one reporter) with its status today: what ``stpi due --json`` and a reporter's home page show."""
-    store = service.open_store(database)
+    store = snap.source  # the audit trail and live lists are read from the store itself
     if reporter is not None:
         _check_reporter(store, reporter)
     return [task_dict(t) for t in rounds.tasks(store, year=year, reporter=reporter, today=today)]
@@ -56,9 +57,9 @@ def _share(items: list[Task]) -> dict[str, Any]:
             "share": round(counts["approved"] / len(items), 4) if items else None}
 
 
-def round_view(database: str | None, *, year: int | None = None, today: date | None = None) -> dict[str, Any]:
+def round_view(snap: Snapshot, *, year: int | None = None, today: date | None = None) -> dict[str, Any]:
     """The admin's view of a year's round: completeness per department, per county and per indicator, and who is overdue."""
-    store = service.open_store(database)
+    store = snap.source  # the audit trail and live lists are read from the store itself
     found = rounds.rounds(store)
     years = sorted({r.year for r in found})
     if year is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from stpi.readmodel import Snapshot
 from stpi import service
 from stpi.analysis import read_values, values_from_frame
 from stpi.analysis.demo_peers import demo_peer_results
@@ -30,23 +31,23 @@ add_messages({
 })
 
 
-def published_indices(store: Store) -> dict[str, list[tuple[int, float]]]:
+def published_indices(snap: Snapshot) -> dict[str, list[tuple[int, float]]]:
     """Published index values of the plan's region and its peers (same level and parent), by region name.
 
     Every peer is a key, those without a published value with an empty list.
     """
-    names = {r.code: r.name for r in peer_regions(store)}
+    names = {r.code: r.name for r in peer_regions(snap)}
     out: dict[str, list[tuple[int, float]]] = {n: [] for n in names.values()}
-    for r in notes.published_results(store):
+    for r in snap.published_results():
         if r.region in names and r.index_value is not None:
             out[names[r.region]].append((r.year, r.index_value))
     return out
 
 
-def peer_regions(store: Store) -> list[Region]:
+def peer_regions(snap: Snapshot) -> list[Region]:
     """The plan's region and every region of the same level under the same parent (the province's cities)."""
-    me = store.region(store.plan().region)
-    return [r for r in store.regions(me.level) if r.parent == me.parent]
+    me = snap.region(snap.plan().region)
+    return [r for r in snap.regions(me.level) if r.parent == me.parent]
 
 
 def _note(key: str, **kwargs: object) -> Note:
@@ -56,7 +57,7 @@ def _note(key: str, **kwargs: object) -> Note:
 
 
 def rank_forecast_store(
-    database: str | None,
+    snap: Snapshot,
     *,
     year: int | None = None,
     city_index: float | None = None,
@@ -81,12 +82,11 @@ def rank_forecast_store(
     says. ``city_trend`` is the default and kept for old scripts; ``year`` and ``goal_rank``
     default to the plan's.
     """
-    store = service.open_store(database)
     try:
-        plan = store.plan()
-        published = published_indices(store)
+        plan = snap.plan()
+        published = published_indices(snap)
     finally:
-        service.release(store)
+        None
     history = published.pop(plan.region, [])
     peers = demo_peer_results(sorted(published)) if demo else published
     if not demo and not any(peers.values()):
@@ -108,23 +108,23 @@ def rank_forecast_store(
     return replace(result, notes=result.notes + tuple(notes))
 
 
-def calibration_values(store: Store, fw: Framework, data: str | None, basis: str) -> Values:
+def calibration_values(snap: Snapshot, fw: Framework, data: str | None, basis: str) -> Values:
     """Raw indicator values: from a long file, or the store's approved figures (indicators derived where needed)."""
     if data is not None:
         return read_values(data, fw)
     _, formulas = embedded_variables()
-    figures = derive_indicators(ob.frame(store, basis=basis), formulas)
+    figures = derive_indicators(snap.frame(basis=basis), formulas)
     figures = figures[figures["indicator"].isin([n.code for n in fw.leaves])]
     if figures.empty:
         raise NotFoundError("数据库中还没有审核通过的数据 no approved figures in the store yet")
     return values_from_frame(figures, fw)
 
 
-def calibration_targets(store: Store, values: Values) -> dict[tuple[str, int], float]:
+def calibration_targets(snap: Snapshot, values: Values) -> dict[tuple[str, int], float]:
     """Published index values keyed by (region as the values name it, year)."""
-    regions = {r.code: r for r in store.regions()}
+    regions = {r.code: r for r in snap.regions()}
     out = {}
-    for p in notes.published_results(store):
+    for p in snap.published_results():
         if p.index_value is None:
             continue
         region = regions[p.region]

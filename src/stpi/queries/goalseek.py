@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stpi.readmodel import Snapshot
 from stpi import service
 from stpi.analysis.derived import derive_indicators
 from stpi.analysis.goalseek import GoalSeekResult, goal_seek
@@ -141,7 +142,7 @@ def read_code_values(path: str, column: str, plan: Plan, *, positive: bool = Fal
 
 
 def start_values(figures: pd.DataFrame, plan: Plan, from_year: int) -> tuple[dict[str, float | None], dict[str, str]]:
-    """Each indicator's start value and its source: store, plan (baseline year only) or missing."""
+    """Each indicator's start value and its source: snap, plan (baseline year only) or missing."""
     now = figures[figures["year"] == from_year].set_index("indicator")["value"].to_dict()
     start: dict[str, float | None] = {}
     source: dict[str, str] = {}
@@ -156,7 +157,7 @@ def start_values(figures: pd.DataFrame, plan: Plan, from_year: int) -> tuple[dic
 
 
 def goalseek_store(
-    database: str | None,
+    snap: Snapshot,
     *,
     target: float | None = None,
     year: int | None = None,
@@ -172,13 +173,12 @@ def goalseek_store(
     A start value is the region's approved figure for ``from_year`` (derived from raw
     statistics where needed), else the plan's baseline when ``from_year`` is its baseline year.
     """
-    store = service.open_store(database)
     try:
-        plan = store.plan()
-        fw = load_framework(framework) if framework else store.framework()
-        stored = ob.frame(store)
+        plan = snap.plan()
+        fw = load_framework(framework) if framework else snap.framework()
+        stored = snap.frame()
     finally:
-        service.release(store)
+        None
     year = year or plan.target_year
     from_year = from_year or plan.baseline_year
     figures = derive_indicators(stored, embedded_variables()[1])

@@ -7,17 +7,18 @@ from typing import Any
 
 import pandas as pd
 
+from stpi.readmodel import Snapshot
 from stpi import service
 from stpi.analysis.index import compute_index
 from stpi.analysis.jsonable import jsonable
-from stpi.analysis.track import milestone, track
+from stpi.analysis.track import milestone
 from stpi.analysis.values import values_from_frame
 from stpi.engine import Aggregate, Recipe
 from stpi.framework.embedded import embedded_variables
 from stpi.framework.model import Framework, Node, Provenance
 from stpi.framework.plan import Plan, PlanIndicator
 from stpi.i18n import get_lang, tr
-from stpi.queries.overview import overview, status_label, status_word
+from stpi.queries.overview import tracked_of, overview, status_label, status_word
 from stpi.queries.published import indicator_comparison
 from stpi.store import observations as ob
 from stpi.store.notes import progress_notes
@@ -37,10 +38,10 @@ def _label(node: Node) -> str:
     return node.label(get_lang())
 
 
-def indicator_list(database: str | None, *, year: int | None = None, missing: str = "reweight") -> dict[str, Any]:
+def indicator_list(snap: Snapshot, *, year: int | None = None, missing: str = "reweight") -> dict[str, Any]:
     """Every indicator of the plan grouped by area and group, with the same numbers as the overview."""
-    ov = overview(database, year=year, missing=missing)
-    plan, fw = service.plan_and_framework(database)
+    ov = overview(snap, year=year, missing=missing)
+    plan, fw = (snap.plan(), snap.framework())
     published = {f["code"]: f for f in (ov["feedback"] or {}).get("rows", [])}  # the province's feedback report, when recorded for the year
     rows = {r["code"]: {**r, "leads": owners(plan, tuple(r["lead_codes"])), "feedback": published.get(r["code"])} for r in ov["indicators"]}
     nodes = {n["code"]: n for n in ov["areas"] + ov["groups"]}
@@ -120,11 +121,10 @@ def _status(mine: pd.DataFrame, baseline_year: int) -> dict[str, Any]:
             "start_year": None if pd.isna(r["start_year"]) else int(r["start_year"])}
 
 
-def _history(database: str | None, plan: Plan, codes: list[str]) -> list[dict[str, Any]]:
+def _history(snap: Snapshot, plan: Plan, codes: list[str]) -> list[dict[str, Any]]:
     """Every vintage of the city's figures for the indicator and the raw statistics behind it, newest first."""
-    store = service.open_store(database)
-    city = store.region(plan.region).code
-    rows = [o for c in codes for o in ob.observations(store, region=city, code=c, history=True)]
+    city = snap.region(plan.region).code
+    rows = [o for c in codes for o in snap.observations(region=city, code=c, history=True)]
     rows.sort(key=lambda o: (o.period, o.code, o.vintage), reverse=True)
     return [{
         "code": o.code, "period": o.period, "year": o.year, "value": _num(o.value), "status": o.status, "status_text": tr(f"status.{o.status}"),
@@ -153,20 +153,19 @@ def _contribution(plan: Plan, fw: Framework, tracked: pd.DataFrame, code: str, m
     }
 
 
-def indicator_page(database: str | None, code: str, *, missing: str = "reweight") -> dict[str, Any]:
+def indicator_page(snap: Snapshot, code: str, *, missing: str = "reweight") -> dict[str, Any]:
     """Everything the indicator page shows (NotFoundError for an unknown code or number)."""
-    plan, fw = service.plan_and_framework(database)
+    plan, fw = (snap.plan(), snap.framework())
     ind = plan.indicator(code)
     node = fw.node(ind.code)
     path = list(reversed(fw.ancestors(ind.code)))[1:] or [fw.root]  # root excluded: area first, the parent last
     area, group = path[0], path[-1]
-    tracked = track(plan, fw, service.store_figures(database), missing=missing)
+    tracked = tracked_of(snap, missing=missing)
     mine = tracked[tracked["code"] == ind.code].sort_values("year")
     formula = _formula(ind.code)
-    store = service.open_store(database)
     notes = [{"department": n.department, "department_name": plan.department(n.department).label(get_lang()), "period": n.period, "text": n.text,
               "done_on": n.done_on, "done_by": n.done_by, "at": n.created_at.strftime("%Y-%m-%d %H:%M"), "by": n.created_by}
-             for n in progress_notes(store, code=ind.code)]
+             for n in snap.progress_notes(code=ind.code)]
     out = {
         "code": ind.code, "no": ind.no, "name": ind.label(get_lang()), "name_zh": ind.name, "name_en": ind.name_en, "unit": ind.unit,
         "area": {"code": area.code, "name": _label(area)}, "group": {"code": group.code, "name": _label(group)},
@@ -177,10 +176,10 @@ def indicator_page(database: str | None, code: str, *, missing: str = "reweight"
         "parameters": _parameters(fw, node), "formula": formula,
         "lead": owners(plan, ind.lead), "responsible": owners(plan, tuple(c for c in ind.responsible if c not in ind.lead)),
         "trend": _trend(plan, ind, mine), "status": _status(mine, plan.baseline_year),
-        "history": _history(database, plan, [ind.code, *(v["code"] for v in (formula or {}).get("variables", []))]),
+        "history": _history(snap, plan, [ind.code, *(v["code"] for v in (formula or {}).get("variables", []))]),
         "contribution": _contribution(plan, fw, tracked, ind.code, missing),
         "progress_notes": notes, "quality_note": ind.note_label(get_lang()),
-        "feedback": indicator_comparison(database, ind.code, missing=missing),  # own computation against the province's feedback report, by year
+        "feedback": indicator_comparison(snap, ind.code, missing=missing),  # own computation against the province's feedback report, by year
         "region": plan.region, "illustrative": fw.is_illustrative, "parameter_rules": list(fw.parameter_rules()),
     }
     result: dict[str, Any] = jsonable(out)

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from stpi.readmodel import Snapshot
 from stpi import service
 from stpi.analysis.index import compute_index
 from stpi.analysis.values import values_from_frame
@@ -30,21 +31,20 @@ def _finite(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
-def map_collection(database: str | None, parent: str, *, year: int | None = None, node: str | None = None) -> dict[str, Any]:
+def map_collection(snap: Snapshot, parent: str, *, year: int | None = None, node: str | None = None) -> dict[str, Any]:
     """The units under region ``parent`` with the score of ``node`` (default: the composite index) in ``year`` (default: the latest with figures)."""
-    store = service.open_store(database)
-    region = store.region(parent)
-    units = [r for r in store.regions() if r.parent == region.code]
+    region = snap.region(parent)
+    units = [r for r in snap.regions() if r.parent == region.code]
     if not units:
         raise NotFoundError(f"{region.name}({region.code})没有下属地区 {region.code} has no units under it")
     doc = boundaries(region.code)
     scope = "county" if units[0].level == "county" else "city"
-    figures = service.store_figures(database)
+    figures = snap.figures()
     figures = figures[figures["region"].isin([u.name for u in units])]
     years = sorted({int(y) for y in figures["year"]})
     if year is None:
         year = years[-1] if years else None
-    fw = store.framework(year, scope=scope) if year is not None else store.framework(scope=scope)
+    fw = snap.framework(year, scope=scope) if year is not None else snap.framework(scope=scope)
     code = node or fw.root.code
     target = fw.node(code)  # NotFoundError for an unknown code
     scores: dict[str, tuple[float | None, int | None, bool]] = {}
@@ -71,8 +71,8 @@ def map_collection(database: str | None, parent: str, *, year: int | None = None
         "region": region.code, "region_name": region.name_en if lang == "en" and region.name_en else region.name,
         "year": year, "node": code, "node_name": target.label(lang), "unit": "%" if target.parent is None else "",
         "policy": MAP_POLICY, "policy_text": tr(f"policy.{MAP_POLICY}"), "ranked_among": len(scores),
-        "illustrative": fw.is_illustrative, "demo": is_demo(store),
-        "maps": bool(get_setting(store, "maps")), "review_number": str(get_setting(store, "map_review_number")),
+        "illustrative": fw.is_illustrative, "demo": snap.demo,
+        "maps": bool(snap.setting("maps")), "review_number": str(snap.setting("map_review_number")),
     }
     return doc
 
@@ -89,8 +89,7 @@ def map_summary(collection: dict[str, Any]) -> dict[str, Any]:
     return {**{k: props.get(k) for k in keys}, "url": f"/api/map/{props['region']}?{query}", "units": units}
 
 
-def plan_map_parents(database: str | None) -> tuple[str | None, str]:
+def plan_map_parents(snap: Snapshot) -> tuple[str | None, str]:
     """The regions whose units the plan's pages map: the plan region's parent (its peers) and the plan region (its counties)."""
-    store = service.open_store(database)
-    region = store.region(store.plan().region)
+    region = snap.region(snap.plan().region)
     return region.parent, region.code

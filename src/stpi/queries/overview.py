@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stpi.readmodel import Snapshot
 from stpi import service
 from stpi.analysis.index import compute_index
 from stpi.analysis.track import start_note, track
@@ -59,11 +60,10 @@ def _num(x: object) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _rank(database: str | None, plan: Plan, year: int) -> dict[str, Any]:
+def _rank(snap: Snapshot, plan: Plan, year: int) -> dict[str, Any]:
     """The official rank when the province's published results for ``year`` are recorded."""
-    store = service.open_store(database)
-    code = store.region(plan.region).code  # published results name regions by code
-    mine = [p for p in published_results(store, year=year) if p.region in (code, plan.region)]
+    code = snap.region(plan.region).code  # published results name regions by code
+    mine = [p for p in snap.published_results(year=year) if p.region in (code, plan.region)]
     if mine and mine[0].rank is not None:
         return {"rank": mine[0].rank, "index_published": mine[0].index_value, "source": mine[0].source}
     return {"rank": None, "index_published": None, "source": ""}
@@ -110,14 +110,26 @@ def _estimate(plan: Plan, fw: Framework, figures: pd.DataFrame, year: int, missi
     return {"value": _num(result.root[0, 0]), "carried": carried}
 
 
-def overview(database: str | None, *, year: int | None = None, missing: str = "reweight", path: str | None = None) -> dict[str, Any]:
-    """Everything the overview page shows, JSON-ready (floats finite or None)."""
-    plan, fw = service.plan_and_framework(database)
-    figures = service.store_figures(database)
-    tracked = track(plan, fw, figures, path=path, missing=missing)
+def overview(snap: Snapshot, *, year: int | None = None, missing: str = "reweight", path: str | None = None) -> dict[str, Any]:
+    """Everything the overview page shows, JSON-ready (floats finite or None); computed once per snapshot, parameters and language.
+
+    The result is shared: callers copy before changing it.
+    """
+    return snap.memo.get(("overview", year, missing, path, get_lang()), lambda: _overview(snap, year=year, missing=missing, path=path))
+
+
+def tracked_of(snap: Snapshot, *, missing: str = "reweight", path: str | None = None) -> Any:
+    """The tracking table of the plan on the snapshot's figures (shared; do not change it)."""
+    return snap.memo.get(("track", missing, path), lambda: track(snap.plan(), snap.framework(), snap.figures(), path=path, missing=missing))
+
+
+def _overview(snap: Snapshot, *, year: int | None, missing: str, path: str | None) -> dict[str, Any]:
+    plan, fw = (snap.plan(), snap.framework())
+    figures = snap.figures()
+    tracked = tracked_of(snap, missing=missing, path=path)
     years = sorted({int(y) for y in tracked["year"]})
-    year = opening_year(database, plan, fw, figures, years) if year is None or year not in years else year
-    state = year_state(database, plan, fw, figures, year)
+    year = opening_year(snap, plan, fw, figures, years) if year is None or year not in years else year
+    state = year_state(snap, plan, fw, figures, year)
     now = mark_incomplete(tracked[tracked["year"] == year], fw, state.missing)
     root = now[now["depth"] == 0].iloc[0]
     index_rows = tracked[tracked["depth"] == 0].sort_values("year")
@@ -134,7 +146,7 @@ def overview(database: str | None, *, year: int | None = None, missing: str = "r
         "index": index,
         "estimate": estimate,
         "goal": {"index": plan.goal.index, "at_least": plan.goal.at_least, "rank": plan.goal.rank, "rank_approx": plan.goal.rank_approx, "regions": plan.goal.regions},
-        "rank": _rank(database, plan, year),
+        "rank": _rank(snap, plan, year),
         "with_data": int(leaves["value"].notna().sum()), "indicator_count": len(fw.leaves),
         "missing_codes": sorted(leaves.loc[leaves["value"].isna(), "code"]), "policy": tr(f"policy.{missing}"),
         "areas": _node_rows(now[now["depth"] == 1]), "groups": _node_rows(now[now["depth"] == 2]),
@@ -142,5 +154,5 @@ def overview(database: str | None, *, year: int | None = None, missing: str = "r
         "path": {"years": [int(y) for y in index_rows["year"]], "values": [_num(v) for v in index_rows["value"]], "milestones": [_num(v) for v in index_rows["milestone"]]},
         "illustrative": fw.is_illustrative, "parameter_rules": list(fw.parameter_rules()),
         "milestone_path": path or plan.milestone_path,
-        "feedback": comparison(database, year=year, missing=missing, figures=figures),  # own computation against the province's feedback report
+        "feedback": comparison(snap, year=year, missing=missing, figures=figures),  # own computation against the province's feedback report
     }

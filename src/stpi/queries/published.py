@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stpi.readmodel import Snapshot
 from stpi import service
 from stpi.analysis.index import compute_index
 from stpi.analysis.reconstruct import resolution
@@ -49,12 +50,12 @@ def parameters_kind(fw: Framework) -> dict[str, Any]:
     return {"kind": kind, "complete": not fw.is_illustrative, "text": text}
 
 
-def published_node_scores(store: Store, values: Values) -> tuple[dict[tuple[str, int, str], float], str]:
+def published_node_scores(snap: Snapshot, values: Values) -> tuple[dict[tuple[str, int, str], float], str]:
     """Published node scores keyed by (region as the values name it, year, node), and their sources joined."""
-    regions = {r.code: r for r in store.regions()}
+    regions = {r.code: r for r in snap.regions()}
     out: dict[tuple[str, int, str], float] = {}
     sources: dict[str, None] = {}
-    for p in notes.published_scores(store):
+    for p in snap.published_scores():
         region = regions[p.region]
         key = region.code if region.code in values.regions else region.name
         out[(key, p.year, p.code)] = p.score
@@ -71,11 +72,11 @@ def _num(x: object) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _own(database: str | None, plan: Plan, fw: Framework, years: list[int], missing: str, figures: pd.DataFrame | None) -> dict[int, np.ndarray[Any, Any]]:
+def _own(snap: Snapshot, plan: Plan, fw: Framework, years: list[int], missing: str, figures: pd.DataFrame | None) -> dict[int, np.ndarray[Any, Any]]:
     """The city's own node scores (all nodes, framework order) in each of ``years`` that has figures."""
     from stpi.queries.bulletin import city_frame
 
-    frame = city_frame(plan, service.store_figures(database) if figures is None else figures, years)
+    frame = city_frame(plan, snap.figures() if figures is None else figures, years)
     frame = frame[frame["indicator"].isin([n.code for n in fw.leaves])]
     if frame.empty:
         return {}
@@ -84,21 +85,20 @@ def _own(database: str | None, plan: Plan, fw: Framework, years: list[int], miss
     return {int(y): scores[t] for t, y in enumerate(result.values.years)}
 
 
-def _mine(database: str | None, plan: Plan) -> list[notes.PublishedScore]:
-    store = service.open_store(database)
-    return notes.published_scores(store, region=plan.region)
+def _mine(snap: Snapshot, plan: Plan) -> list[notes.PublishedScore]:
+    return snap.published_scores(region=plan.region)
 
 
-def comparison(database: str | None, *, year: int, missing: str = "reweight", figures: pd.DataFrame | None = None) -> dict[str, Any] | None:
+def comparison(snap: Snapshot, *, year: int, missing: str = "reweight", figures: pd.DataFrame | None = None) -> dict[str, Any] | None:
     """The city's published node scores of ``year`` beside its own computation, node by node; None when nothing is published.
 
     ``figures``: the store's figures when the caller has them already (as ``service.store_figures`` gives them).
     """
-    plan, fw = service.plan_and_framework(database)
-    mine = [p for p in _mine(database, plan) if p.year == year and p.code in fw]
+    plan, fw = (snap.plan(), snap.framework())
+    mine = [p for p in _mine(snap, plan) if p.year == year and p.code in fw]
     if not mine:
         return None
-    own = _own(database, plan, fw, [year], missing, figures).get(year)
+    own = _own(snap, plan, fw, [year], missing, figures).get(year)
     index = {c: i for i, c in enumerate(fw.tree.codes)}
     by_code = {p.code: p for p in mine}
     rows: list[dict[str, Any]] = []
@@ -119,14 +119,14 @@ def comparison(database: str | None, *, year: int, missing: str = "reweight", fi
     }
 
 
-def indicator_comparison(database: str | None, code: str, *, missing: str = "reweight", figures: pd.DataFrame | None = None) -> dict[str, Any] | None:
+def indicator_comparison(snap: Snapshot, code: str, *, missing: str = "reweight", figures: pd.DataFrame | None = None) -> dict[str, Any] | None:
     """One node's published score beside its own computation in every year with a published score; None when none."""
-    plan, fw = service.plan_and_framework(database)
+    plan, fw = (snap.plan(), snap.framework())
     node = fw.node(code)
-    mine = sorted((p for p in _mine(database, plan) if p.code == node.code), key=lambda p: p.year)
+    mine = sorted((p for p in _mine(snap, plan) if p.code == node.code), key=lambda p: p.year)
     if not mine:
         return None
-    own = _own(database, plan, fw, [p.year for p in mine], missing, figures)
+    own = _own(snap, plan, fw, [p.year for p in mine], missing, figures)
     at = list(fw.tree.codes).index(node.code)
     rows = []
     for p in mine:

@@ -14,16 +14,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stpi.readmodel import Snapshot
 from stpi import service
 from stpi.analysis.index import compute_index
 from stpi.analysis.values import values_from_frame
 from stpi.engine import Aggregate, Recipe
 from stpi.framework.model import Framework
 from stpi.i18n import get_lang
-from stpi.store.core import Store
-from stpi.store.notes import published_results
 from stpi.store.records import PublishedResult, Region
-from stpi.store.settings import is_demo
 
 __all__ = ["RANK_POLICY", "history_of", "own_ranks", "rank_history"]
 
@@ -39,17 +37,17 @@ def _finite(x: object) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def own_ranks(store: Store, figures: pd.DataFrame, names: dict[str, str], *, missing: str = RANK_POLICY) -> dict[tuple[str, int], Point]:
+def own_ranks(snap: Snapshot, figures: pd.DataFrame, names: dict[str, str], *, missing: str = RANK_POLICY) -> dict[tuple[str, int], Point]:
     """(code, year) → the index, rank among peers and completeness computed from ``figures`` (region name, year, indicator, value).
 
     Each year under the framework valid in it, ranked among the regions of the same level and parent (as ``service.compute_store``).
     """
     if figures.empty:
         return {}
-    peers = service.store_peers(store)
+    peers = snap.peers()
     by_version: dict[str, tuple[Framework, list[int]]] = {}
     for year in sorted({int(y) for y in figures["year"]}):
-        fw = store.framework(year)
+        fw = snap.framework(year)
         by_version.setdefault(fw.fingerprint(), (fw, []))[1].append(year)
     out: dict[tuple[str, int], Point] = {}
     for fw, years in by_version.values():
@@ -87,34 +85,33 @@ def _label(region: Region) -> str:
     return region.name_en if get_lang() == "en" and region.name_en else region.name
 
 
-def rank_history(database: str | None, *, missing: str = RANK_POLICY) -> dict[str, Any]:
+def rank_history(snap: Snapshot, *, missing: str = RANK_POLICY) -> dict[str, Any]:
     """The plan region's and every peer's index and rank by year, JSON-ready.
 
     ``series`` has one entry per peer (the plan region first), each with one point per year in
     ``years``: ``index``, ``rank``, ``source`` (``published``, ``own`` or empty when neither exists).
     """
-    store = service.open_store(database)
-    return history_of(store, service.store_figures(database), published_results(store), missing=missing)
+    return history_of(snap, snap.figures(), snap.published_results(), missing=missing)
 
 
-def history_of(store: Store, figures: pd.DataFrame, results: list[PublishedResult], *, missing: str = RANK_POLICY) -> dict[str, Any]:
+def history_of(snap: Snapshot, figures: pd.DataFrame, results: list[PublishedResult], *, missing: str = RANK_POLICY) -> dict[str, Any]:
     """:func:`rank_history` from given figures and published results (the state at another moment, for "what changed")."""
-    plan = store.plan()
-    me = store.region(plan.region)
-    peers = [r for r in store.regions() if r.level == me.level and r.parent == me.parent]
+    plan = snap.plan()
+    me = snap.region(plan.region)
+    peers = [r for r in snap.regions() if r.level == me.level and r.parent == me.parent]
     codes = {r.code for r in peers}
     published = {(p.region, p.year): p for p in results if p.region in codes}
-    own = own_ranks(store, figures, {r.name: r.code for r in peers}, missing=missing)
+    own = own_ranks(snap, figures, {r.name: r.code for r in peers}, missing=missing)
     years = sorted({y for _, y in published} | {y for _, y in own})
     series: list[dict[str, Any]] = [{"code": r.code, "name": _label(r), "self": r.code == me.code, "points": _points(r.code, years, published, own)} for r in peers]
     series.sort(key=lambda s: (not s["self"], _last_rank(s["points"]), s["code"]))
     mine = series[0]["points"] if series and series[0]["self"] else []
-    fw = store.framework()
+    fw = snap.framework()
     return {
         "region": me.code, "region_name": _label(me), "years": years, "series": series,
         "goal_rank": plan.goal.rank, "goal_rank_approx": plan.goal.rank_approx, "peers": len(peers), "target_year": plan.target_year,
         "ranks": [p["rank"] for p in mine], "sources": sorted({p["source"] for p in mine if p["source"]}),
-        "policy": missing, "illustrative": fw.is_illustrative, "demo": is_demo(store),
+        "policy": missing, "illustrative": fw.is_illustrative, "demo": snap.demo,
     }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from stpi.readmodel import Snapshot
+from stpi.store import Store
 from stpi import service
 from stpi.errors import InputError, Problem
 from stpi.framework.plan import Plan
@@ -41,16 +43,16 @@ def _change(new: float | None, old: float | None) -> float | None:
     return _finite((new - old) / abs(old) * 100)
 
 
-def _peer_flags(store: Any, items: list[Any]) -> dict[int, str]:
+def _peer_flags(snap: Snapshot, items: list[Any]) -> dict[int, str]:
     """Pending indicator values far from the same year's values of their peers (same level and parent), by id: flagged for review."""
-    leaves = {n.code for n in store.framework().leaves}
-    regions = {r.code: r for r in store.regions()}
+    leaves = {n.code for n in snap.framework().leaves}
+    regions = {r.code: r for r in snap.regions()}
     group = {r.name: (r.level, r.parent) for r in regions.values()} | {r.code: (r.level, r.parent) for r in regions.values()}
     code_of = {r.name: r.code for r in regions.values()}
     years = sorted({p.year for p in items if p.code in leaves})
     values: dict[tuple[int, str], dict[str, float]] = {}
     if years:
-        found = ob.frame(store, years=years)
+        found = snap.frame(years=years)
         for name, y, code, v in zip(found["region"], found["year"], found["indicator"], found["value"]):
             if code in leaves and v is not None and math.isfinite(v):
                 values.setdefault((int(y), str(code)), {})[code_of.get(str(name), str(name))] = float(v)
@@ -68,17 +70,17 @@ def _peer_flags(store: Any, items: list[Any]) -> dict[int, str]:
     return flags
 
 
-def review_page(database: str | None, *, year: int | None = None, limit: int = REVIEW_LIMIT) -> dict[str, Any]:
+def review_page(snap: Snapshot, *, year: int | None = None, limit: int = REVIEW_LIMIT) -> dict[str, Any]:
     """Everything the review page shows, JSON-ready."""
-    store = service.open_store(database)
-    plan = store.plan()
+    store = snap.source  # the queue's details (who submitted, the vintage replaced) and the round's tasks
+    plan = snap.plan()
     en = get_lang() == "en"
     indicators = {i.code: i for i in plan.indicators}
-    names = {r.code: r.name for r in store.regions()}
+    names = {r.code: r.name for r in snap.regions()}
     users = {u.username: u for u in store.users()}
     items = queue.pending(store, year=year, limit=limit)
     last = {y: last_year_values(store, y) for y in {p.year for p in items}}
-    flags = _peer_flags(store, items)
+    flags = _peer_flags(snap, items)
     groups: dict[tuple[int, str, str], list[dict[str, Any]]] = {}
     for p in items:
         ind = indicators.get(p.code)
@@ -93,7 +95,7 @@ def review_page(database: str | None, *, year: int | None = None, limit: int = R
         }
         groups.setdefault((p.year, _reporter(users.get(p.submitted_by), p.submitted_by, plan, names), p.region), []).append(row)
     counts = queue.status_counts(store)
-    locked = ob.locked_years(store)
+    locked = snap.locked_years()
     return {
         "year": year, "years": sorted(set(counts) | set(locked)), "total": queue.pending_count(store, year=year), "shown": len(items), "limit": limit,
         "groups": [{"id": f"g{n}", "year": y, "reporter": who, "region": region, "region_name": names.get(region, region), "items": rows}
@@ -103,27 +105,24 @@ def review_page(database: str | None, *, year: int | None = None, limit: int = R
                       "blocking_text": "、".join(f"{tr(f'status.{s}')} {n}" for s, n in sorted(c.items()) if s not in DONE),
                       "open_tasks": len(waiting), "tasks_text": rounds.missing_by_reporter(waiting, lang=get_lang())}
                      for y, c in sorted(counts.items()) if y not in locked for waiting in [rounds.open_tasks(store, y)]],
-        "lock_reasons": ob.lock_reasons(store),
+        "lock_reasons": snap.lock_reasons(),
     }
 
 
-def review_action(database: str | None, *, username: str, action: str, ids: list[int], comment: str = "") -> int:
+def review_action(store: Store, *, username: str, action: str, ids: list[int], comment: str = "") -> int:
     """Approve or return exactly the figures the reviewer saw (the admin only, as ``stpi approve/return``)."""
-    store = service.open_store(database)
     check_admin(acting_user(store, username), tr(f"action.{action}"))
     return queue.transition_ids(store, action, ids, actor=username, comment=comment)
 
 
-def return_each(database: str | None, *, username: str, comments: dict[int, str]) -> int:
+def return_each(store: Store, *, username: str, comments: dict[int, str]) -> int:
     """Return exactly these figures, each with its own comment, all or none (the admin only)."""
-    store = service.open_store(database)
     check_admin(acting_user(store, username), tr("action.return"))
     return queue.return_each(store, comments, actor=username)
 
 
-def lock(database: str | None, *, username: str, year: int, force: bool = False, reason: str = "") -> int:
+def lock(store: Store, *, username: str, year: int, force: bool = False, reason: str = "") -> int:
     """Freeze a year's evaluation (the admin only, as ``stpi lock``)."""
-    store = service.open_store(database)
     check_admin(acting_user(store, username), tr("action.lock"))
     if year not in queue.status_counts(store) and year not in ob.locked_years(store):
         raise InputError([Problem("<lock>", None, "year", f"{year}年没有任何数据,无需锁定 {year} holds no figures to lock", str(year))])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from stpi.readmodel import Snapshot
+from stpi.store import Store
 from stpi import service
 from stpi.i18n import get_lang
 from stpi.reports.supervision_docs import ORIGIN_WORDS, STATUS_WORDS, ledger_xlsx, notice_docx
@@ -36,9 +38,8 @@ def supervision_item(x: sv.Supervision) -> dict[str, Any]:
     }
 
 
-def supervision_list(database: str | None, *, department: str | None = None, status: str | None = None, today: date | None = None) -> dict[str, Any]:
+def supervision_list(store: Store, *, department: str | None = None, status: str | None = None, today: date | None = None) -> dict[str, Any]:
     """The notices (of one department, or all), with counts by status and of the overdue ones."""
-    store = service.open_store(database)
     items = sv.supervisions(store, department_code=department, today=today)
     shown = [x for x in items if status in (None, "") or x.status == status or (status == "overdue" and x.overdue)]
     counts = {st: sum(x.status == st for x in items) for st in sv.STATUSES}
@@ -48,14 +49,13 @@ def supervision_list(database: str | None, *, department: str | None = None, sta
             "origins": [{"code": o, "text": _word(ORIGIN_WORDS, o)} for o in sv.ORIGINS]}
 
 
-def ledger_bytes(database: str | None, *, year: int | None = None, department: str | None = None) -> bytes:
+def ledger_bytes(store: Store, *, year: int | None = None, department: str | None = None) -> bytes:
     """The 督办台账 workbook, with every notice's steps."""
-    store = service.open_store(database)
     items = [sv.supervision(store, x.id) for x in sv.supervisions(store, year=year, department_code=department)]
     title = f"督办台账{f'（{year}年）' if year else ''}"
     return ledger_xlsx(items, title=title, demo_note=DEMO_NOTE if is_demo(store) else "")
 
 
-def notice_bytes(database: str | None, sid: int) -> bytes:
+def notice_bytes(store: Store, sid: int) -> bytes:
     """One 督办通知 as a Word document."""
-    return notice_docx(sv.supervision(service.open_store(database), sid))
+    return notice_docx(sv.supervision(store, sid))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from stpi.readmodel import Snapshot
 from stpi import service
 from stpi.analysis import Values, read_values
 from stpi.engine import Recipe
@@ -16,12 +17,12 @@ add_messages({
 })
 
 
-def uncertainty_inputs(data: str | None, framework: str | None, database: str | None, basis: str, year: int | None) -> tuple[Framework, Values]:
+def uncertainty_inputs(data: str | None, framework: str | None, snap: Snapshot, basis: str, year: int | None) -> tuple[Framework, Values]:
     """The framework and raw values: from the file, or the store's approved figures (the latest year, or ``year``)."""
     if data is not None:
-        fw = service.resolve_framework(framework, database)
+        fw = service.resolve_framework(framework, snap)
         return fw, read_values(data, fw)
-    results, _ = service.compute_store(database, Recipe(), basis=basis, framework=framework)
+    results, _ = service.compute_store(snap, Recipe(), basis=basis, framework=framework)
     wanted = max(y for r in results for y in r.values.years) if year is None else year
     for r in results:
         if wanted in r.values.years:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from stpi.readmodel import Snapshot
 from stpi import service
 from stpi.analysis.demo_peers import DEMO_LABEL, demo_peer_results
 from stpi.analysis.goalseek import GoalSeekResult, goal_seek
@@ -117,11 +118,11 @@ def make_scenario(plan: Plan, framework: Framework, figures: pd.DataFrame, publi
     return Scenario(plan, framework, year, tuple(years), recipe, start, start_year, peers, peer_years, demo, scores, contrib)
 
 
-def scenario(database: str | None, *, year: int | None = None, missing: str = "reweight") -> Scenario:
+def scenario(snap: Snapshot, *, year: int | None = None, missing: str = "reweight") -> Scenario:
     """The what-if scenario of the plan in force, from the store's approved figures and published results."""
-    plan, fw = service.plan_and_framework(database)
-    published = published_indices(service.open_store(database))
-    return make_scenario(plan, fw, service.store_figures(database), published, year=year, missing=missing)
+    plan, fw = (snap.plan(), snap.framework())
+    published = published_indices(snap)
+    return make_scenario(plan, fw, snap.figures(), published, year=year, missing=missing)
 
 
 def check_values(sc: Scenario, values: Mapping[str, object]) -> dict[str, float | None]:
@@ -228,10 +229,10 @@ def _departments(plan: Plan, result: GoalSeekResult) -> list[dict[str, Any]]:
     return out
 
 
-def goalseek_options(database: str | None) -> dict[str, Any]:
+def goalseek_options(snap: Snapshot) -> dict[str, Any]:
     """What the goal-seek form offers: start years, bound modes, missing policies, the plan's goal."""
-    plan, fw = service.plan_and_framework(database)
-    return _options(plan, fw, years_with_figures(plan, service.store_figures(database)))
+    plan, fw = (snap.plan(), snap.framework())
+    return _options(plan, fw, years_with_figures(plan, snap.figures()))
 
 
 def _options(plan: Plan, fw: Framework, years: list[int]) -> dict[str, Any]:
@@ -244,10 +245,10 @@ def _options(plan: Plan, fw: Framework, years: list[int]) -> dict[str, Any]:
     }
 
 
-def goalseek_view(database: str | None, *, target: float | None = None, from_year: int | None = None, bound: str = "max", missing: str = "reweight") -> dict[str, Any]:
+def goalseek_view(snap: Snapshot, *, target: float | None = None, from_year: int | None = None, bound: str = "max", missing: str = "reweight") -> dict[str, Any]:
     """The goal-seek page's context: the least-effort plan from the latest known values at ``from_year``, JSON-ready."""
-    plan, fw = service.plan_and_framework(database)
-    figures = service.store_figures(database)
+    plan, fw = (snap.plan(), snap.framework())
+    figures = snap.figures()
     years = years_with_figures(plan, figures)
     from_year = years[-1] if from_year is None else from_year
     problems = [] if from_year in years else [Problem("<goalseek>", None, "from_year", f"没有该年份的数据;可选 no figures in that year; choose from {years}", str(from_year))]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from stpi.readmodel import Snapshot
 from stpi import service
 from stpi.analysis.index import compute_index
 from stpi.analysis.status import plan_scenarios
@@ -24,12 +25,12 @@ APPROVED = ("approved", "locked")
 FIGURE_KEYS = ["region", "period", "code", "kind", "name", "value", "unit", "source", "note", "status", "vintage", "current", "evaluated", "created_by", "created_at"]
 
 
-def figure_table(store: Store, fw: Framework, *, year: int | None, history: bool) -> pd.DataFrame:
+def figure_table(snap: Snapshot, fw: Framework, *, year: int | None, history: bool) -> pd.DataFrame:
     """Approved figures (every vintage of them with ``history``), with names and units."""
-    items = ob.observations(store, year=year, history=history)
+    items = snap.observations(year=year, history=history)
     approved = {(o.region, o.code, o.period) for o in items if o.current and o.status in APPROVED}
     items = [o for o in items if (o.region, o.code, o.period) in approved]
-    regions = {r.code: r.name for r in store.regions()}
+    regions = {r.code: r.name for r in snap.regions()}
     variables, _ = embedded_variables()
     rows = []
     for o in items:
@@ -47,12 +48,12 @@ def named(frame: pd.DataFrame, fw: Framework) -> pd.DataFrame:
     return frame.assign(name=[fw.node(c).name for c in frame["code"]], depth=[fw.depth(c) for c in frame["code"]])
 
 
-def results_table(database: str | None, plan: Plan, fw: Framework, figures: pd.DataFrame, *, year: int | None, recipe: Recipe) -> tuple[pd.DataFrame, bool]:
-    """Results computed from the store, or the plan's two scenarios when it has no approved figures."""
+def results_table(snap: Snapshot, plan: Plan, fw: Framework, figures: pd.DataFrame, *, year: int | None, recipe: Recipe) -> tuple[pd.DataFrame, bool]:
+    """Results computed from the snap, or the plan's two scenarios when it has no approved figures."""
     if figures.empty:
         frame = named(compute_index(fw, plan_scenarios(plan, fw), recipe).long(), fw)
         return frame.assign(rank=pd.array([pd.NA] * len(frame), dtype="Int64")), True  # a rank among one region says nothing
-    results, _ = service.compute_store(database, recipe)
+    results, _ = service.compute_store(snap, recipe)
     frame = pd.concat([named(r.long(), r.framework) for r in results], ignore_index=True)
     return (frame if year is None else frame[frame["year"] == year]), False
 
@@ -81,38 +82,37 @@ ASSESSMENT_COLUMNS = {
 }
 
 
-def assessment_table(store: Store, plan: Plan, figures: pd.DataFrame, year: int | None) -> pd.DataFrame | None:
+def assessment_table(snap: Snapshot, plan: Plan, figures: pd.DataFrame, year: int | None) -> pd.DataFrame | None:
     """The departments' assessment under the default (illustrative) rules for the year shown, if it has data."""
     years = sorted(int(y) for y in figures["year"].unique() if int(y) > plan.baseline_year) if not figures.empty else []
     chosen = year if year is not None else (years[-1] if years else None)
     if chosen is None or chosen not in years:
         return None
     rules = assessment_rules()
-    result = gather(store, plan, store.framework(chosen), figures, rules, chosen, embedded_variables()[1])
+    result = gather(snap.source, plan, snap.framework(chosen), figures, rules, chosen, embedded_variables()[1])
     table = result.summary[list(ASSESSMENT_COLUMNS)].rename(columns=ASSESSMENT_COLUMNS)
     table.insert(0, "年度 Year", chosen)
     table["考核规则 Rules"] = rules.title
     return table
 
 
-def gather_workbook(database: str | None, *, year: int | None = None, history: bool = False, missing: str = "reweight", demo: bool = False) -> WorkbookData:
+def gather_workbook(snap: Snapshot, *, year: int | None = None, history: bool = False, missing: str = "reweight", demo: bool = False) -> WorkbookData:
     """Everything the workbook shows, read from the store."""
-    store = service.open_store(database)
     try:
-        plan, fw = store.plan(), store.framework(year)
-        figures = service.store_figures(database)
+        plan, fw = snap.plan(), snap.framework(year)
+        figures = snap.figures()
         recipe = Recipe(aggregate=Aggregate(missing=missing))
-        results, scenarios = results_table(database, plan, fw, figures, year=year, recipe=recipe)
+        results, scenarios = results_table(snap, plan, fw, figures, year=year, recipe=recipe)
         columns, rows = service.plan_rows(plan, fw)
         goal = plan.goal.text or f"{plan.goal.index}% / {plan.goal.rank}"
         return WorkbookData(
             framework=fw, plan_title=plan.title, region=plan.region, plan_columns=columns, plan_rows=rows,
-            figures=figure_table(store, fw, year=year, history=history), results=results, scenarios=scenarios,
+            figures=figure_table(snap, fw, year=year, history=history), results=results, scenarios=scenarios,
             progress=progress_table(plan, fw, figures, year=year, missing=missing),
-            missing_policy=missing, milestone_path=plan.milestone_path, year=year, history=history, demo=demo or service.demo_store(database),
+            missing_policy=missing, milestone_path=plan.milestone_path, year=year, history=history, demo=demo or snap.demo,
             goal=goal, notes=tuple(n.zh + (f" {n.en}" if n.en else "") for n in plan.notes),
-            framework_versions=tuple(store.framework_versions()),
-            assessment=assessment_table(store, plan, figures, year),
+            framework_versions=tuple(snap.framework_versions()),
+            assessment=assessment_table(snap, plan, figures, year),
         )
     finally:
-        service.release(store)
+        None

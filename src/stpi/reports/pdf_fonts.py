@@ -20,6 +20,7 @@ import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from stpi.errors import StpiError
 
@@ -48,12 +49,10 @@ def _faces_in(path: Path) -> list[tuple[int, str, str]]:
     """(index, family, style) of every face in a font file or collection."""
     from fontTools.ttLib import TTCollection, TTFont
 
-    fonts = TTCollection(str(path), lazy=True).fonts if path.suffix.lower() in (".ttc", ".otc") else [TTFont(str(path), lazy=True)]
-    out = []
-    for i, f in enumerate(fonts):
-        name = f["name"]
-        out.append((i, str(name.getDebugName(1)), str(name.getDebugName(2))))
-    return out
+    collection = path.suffix.lower() in (".ttc", ".otc")
+    with TTCollection(str(path), lazy=True) if collection else TTFont(str(path), lazy=True) as opened:
+        fonts = opened.fonts if isinstance(opened, TTCollection) else [opened]
+        return [(i, str(f["name"].getDebugName(1)), str(f["name"].getDebugName(2))) for i, f in enumerate(fonts)]
 
 
 def _fc_match(family: str, bold: bool) -> Path | None:
@@ -100,12 +99,18 @@ def find_face(kind: str, bold: bool) -> Face:
 
 def truetype_subset(face: Face, text: str) -> bytes:
     """The face cut down to the characters of ``text`` (and .notdef), with TrueType outlines; the bytes of a .ttf."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(face.path), fontNumber=face.index, lazy=False) as font:
+        return _subset(font, text)
+
+
+def _subset(font: Any, text: str) -> bytes:
     from fontTools import subset
     from fontTools.pens.cu2quPen import Cu2QuPen
     from fontTools.pens.ttGlyphPen import TTGlyphPen
-    from fontTools.ttLib import TTFont, newTable
+    from fontTools.ttLib import newTable
 
-    font = TTFont(str(face.path), fontNumber=face.index, lazy=False)
     options = subset.Options()
     options.layout_features, options.name_IDs, options.notdef_outline, options.hinting, options.desubroutinize = [], ["*"], True, False, True
     cutter = subset.Subsetter(options)

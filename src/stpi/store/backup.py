@@ -45,7 +45,9 @@ FORMAT = "stpi-backup/2"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 # Tables never written into a backup (live web sessions, login attempts): a restore empties them.
-EPHEMERAL = frozenset({"login_attempt"})
+# The change counters (generation) are not in a backup either: a restore keeps them and bumps them all,
+# so they only ever grow and no reader mistakes the restored content for what it held before.
+EPHEMERAL = frozenset({"login_attempt", "generation"})
 _BATCH_ROWS = 2000
 _BATCH_BYTES = 8 << 20
 _CHUNK = 1 << 20
@@ -320,7 +322,8 @@ def restore(store: Store, path: str | Path, *, key_file: str | Path | None = Non
             # before the restore ends at once, even in a server that keeps the old signing key until it restarts
             above = int(s.execute(text("SELECT COALESCE(MAX(session_epoch), 0) FROM app_user")).scalar_one()) + 1
             for table in reversed(Base.metadata.sorted_tables):
-                s.execute(delete(table))
+                if table.name != "generation":
+                    s.execute(delete(table))
             for table, item in plan:
                 _load_table(s, z, where, table, item)
             renew_session_secret_in(s)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import resources
 
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from stpi.framework.embedded import embedded_framework
 from stpi.framework.io import export_framework, framework_from_records
 from stpi.framework.model import Framework, Provenance
 from stpi.framework.plan import Plan, plan_from_text
+from stpi.store import generations
 from stpi.store import models as m
 from stpi.store.db import database_url, make_engine, upgrade
 from stpi.store.records import AuditEntry, Region, User
@@ -30,6 +31,15 @@ __all__ = ["Store", "now"]
 _log = logging.getLogger("stpi.store")
 
 YEAR_LOCK_SPACE = 0x5354  # "ST": the first key of stpi's PostgreSQL advisory locks; the year is the second
+
+
+class StoreSession(Session):
+    """The store's sessions: each notes the parts of the store its flushes change (see :mod:`stpi.store.generations`)."""
+
+
+@event.listens_for(StoreSession, "after_flush")
+def _note_flushed(session: Session, _context: object) -> None:
+    generations.mark_flushed(session, {obj.__table__.name for obj in (*session.new, *session.dirty, *session.deleted)})
 
 
 def now() -> datetime:
@@ -66,11 +76,12 @@ class Store:
         rely on row locks, compare-and-set updates and :meth:`lock_years` instead.
         """
         try:
-            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            with StoreSession(self.engine, expire_on_commit=False) as session, session.begin():
                 if write and self.engine.dialect.name == "sqlite":
                     # pysqlite begins a deferred transaction only at the first change; take the lock now
                     session.connection().exec_driver_sql("BEGIN IMMEDIATE")
                 yield session
+                generations.bump_in(session)  # in the same transaction: a reader sees the change and its counter together
         except SQLAlchemyError as exc:
             raise _store_error(exc) from exc
 
@@ -82,10 +93,12 @@ class Store:
         exclusive, so a lock and an import of the same year never overlap: one commits first and
         the other then sees its result. Taken in year order, so two writers cannot deadlock.
         """
+        years = sorted(set(int(y) for y in years))
+        generations.mark_years(s, years)
         if s.get_bind().dialect.name != "postgresql":
             return
         fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-        for year in sorted(set(int(y) for y in years)):
+        for year in years:
             s.execute(text(f"SELECT {fn}(:space, :year)"), {"space": YEAR_LOCK_SPACE, "year": year})
 
     def prepare(self) -> None:
@@ -102,6 +115,7 @@ class Store:
     @staticmethod
     def audit_in(s: Session, actor: str, action: str, entity: str, key: str, old: object = "", new: object = "", reason: str = "") -> None:
         """Record one change inside the caller's transaction."""
+        generations.mark_entity(s, action, entity, key)
         s.add(m.AuditRow(at=now(), actor=actor, action=action, entity=entity, key=key, old=_text(old), new=_text(new), reason=reason))
 
     def audit(self, *, actor: str | None = None, entity: str | None = None, action: str | None = None, key: str | None = None, since: datetime | None = None,
@@ -121,6 +135,11 @@ class Store:
             return [AuditEntry(r.id, r.at, r.actor, r.action, r.entity, r.key, r.old, r.new, r.reason) for r in s.scalars(q)]
 
     # ---------------------------------------------------------------- regions
+
+    def generations(self) -> dict[str, int]:
+        """How often each part of the store has changed (one small query; see :mod:`stpi.store.generations`)."""
+        with self.session() as s:
+            return generations.read_generations(s)
 
     def regions(self, level: str | None = None) -> list[Region]:
         """All regions (optionally of one level), in code order."""
@@ -200,6 +219,28 @@ class Store:
             if row is None:
                 raise NotFoundError("数据库中没有实施方案 no plan in the database")
             return _plan_from_yaml(row.content)
+
+    def plan_records(self) -> list[tuple[int, int, str]]:
+        """(id, valid_from, YAML) of every stored plan version, for the read model."""
+        with self.session() as s:
+            return [(int(i), int(v), str(c)) for i, v, c in s.execute(select(m.PlanRow.id, m.PlanRow.valid_from, m.PlanRow.content))]
+
+    def framework_records(self) -> list[tuple[int, str, int, str, str, str, str]]:
+        """(id, scope, valid_from, title, fingerprint, created_by, YAML) of every stored framework version, for the read model."""
+        f = m.FrameworkVersionRow
+        with self.session() as s:
+            return [(int(r[0]), str(r[1]), int(r[2]), str(r[3]), str(r[4]), str(r[5]), str(r[6]))
+                    for r in s.execute(select(f.id, f.scope, f.valid_from, f.title, f.fingerprint, f.created_by, f.content))]
+
+    @staticmethod
+    def parse_plan(content: str) -> Plan:
+        """A stored plan version's YAML as a plan."""
+        return _plan_from_yaml(content)
+
+    @staticmethod
+    def parse_framework(content: str, where: str) -> Framework:
+        """A stored framework version's YAML as a framework."""
+        return _framework_from_yaml(content, where)
 
     # ------------------------------------------------------------------ users
 

@@ -266,6 +266,14 @@ class AuditRow(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
+class GenerationRow(Base):
+    """How often each part of the store has changed: bumped in the transaction that changes it (see stpi.store.revision)."""
+
+    __tablename__ = "generation"
+    part: Mapped[str] = mapped_column(String(32), primary_key=True)
+    gen: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class SettingRow(Base):
     """A per-store switch (public_overview, demo_data, session_secret …); see stpi.store.settings."""
 

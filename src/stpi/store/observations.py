@@ -26,7 +26,7 @@ from stpi.store import models as m
 from stpi.store.core import Store, now
 from stpi.store.records import Observation, Upload, WriteResult
 
-__all__ = ["Entry", "parse_period", "write", "write_frame", "transition", "move", "changed_message", "lock_year", "lock_reasons", "locked_years", "observations", "frame", "uploads", "upload_content"]
+__all__ = ["Entry", "parse_period", "write", "write_frame", "transition", "move", "changed_message", "lock_year", "lock_reasons", "locked_years", "year_locks", "observations", "frame", "uploads", "upload_content"]
 
 PERIOD = re.compile(r"^(\d{4})(?:(Q[1-4])|(M(?:0[1-9]|1[0-2])))?$")
 
@@ -280,6 +280,12 @@ def lock_reasons(store: Store) -> dict[int, str]:
         return {y: r for y, r in s.execute(select(m.YearLockRow.year, m.YearLockRow.reason).where(m.YearLockRow.reason != ""))}
 
 
+def year_locks(store: Store) -> dict[int, str]:
+    """Every locked year with the reason given when it was locked by force ("" otherwise)."""
+    with store.session() as s:
+        return {int(y): r or "" for y, r in s.execute(select(m.YearLockRow.year, m.YearLockRow.reason))}
+
+
 def locked_years(store: Store) -> list[int]:
     """Years whose evaluation is frozen."""
     with store.session() as s:
@@ -294,11 +300,12 @@ def observations(store: Store, *, year: int | None = None, region: str | None = 
         cond = _where(year, ids, [code] if code else None)
         if history:
             cond = cond[1:]
-        q = select(m.ObservationRow, m.BatchRow).join(m.BatchRow, m.BatchRow.id == m.ObservationRow.batch_id)
-        q = q.where(and_(*cond) if cond else True).order_by(m.ObservationRow.region_id, m.ObservationRow.code, m.ObservationRow.period, m.ObservationRow.vintage)
-        return [
-            Observation(r.id, names[r.region_id], r.code, r.period, r.year, r.value, r.source or "", r.note or "", r.status, r.comment or "", r.vintage, r.current, r.evaluated, b.at, b.actor, b.upload_id)
-            for r, b in s.execute(q)
+        o, b = m.ObservationRow, m.BatchRow
+        q = select(o.id, o.region_id, o.code, o.period, o.year, o.value, o.source, o.note, o.status, o.comment, o.vintage, o.current, o.evaluated, b.at, b.actor, b.upload_id)
+        q = q.join(b, b.id == o.batch_id).where(and_(*cond) if cond else True).order_by(o.region_id, o.code, o.period, o.vintage)
+        return [  # plain columns, not ORM objects: several times faster on a year's thousands of figures
+            Observation(r[0], names[r[1]], r[2], r[3], r[4], r[5], r[6] or "", r[7] or "", r[8], r[9] or "", r[10], r[11], r[12], r[13], r[14], r[15])
+            for r in s.execute(q)
         ]
 
 

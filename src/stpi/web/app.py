@@ -200,7 +200,6 @@ def _http_handler(request: Request, exc: Exception) -> Response:
 def create_app(database: str | None = None, *, store: Store | None = None, https_only: bool = False) -> FastAPI:
     """The stpi web app on ``database`` (default: the embedded SQLite store)."""
     store = store or Store(database)
-    service.register_store(store)  # the queries the views call reuse this store instead of reconnecting
     parse_proxies(os.environ.get("STPI_TRUSTED_PROXIES", ""))  # a mistyped proxy list stops the start, not every request
     app = FastAPI(title="stpi 科技进步水平指数监测评估系统", version="0.1.0", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.store = store

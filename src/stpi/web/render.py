@@ -12,18 +12,17 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
-from sqlalchemy import select
 
 from stpi.analysis.jsonable import jsonable
 from stpi.i18n import MESSAGES, get_lang
-from stpi.store import models as m
+from stpi.readmodel import Snapshot, snapshot
 from stpi.store.core import Store
 from stpi.store.notices import unread_count
 from stpi.store.settings import settings
 from stpi.web.auth import allowed, csrf_token, current_user
 from stpi.web.filters import register as register_filters
 
-__all__ = ["NAV", "cached", "page", "render_error", "revision", "store_of", "t", "templates", "vendor_dir"]
+__all__ = ["NAV", "cached", "page", "render_error", "revision", "snap_of", "store_of", "t", "templates", "vendor_dir"]
 
 T = TypeVar("T")
 templates = Jinja2Templates(env=Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True))  # escape everything, not only .html
@@ -66,19 +65,22 @@ def store_of(request: Request) -> Store:
     return store
 
 
-def revision(store: Store) -> int:
-    """A number that changes whenever anything in the store changes (every change is audited).
+def snap_of(request: Request) -> Snapshot:
+    """The store's current snapshot, taken once per GET (a GET changes nothing) and afresh in a POST, which may write."""
+    store = store_of(request)
+    if request.method not in ("GET", "HEAD"):
+        return snapshot(store)
+    memo: Snapshot | None = getattr(request.state, "stpi_snapshot", None)
+    if memo is None:
+        memo = request.state.stpi_snapshot = snapshot(store)
+    return memo
 
-    Sign-ins and downloads are audited too but change nothing a page shows; counting them
-    would empty every cached page each time someone logs in. The newest other row is found
-    by walking the primary key backwards, so this stays one cheap query on a long audit log.
-    """
-    q = select(m.AuditRow.id).where(m.AuditRow.action.not_in(_READS)).order_by(m.AuditRow.id.desc()).limit(1)
-    with store.session() as s:
-        return int(s.scalar(q) or 0)
+
+def revision(request: Request) -> int:
+    """A number that grows whenever anything a page shows changes (the snapshot's generations)."""
+    return snap_of(request).revision
 
 
-_READS = ("login", "login_failed", "download")  # audited actions that change no data
 _BUILDING_GUARD = threading.Lock()
 _BUILDING: dict[tuple[int, Any], threading.Lock] = {}
 
@@ -93,7 +95,7 @@ def cached(request: Request, key: tuple[Any, ...], build: Callable[[], T]) -> T:
     if os.environ.get("STPI_WEB_CACHE", "").lower() == "off":
         return build()
     cache: dict[Any, Any] = request.app.state.cache
-    full = (key, get_lang(), _request_revision(request))
+    full = (key, get_lang(), revision(request))
     found = cache.get(full, _MISSING)
     if found is not _MISSING:
         return found  # type: ignore[no-any-return]
@@ -115,21 +117,11 @@ def cached(request: Request, key: tuple[Any, ...], build: Callable[[], T]) -> T:
 _MISSING = object()
 
 
-def _request_revision(request: Request) -> int:
-    """The store's revision, read once per GET (a GET changes nothing); every time in a POST, which may write."""
-    if request.method not in ("GET", "HEAD"):
-        return revision(store_of(request))
-    memo: int | None = getattr(request.state, "stpi_revision", None)
-    if memo is None:
-        memo = request.state.stpi_revision = revision(store_of(request))
-    return memo
-
-
 def _frame(request: Request) -> dict[str, Any]:
     user = current_user(request)
     store = store_of(request)
     lang = get_lang()
-    values = cached(request, ("settings",), lambda: settings(store))  # one query per change, not two per page
+    values = snap_of(request).settings
     public = bool(values["public_overview"])
     nav = [(path, t(key)) for path, key, action in NAV if (action is None and (public or user)) or (action and allowed(user, action))]
     return {

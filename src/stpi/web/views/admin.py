@@ -17,7 +17,7 @@ from stpi.store.accounts import add_user, set_active, set_password
 from stpi.store import logins
 from stpi.store.settings import SETTINGS, check_setting, check_value, get_setting, set_setting, settings
 from stpi.web.auth import check_csrf, require
-from stpi.web.render import page, store_of, t
+from stpi.web.render import page, snap_of, store_of, t
 
 __all__ = ["router", "admin_context"]
 
@@ -61,7 +61,7 @@ def admin_context(request: Request, *, errors: dict[str, str] | None = None, for
     require(request, "manage")
     store = store_of(request)
     failed = logins.failures(store, minutes=int(get_setting(store, "login_lockout_minutes")))  # type: ignore[call-overload]
-    return {**accounts_page(store.url), "failures": failed, "errors": errors or {}, "form": form or {}, "saved": saved}
+    return {**accounts_page(snap_of(request)), "failures": failed, "errors": errors or {}, "form": form or {}, "saved": saved}
 
 
 def _problems(exc: InputError | ConflictError) -> dict[str, str]:
@@ -125,7 +125,7 @@ def add_json(request: Request, body: NewUser) -> dict[str, Any]:
     """Add an account (X-CSRF-Token)."""
     check_csrf(request, None)
     _add(request, body)
-    return {"user": next(u for u in accounts_page(store_of(request).url)["users"] if u["username"] == body.username)}
+    return {"user": next(u for u in accounts_page(snap_of(request))["users"] if u["username"] == body.username)}
 
 
 @router.post("/admin/users", include_in_schema=False)

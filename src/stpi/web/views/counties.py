@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from stpi.i18n import add_messages
 from stpi.queries.county_page import TOLERANCE, counties_page
 from stpi.web.auth import require
-from stpi.web.render import cached, page, store_of
+from stpi.web.render import cached, page, snap_of, store_of
 from stpi.web.views.maps import page_map
 
 __all__ = ["router", "counties_context"]
@@ -63,8 +63,7 @@ ToleranceQuery = Query(TOLERANCE, ge=0, le=1, description="合计核对的相对
 def counties_context(request: Request, year: int | None, tolerance: float = TOLERANCE) -> dict[str, Any]:
     """The counties' index, ranking, targets and sum check for a year."""
     require(request, "read")
-    url = store_of(request).url
-    ctx = cached(request, ("counties", year, tolerance), lambda: counties_page(url, year=year, tolerance=tolerance))
+    ctx = cached(request, ("counties", year, tolerance), lambda: counties_page(snap_of(request), year=year, tolerance=tolerance))
     summary, _ = page_map(request, "counties", ctx["year"]) if ctx.get("has_figures") else (None, None)
     return {**ctx, "map": summary}
 

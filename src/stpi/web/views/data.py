@@ -22,7 +22,7 @@ from stpi.i18n import add_messages
 from stpi.queries.data_page import FIELDS, NOTE_MAX, SOURCE_MAX, YEAR_MAX, YEAR_MIN, data_page, import_upload, problem_rows, save_entries, submit_year, template_file
 from stpi.web.auth import check_csrf, require
 from stpi.store.settings import get_setting
-from stpi.web.render import cached, page, store_of, t
+from stpi.web.render import cached, page, snap_of, store_of, t
 from stpi.web.views.data_review import router as review_router
 
 __all__ = ["EntryIn", "SubmitIn", "UploadTooLarge", "data_context", "read_upload", "router"]
@@ -148,8 +148,7 @@ async def read_upload(request: Request) -> tuple[FormData, str, bytes]:
 def data_context(request: Request, year: int | None) -> dict[str, Any]:
     """The data page's context for the logged-in account."""
     user = require(request, "read")
-    url = store_of(request).url
-    return cached(request, ("data", user.username, year), lambda: data_page(url, username=user.username, year=year))
+    return cached(request, ("data", user.username, year), lambda: data_page(snap_of(request), username=user.username, year=year))
 
 
 def _flash(request: Request, text: str) -> None:
@@ -194,7 +193,7 @@ def entry_submit(request: Request, csrf_token: str = Form(""), region: str = For
     item = dict(zip(FIELDS, (region, year, code, value, source, note, vintage)))
     shown = _year_of(year.strip())
     try:
-        saved = save_entries(store_of(request).url, username=user.username, items=[item])
+        saved = save_entries(store_of(request), username=user.username, items=[item])
     except InputError as exc:
         errors: dict[str, str] = {}
         for p in exc.problems:
@@ -217,7 +216,7 @@ def entries_json(request: Request, entries: Annotated[list[EntryIn], Body(min_le
     """
     check_csrf(request, None)
     user = require(request, "report")
-    return save_entries(store_of(request).url, username=user.username, items=[e.model_dump() for e in entries])
+    return save_entries(store_of(request), username=user.username, items=[e.model_dump() for e in entries])
 
 
 @router.post("/data/upload", include_in_schema=False)
@@ -238,7 +237,7 @@ async def upload_submit(request: Request) -> Response:
     except ValueError:
         return _render(request, year, upload_error=t("web.data.bad_received"), status=422)
     try:
-        done = await run_in_threadpool(lambda: import_upload(store_of(request).url, username=user.username, filename=name, content=content,
+        done = await run_in_threadpool(lambda: import_upload(store_of(request), username=user.username, filename=name, content=content,
                                                              on_behalf_of=behalf, received_at=received))
     except InputError as exc:
         rows = problem_rows(exc.problems)  # a long report renders in a worker thread, off the event loop
@@ -271,7 +270,7 @@ async def upload_json(request: Request) -> Any:
     if not content:
         raise InputError([Problem("<upload>", None, "file", t("web.data.no_file"))])
     # parsing runs in a child process and the write in a worker thread: the event loop stays free
-    done = await run_in_threadpool(import_upload, store_of(request).url, username=user.username, filename=name, content=content)
+    done = await run_in_threadpool(import_upload, store_of(request), username=user.username, filename=name, content=content)
     return done
 
 
@@ -280,7 +279,7 @@ def submit_form(request: Request, csrf_token: str = Form(""), year: int = Form(g
     """Submit my drafts of a year for review."""
     check_csrf(request, csrf_token)
     user = require(request, "report")
-    n = submit_year(store_of(request).url, username=user.username, year=year)
+    n = submit_year(store_of(request), username=user.username, year=year)
     _flash(request, t("web.data.submitted", n=n, year=year) if n else t("web.data.nothing_to_submit", year=year))
     return RedirectResponse(f"/data?year={year}", status_code=303)
 
@@ -290,7 +289,7 @@ def submit_json(request: Request, body: SubmitIn) -> dict[str, Any]:
     """Move my drafts and returned figures of the year to 'submitted'. Needs X-CSRF-Token."""
     check_csrf(request, None)
     user = require(request, "report")
-    return {"year": body.year, "submitted": submit_year(store_of(request).url, username=user.username, year=body.year)}
+    return {"year": body.year, "submitted": submit_year(store_of(request), username=user.username, year=body.year)}
 
 
 @router.get("/data/template.xlsx", tags=["data"], summary="下载本人的填报模板 Download my reporting template", response_class=Response)
@@ -302,7 +301,7 @@ def template_download(
 ) -> Response:
     """A department reporter gets its department's workbook, a county reporter its county's; the admin names one."""
     user = require(request, "report")
-    name, content = template_file(store_of(request).url, username=user.username, year=year, department=department, county=county)
+    name, content = template_file(store_of(request), username=user.username, year=year, department=department, county=county)
     ascii_name = f"stpi-template-{year}.xlsx"
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return Response(content, media_type=XLSX, headers={"Content-Disposition": disposition})

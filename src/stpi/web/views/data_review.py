@@ -18,7 +18,7 @@ from stpi.i18n import add_messages
 from stpi.queries.data_page import YEAR_MAX, YEAR_MIN
 from stpi.queries.review_page import lock, return_each, review_action, review_page
 from stpi.web.auth import check_csrf, require
-from stpi.web.render import cached, page, store_of, t
+from stpi.web.render import cached, page, snap_of, store_of, t
 
 __all__ = ["IdsIn", "LockIn", "ReturnIn", "review_context", "router"]
 
@@ -101,8 +101,7 @@ class LockIn(BaseModel):
 def review_context(request: Request, year: int | None) -> dict[str, Any]:
     """The approval queue's context (admin)."""
     require(request, "review")
-    url = store_of(request).url
-    return cached(request, ("review", year), lambda: review_page(url, year=year))
+    return cached(request, ("review", year), lambda: review_page(snap_of(request), year=year))
 
 
 def _render(request: Request, year: int | None, *, status: int = 200, **state: Any) -> HTMLResponse:
@@ -162,9 +161,9 @@ async def _review_form(request: Request, action: str) -> Response:
         return _render(request, year, errors=errors, comment=comment, status=422)
     try:
         if action == "return":
-            n = return_each(store_of(request).url, username=user.username, comments=dict(zip(_ids(list(comments)), comments.values())))
+            n = return_each(store_of(request), username=user.username, comments=dict(zip(_ids(list(comments)), comments.values())))
         else:
-            n = review_action(store_of(request).url, username=user.username, action=action, ids=_ids(chosen), comment=comment)
+            n = review_action(store_of(request), username=user.username, action=action, ids=_ids(chosen), comment=comment)
     except ConflictError as exc:
         return _render(request, year, alert=str(exc), comment=comment, status=409)
     kept = len(ticked_return) if action == "approve" else 0
@@ -198,7 +197,7 @@ async def lock_form(request: Request) -> Response:
         row = next((r for r in ctx["lockable"] if r["year"] == year), {"year": year, "approved": 0, "blocking": {}, "blocking_text": ""})
         return _render(request, None, confirm_lock=row)
     try:
-        n = lock(store_of(request).url, username=user.username, year=year, force=form.get("force") == "1", reason=str(form.get("reason", ""))[:200])
+        n = lock(store_of(request), username=user.username, year=year, force=form.get("force") == "1", reason=str(form.get("reason", ""))[:200])
     except ConflictError as exc:
         return _render(request, None, alert=str(exc), status=409)
     request.session["flash"] = t("web.review.locked", year=year, n=n)
@@ -210,7 +209,7 @@ def approve_json(request: Request, body: IdsIn) -> dict[str, Any]:
     """Approve exactly these figure vintages; 409 if any changed since read. Admin; needs X-CSRF-Token."""
     check_csrf(request, None)
     user = require(request, "review")
-    return {"approved": review_action(store_of(request).url, username=user.username, action="approve", ids=body.ids)}
+    return {"approved": review_action(store_of(request), username=user.username, action="approve", ids=body.ids)}
 
 
 @router.post("/api/data/return", tags=["data"], summary="退回并附意见 Return figures with a comment")
@@ -218,7 +217,7 @@ def return_json(request: Request, body: ReturnIn) -> dict[str, Any]:
     """Return exactly these figure vintages with a comment; 409 if any changed since read. Admin; needs X-CSRF-Token."""
     check_csrf(request, None)
     user = require(request, "review")
-    return {"returned": review_action(store_of(request).url, username=user.username, action="return", ids=body.ids, comment=body.comment)}
+    return {"returned": review_action(store_of(request), username=user.username, action="return", ids=body.ids, comment=body.comment)}
 
 
 @router.post("/api/data/lock", tags=["data"], summary="锁定年度评价 Lock a year")
@@ -228,4 +227,4 @@ def lock_json(request: Request, body: LockIn) -> dict[str, Any]:
     user = require(request, "lock")
     if not body.confirm:
         raise InputError([Problem("<lock>", None, "confirm", "锁定须确认(confirm: true) locking needs confirm: true")])
-    return {"year": body.year, "locked": lock(store_of(request).url, username=user.username, year=body.year, force=body.force, reason=body.reason)}
+    return {"year": body.year, "locked": lock(store_of(request), username=user.username, year=body.year, force=body.force, reason=body.reason)}

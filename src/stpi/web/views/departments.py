@@ -13,7 +13,7 @@ from stpi.i18n import add_messages
 from stpi.queries.department import NOTE_MAX, add_note, department_list, department_page
 from stpi.store.records import User
 from stpi.web.auth import check_csrf, current_user, require
-from stpi.web.render import cached, page, store_of, t
+from stpi.web.render import cached, page, snap_of, store_of, t
 from stpi.web.views.supervision import department_notices
 
 __all__ = ["router", "department_context", "departments_context"]
@@ -76,8 +76,7 @@ class NoteIn(BaseModel):
 def departments_context(request: Request, year: int | None) -> dict[str, Any]:
     """Every department with its indicator counts and lights."""
     require(request, "read")
-    url = store_of(request).url
-    return cached(request, ("departments", year), lambda: department_list(url, year=year))
+    return cached(request, ("departments", year), lambda: department_list(snap_of(request), year=year))
 
 
 def may_note(user: User | None, department: str) -> bool:
@@ -88,8 +87,7 @@ def may_note(user: User | None, department: str) -> bool:
 def department_context(request: Request, code: str, year: int | None = None, form: dict[str, str] | None = None, errors: dict[str, str] | None = None) -> dict[str, Any]:
     """One department's page (404 for an unknown code or name), with the note form's state."""
     require(request, "read")
-    url = store_of(request).url
-    ctx = cached(request, ("department", code, year), lambda: department_page(url, code, year=year))
+    ctx = cached(request, ("department", code, year), lambda: department_page(snap_of(request), code, year=year))
     blank = {"code": "", "period": "", "text": "", "done_on": "", "done_by": ""}
     return {**ctx, "can_note": may_note(current_user(request), ctx["code"]), "note_max": NOTE_MAX, "form": {**blank, **(form or {})}, "errors": errors or {},
             "saved": request.query_params.get("saved") == "1", "supervisions": department_notices(request, ctx["code"])}
@@ -101,7 +99,7 @@ def _save(request: Request, code: str, note: NoteIn) -> tuple[str, dict[str, Any
     dep = department_context(request, code)["code"]
     if not may_note(user, dep):
         raise ForbiddenError(f"{user.username}:{t('web.dep.note_forbidden')}")
-    return dep, add_note(store_of(request).url, dep, code=note.code, period=note.period, text=note.text, actor=user.username, done_on=note.done_on, done_by=note.done_by)
+    return dep, add_note(store_of(request), dep, code=note.code, period=note.period, text=note.text, actor=user.username, done_on=note.done_on, done_by=note.done_by)
 
 
 @router.get("/api/departments", tags=["pages"], summary="部门一览 Departments")

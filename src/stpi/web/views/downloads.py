@@ -13,7 +13,7 @@ from stpi.i18n import add_messages, get_lang
 from stpi.queries.documents import DOCUMENTS, catalogue, document_years, make_document
 from stpi.store.core import Store, now
 from stpi.web.auth import allowed, require
-from stpi.web.render import cached, page, store_of
+from stpi.web.render import cached, page, snap_of, store_of
 from stpi.web.views.audit import AuditFilters, audit_export, audit_filters
 
 __all__ = ["attachment", "downloads_context", "router"]
@@ -50,8 +50,7 @@ def attachment(data: bytes, media: str, filename: str, fallback: str) -> Respons
 
 
 def _years(request: Request) -> list[int]:
-    url = store_of(request).url
-    years: list[int] = cached(request, ("document_years",), lambda: document_years(url))
+    years: list[int] = cached(request, ("document_years",), lambda: document_years(snap_of(request)))
     return years
 
 
@@ -60,15 +59,15 @@ def downloads_context(request: Request, year: int | None) -> dict[str, Any]:
     user = require(request, "read")
     years = _years(request)
     shown = year if year in years else years[-1]
-    store = store_of(request)
-    plan, fw = service.plan_and_framework(store.url)
+    snap = snap_of(request)
+    plan, fw = snap.plan(), snap.framework()
     admin = user.role == "admin"
-    city = store.region(plan.region).code if admin else ""
+    city = snap.region(plan.region).code if admin else ""
     return {
         "year": shown, "years": years, "asked_year": year, "documents": catalogue(shown),
         "template_url": f"/data/template.xlsx?year={shown}" if allowed(user, "report") else None,
         "template_departments": [{"code": d.code, "name": d.label(get_lang())} for d in plan.departments] if admin else [],
-        "template_counties": [{"code": r.code, "name": r.name} for r in store.regions(level="county") if r.parent == city] if admin else [],
+        "template_counties": [{"code": r.code, "name": r.name} for r in snap.regions(level="county") if r.parent == city] if admin else [],
         "audit_url": "/downloads/audit.csv" if allowed(user, "audit") else None,
         "illustrative": fw.is_illustrative, "parameter_rules": list(fw.parameter_rules()),
     }
@@ -105,7 +104,7 @@ def download(
     user = require(request, "read")
     store = store_of(request)
     chosen = year if year is not None else _years(request)[-1]
-    name, media, data = make_document(store.url, kind, fmt, chosen)
+    name, media, data = make_document(snap_of(request), kind, fmt, chosen)
     yearly = DOCUMENTS[kind].yearly
     with store.session() as s:
         Store.audit_in(s, user.username, "download", "document", f"{kind}.{fmt}" + (f"?year={chosen}" if yearly else ""), "", name)

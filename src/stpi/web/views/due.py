@@ -13,7 +13,7 @@ from stpi.i18n import add_messages
 from stpi.queries.due import due_list, round_view
 from stpi.store.records import User
 from stpi.web.auth import check_csrf, require
-from stpi.web.render import cached, page, store_of, t
+from stpi.web.render import cached, page, snap_of, store_of, t
 
 __all__ = ["due_context", "router"]
 
@@ -76,14 +76,13 @@ def _reporter(user: User) -> str | None:
 def due_context(request: Request, year: int | None, reporter: str | None = None) -> dict[str, Any]:
     """The tasks the account owes (a reporter) or may see (the admin and viewers: everyone's, and the round's completeness)."""
     user = require(request, "read")
-    url = store_of(request).url
     own = _reporter(user)
     who = own if own is not None or user.role in ("department", "county") else reporter
     today = date.today()
-    tasks = cached(request, ("due", year, who, today.isoformat()), lambda: due_list(url, year=year, reporter=who, today=today)) if who or user.role not in ("department", "county") else []
+    tasks = cached(request, ("due", year, who, today.isoformat()), lambda: due_list(snap_of(request), year=year, reporter=who, today=today)) if who or user.role not in ("department", "county") else []
     counts = {s: sum(x["status"] == s for x in tasks) for s in ("due", "overdue", "submitted", "returned", "approved")}
     years = sorted({x["year"] for x in tasks})
-    view = None if own is not None else cached(request, ("round", year, today.isoformat()), lambda: round_view(url, year=year, today=today))
+    view = None if own is not None else cached(request, ("round", year, today.isoformat()), lambda: round_view(snap_of(request), year=year, today=today))
     return {"year": year, "years": years, "reporter": who, "is_reporter": user.role in ("department", "county"), "tasks": tasks, "counts": counts,
             "template_year": years[-1] if years else None, "round": view, "flash": ""}
 

@@ -13,7 +13,7 @@ from stpi.i18n import add_messages
 from stpi.queries.goalseek import BOUND_MODES
 from stpi.queries.whatif import goalseek_options, goalseek_view
 from stpi.web.auth import require
-from stpi.web.render import cached, page, store_of, t
+from stpi.web.render import cached, page, snap_of, store_of, t
 
 __all__ = ["goalseek_context", "parse_form", "router"]
 
@@ -69,8 +69,7 @@ Missing = Literal["propagate", "zero", "reweight"]
 def goalseek_context(request: Request, *, target: float | None, from_year: int | None, bound: str, missing: str) -> dict[str, Any]:
     """The goal-seek context (memoised per parameters and store revision)."""
     require(request, "read")
-    url = store_of(request).url
-    return cached(request, ("goalseek", target, from_year, bound, missing), lambda: goalseek_view(url, target=target, from_year=from_year, bound=bound, missing=missing))
+    return cached(request, ("goalseek", target, from_year, bound, missing), lambda: goalseek_view(snap_of(request), target=target, from_year=from_year, bound=bound, missing=missing))
 
 
 @router.get("/api/goalseek", tags=["pages"], summary="最优路径 Goal-seek")
@@ -120,8 +119,7 @@ def goalseek_page(
 ) -> HTMLResponse:
     """The goal-seek page: the form (GET, so a result is a link) and, when the form is valid, the result."""
     require(request, "read")
-    url = store_of(request).url
-    options = cached(request, ("goalseek-options",), lambda: goalseek_options(url))
+    options = cached(request, ("goalseek-options",), lambda: goalseek_options(snap_of(request)))
     params, errors = parse_form(options["years"], target, from_year, bound, missing)
     form = {"target": target or f"{options['goal_index']:g}", "from_year": from_year, "bound": params["bound"], "missing": params["missing"]}
     if errors:

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from stpi.i18n import add_messages
 from stpi.queries.indicator import indicator_list, indicator_page
 from stpi.web.auth import require
-from stpi.web.render import cached, page, store_of
+from stpi.web.render import cached, page, snap_of, store_of
 
 __all__ = ["router", "indicator_context", "indicators_context"]
 
@@ -82,15 +82,13 @@ CodeParam = Path(..., min_length=1, max_length=20, description="指标代码或�
 def indicators_context(request: Request, year: int | None) -> dict[str, Any]:
     """All indicators grouped by area and group."""
     require(request, "read")
-    url = store_of(request).url
-    return cached(request, ("indicators", year), lambda: indicator_list(url, year=year))
+    return cached(request, ("indicators", year), lambda: indicator_list(snap_of(request), year=year))
 
 
 def indicator_context(request: Request, code: str) -> dict[str, Any]:
     """One indicator's page (404 for an unknown code)."""
     require(request, "read")
-    url = store_of(request).url
-    return cached(request, ("indicator", code), lambda: indicator_page(url, code))
+    return cached(request, ("indicator", code), lambda: indicator_page(snap_of(request), code))
 
 
 @router.get("/api/indicators", tags=["pages"], summary="指标一览 Indicators")

@@ -12,7 +12,7 @@ from stpi.i18n import get_lang
 from stpi.queries.maps import map_collection, map_summary, plan_map_parents
 from stpi.reports.maps import svg_map
 from stpi.web.auth import NotLoggedIn, current_user, public_overview
-from stpi.web.render import cached, store_of
+from stpi.web.render import cached, snap_of, store_of
 
 __all__ = ["router", "map_context", "page_map"]
 
@@ -23,8 +23,7 @@ def map_context(request: Request, code: str, year: int | None, node: str | None)
     """The map's FeatureCollection; readable without an account exactly when the overview is."""
     if current_user(request) is None and not public_overview(request):
         raise NotLoggedIn("请先登录 please log in")
-    url = store_of(request).url
-    return cached(request, ("map", code, year, node), lambda: map_collection(url, code, year=year, node=node))
+    return cached(request, ("map", code, year, node), lambda: map_collection(snap_of(request), code, year=year, node=node))
 
 
 @router.get("/api/map/{code}", tags=["pages"], summary="地图:下属地区的指数 GeoJSON Map: the units under a region (GeoJSON)",
@@ -44,13 +43,12 @@ def page_map(request: Request, which: str, year: int | None) -> tuple[dict[str, 
 
     ``which``: "peers" (the plan region among its province's cities, for the overview) or "counties" (the plan region's counties).
     """
-    url = store_of(request).url
-    peers, own = cached(request, ("map_parents",), lambda: plan_map_parents(url))
+    peers, own = cached(request, ("map_parents",), lambda: plan_map_parents(snap_of(request)))
     parent = peers if which == "peers" else own
     if parent is None:
         return None, None
     try:
-        collection = cached(request, ("map", parent, year, None), lambda: map_collection(url, parent, year=year))
+        collection = cached(request, ("map", parent, year, None), lambda: map_collection(snap_of(request), parent, year=year))
     except NotFoundError:  # no boundaries for this region (and no stpi[maps] extra): the page goes on without a map
         return None, None
     if sum(f["properties"]["value"] is not None for f in collection["features"]) < 2:  # one coloured unit compares nothing

@@ -12,7 +12,7 @@ from stpi.queries.changes import changes
 from stpi.queries.overview import overview
 from stpi.queries.rank_history import rank_history
 from stpi.web.auth import NotLoggedIn, current_user, public_overview
-from stpi.web.render import cached, page, store_of
+from stpi.web.render import cached, page, snap_of, store_of
 from stpi.web.views.maps import page_map
 
 __all__ = ["router", "overview_context"]
@@ -47,13 +47,12 @@ def overview_context(request: Request, year: int | None, since: str = "bulletin"
     """The overview's context; readable without an account only when the store's setting allows."""
     if current_user(request) is None and not public_overview(request):
         raise NotLoggedIn("请先登录 please log in")
-    url = store_of(request).url
-    ctx = cached(request, ("overview", year), lambda: overview(url, year=year))
+    ctx = cached(request, ("overview", year), lambda: overview(snap_of(request), year=year))
     summary, _ = page_map(request, "peers", ctx["year"])
-    ranks = cached(request, ("rank_history",), lambda: rank_history(url))
+    ranks = cached(request, ("rank_history",), lambda: rank_history(snap_of(request)))
     user = current_user(request)
     who = user.username if user is not None and since == "visit" else None
-    changed = cached(request, ("changes", since, who), lambda: changes(url, since=since, user=who))
+    changed = cached(request, ("changes", since, who), lambda: changes(snap_of(request), since=since, user=who))
     return {**ctx, "map": summary, "ranks": ranks, "changes": changed}
 
 

@@ -15,6 +15,7 @@ from stpi.i18n import add_messages
 from stpi.queries.data_page import problem_rows
 from stpi.store.plans import plan_versions
 from stpi.web.auth import check_csrf, require
+from stpi.store import Store
 from stpi.web.render import page, store_of, t
 from stpi.web.views.data import UploadTooLarge, read_upload
 
@@ -60,7 +61,7 @@ def plans_context(request: Request, **state: Any) -> dict[str, Any]:
     return {"versions": versions, "problems": [], "error": "", "saved": "", **state}
 
 
-def _import(url: str, username: str, name: str, content: bytes, valid_from: int | None, check: bool) -> str:
+def _import(store: Store, username: str, name: str, content: bytes, valid_from: int | None, check: bool) -> str:
     from stpi.planning import import_plan
 
     suffix = Path(name).suffix.lower()
@@ -69,7 +70,7 @@ def _import(url: str, username: str, name: str, content: bytes, valid_from: int 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"plan{suffix}"
         path.write_bytes(content)
-        plan, version = import_plan(path, database=url, actor=username, valid_from=valid_from, dry_run=check, source=Path(name).name)
+        plan, version = import_plan(path, store=store, actor=username, valid_from=valid_from, dry_run=check, source=Path(name).name)
     if version is None:
         return t("web.plan.checked", title=plan.title, k=len(plan.indicators), d=len(plan.departments))
     return t("web.plan.imported", title=plan.title, year=version.valid_from)
@@ -109,8 +110,7 @@ async def plans_upload(request: Request) -> Response:
         return page(request, "plans.html", plans_context(request, error=t("web.plan.no_file")), status=422)
     try:
         year = _year(str(form.get("valid_from", "")))
-        url = store_of(request).url
-        done = await run_in_threadpool(_import, url, user.username, name, content, year, bool(form.get("check")))
+        done = await run_in_threadpool(_import, store_of(request), user.username, name, content, year, bool(form.get("check")))
     except InputError as exc:
         return page(request, "plans.html", plans_context(request, problems=problem_rows(exc.problems), error=t("web.plan.failed", n=exc.total)), status=422)
     return RedirectResponse(f"/admin/plan?saved={done}", status_code=303)

@@ -127,7 +127,7 @@ def _visible(request: Request, sid: int) -> tuple[User, sv.Supervision]:
 def list_context(request: Request, status: str | None = None, form: dict[str, str] | None = None, errors: dict[str, str] | None = None) -> dict[str, Any]:
     """The notices the account may see, and the issue form (the admin)."""
     user = require(request, "read")
-    ctx = supervision_list(store_of(request).url, department=_scope(user), status=status)
+    ctx = supervision_list(store_of(request), department=_scope(user), status=status)
     plan = store_of(request).plan()
     blank = {"department": "", "subject": "", "request": t("web.sv.request_default"), "deadline": "", "origin": "free", "origin_ref": ""}
     # issued from an early warning, an off-track indicator or an overdue task: their pages link here with the form filled in
@@ -211,7 +211,7 @@ def supervision_page(request: Request, status: str | None = Query(None, max_leng
 def supervision_ledger(request: Request, year: int | None = Query(None, ge=1900, le=2100)) -> Response:
     """The 督办台账 of the notices the account may see, printable on A4."""
     user = require(request, "read")
-    data = ledger_bytes(store_of(request).url, year=year, department=_scope(user))
+    data = ledger_bytes(store_of(request), year=year, department=_scope(user))
     return download(data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "督办台账.xlsx", "supervision-ledger.xlsx")
 
 
@@ -229,7 +229,7 @@ def supervision_item_page(request: Request, sid: int = IdParam) -> HTMLResponse:
 def supervision_notice(request: Request, sid: int = IdParam) -> Response:
     """The notice as a Word document in the official layout."""
     _, x = _visible(request, sid)
-    data = notice_bytes(store_of(request).url, sid)
+    data = notice_bytes(store_of(request), sid)
     return download(data, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", f"督办通知-{x.number}.docx", f"supervision-{sid}.docx")
 
 

@@ -13,7 +13,7 @@ from stpi.errors import InputError, Problem
 from stpi.i18n import add_messages
 from stpi.queries.whatif import Scenario, scenario, whatif
 from stpi.web.auth import check_csrf, require
-from stpi.web.render import cached, page, store_of
+from stpi.web.render import cached, page, snap_of, store_of
 
 __all__ = ["WhatIfRequest", "router", "whatif_context"]
 
@@ -68,8 +68,7 @@ class WhatIfRequest(BaseModel):
 
 
 def _scenario(request: Request, year: int | None) -> Scenario:
-    url = store_of(request).url
-    return cached(request, ("whatif", year), lambda: scenario(url, year=year))
+    return cached(request, ("whatif", year), lambda: scenario(snap_of(request), year=year))
 
 
 def whatif_context(request: Request, year: int | None, values: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -117,13 +117,14 @@ def webhook_add(
     url: Annotated[str, typer.Option("--url", help="群机器人的 Webhook 地址 the robot's webhook URL")],
     kind: Annotated[str, typer.Option("--kind", help="wecom（企业微信）或 dingtalk（钉钉）")] = "wecom",
     party: Annotated[str, typer.Option("--party", help="部门或县区代码；留空为市科技局 a department's or county's code; empty: the bureau")] = "",
+    secret: Annotated[str, typer.Option("--secret", envvar="STPI_WEBHOOK_SECRET", help="钉钉机器人加签密钥（SEC 开头） a DingTalk robot's signing secret")] = "",
     database: DatabaseOpt = None, user: UserOpt = "admin",
 ) -> None:
     """添加群机器人 Add a group robot."""
     from stpi.store import outbox
 
     store = admin_store(database, user, tr("notify.webhooks"))
-    outbox.webhook_add(store, name=name, kind=kind, url=url, party=party, actor=user)
+    outbox.webhook_add(store, name=name, kind=kind, url=url, party=party, secret=secret, actor=user)
     console.out.print(tr("notify.webhook_added", name=name), style="green")
 
 

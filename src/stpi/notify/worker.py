@@ -55,7 +55,8 @@ def _send(store: Store, delivery: outbox.Delivery, config: SmtpConfig, site: str
         body = delivery.body + (f"\n\n{link}" if link.startswith("http") else "")
         send_mail(config, Mail(delivery.target, delivery.subject, body, f"<stpi-outbox-{delivery.id}@{config.host}>"))
     else:
-        post_robot(delivery.channel, delivery.target, robot_payload(delivery.channel, delivery.subject, delivery.body, link))
+        secret = outbox.robot_secret(store, name=delivery.label, url=delivery.target) if delivery.channel == "dingtalk" else ""
+        post_robot(delivery.channel, delivery.target, robot_payload(delivery.channel, delivery.subject, delivery.body, link), secret=secret)
 
 
 def run_once(store: Store, *, lease_seconds: int = 120, limit: int = 100, tell: bool = True) -> Pass:

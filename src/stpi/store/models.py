@@ -412,6 +412,7 @@ class WebhookRow(Base):
     url: Mapped[str] = mapped_column(String(1024))
     party: Mapped[str] = mapped_column(String(64), default="", server_default="")  # a department's or county's code; "" = the bureau
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    secret: Mapped[str] = mapped_column(String(256), default="", server_default="")  # a DingTalk robot's signing secret (加签); never shown back
     created_at: Mapped[datetime] = mapped_column(DateTime)
     created_by: Mapped[str] = mapped_column(String(64))
 

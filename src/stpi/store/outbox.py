@@ -17,7 +17,8 @@ from stpi.errors import InputError, Problem
 from stpi.store import models as m
 from stpi.store.core import Store, now
 
-__all__ = ["Delivery", "OUTBOX_STATUSES", "claim", "deliveries", "mark_failed", "mark_sent", "retry", "status_counts", "webhook_add", "webhook_remove", "webhooks"]
+__all__ = ["Delivery", "OUTBOX_STATUSES", "ROBOTS", "Webhook", "claim", "deliveries", "mark_failed", "mark_sent", "retry", "robot_secret", "status_counts",
+           "webhook_add", "webhook_list", "webhook_remove", "webhooks"]
 
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
 ROBOTS = ("wecom", "dingtalk")
@@ -119,9 +120,48 @@ def status_counts(store: Store) -> dict[str, int]:
 # ---------------------------------------------------------------- group robots
 
 
-def webhook_add(store: Store, *, name: str, kind: str, url: str, party: str = "", actor: str) -> None:
-    """Register a group robot for a party (a department's or county's code; '' for the bureau); audited without its URL's key."""
+@dataclass(frozen=True)
+class Webhook:
+    """A group robot as the admin sees it: its URL without the key, and whether it signs (never the secret)."""
+
+    name: str
+    kind: str
+    party: str
+    active: bool
+    address: str  # the URL up to its query string: the access token stays hidden
+    signed: bool
+    secret_hint: str  # the secret's last 4 characters, e.g. "…3f9a"; "" when none
+    created_at: datetime
+    created_by: str
+
+
+def _hint(secret: str) -> str:
+    return f"…{secret[-4:]}" if len(secret) > 8 else ("…" if secret else "")
+
+
+def webhook_list(store: Store) -> list[Webhook]:
+    """Every robot, active ones first, by name."""
+    with store.session() as s:
+        rows = list(s.scalars(select(m.WebhookRow).order_by(m.WebhookRow.active.desc(), m.WebhookRow.name)))
+        return [Webhook(w.name, w.kind, w.party, w.active, w.url.split("?")[0], bool(w.secret), _hint(w.secret), w.created_at, w.created_by) for w in rows]
+
+
+def robot_secret(store: Store, *, name: str, url: str) -> str:
+    """The signing secret of the robot a delivery goes to ('' when it signs nothing): read at send time, never copied into the outbox."""
+    with store.session() as s:
+        row = s.scalars(select(m.WebhookRow).where(m.WebhookRow.name == name, m.WebhookRow.url == url)).first()
+        return "" if row is None else row.secret
+
+
+def webhook_add(store: Store, *, name: str, kind: str, url: str, party: str = "", secret: str = "", actor: str) -> None:
+    """Register a group robot for a party (a department's or county's code; '' for the bureau); audited without its URL's key or its secret.
+
+    ``secret`` is a DingTalk robot's signing secret (加签, it starts with SEC); 企业微信 robots take none.
+    """
     problems = []
+    secret = secret.strip()
+    if secret and (kind != "dingtalk" or len(secret) > 256 or any(ch.isspace() for ch in secret)):
+        problems.append(Problem("<webhook>", None, "secret", "只有钉钉机器人可设加签密钥，且不含空白（不超过 256 字符） only a DingTalk robot signs; no spaces, at most 256 characters"))
     if kind not in ROBOTS:
         problems.append(Problem("<webhook>", None, "kind", f"可选 valid: {', '.join(ROBOTS)}", kind))
     if not url.startswith(("https://", "http://")) or len(url) > 1024 or any(ch.isspace() for ch in url):
@@ -132,10 +172,12 @@ def webhook_add(store: Store, *, name: str, kind: str, url: str, party: str = ""
         parties = {d.code for d in s.scalars(select(m.DepartmentRow))} | {r.code for r in s.scalars(select(m.RegionRow).where(m.RegionRow.level == "county"))}
         if party and party not in parties:
             problems.append(Problem("<webhook>", None, "party", "应为部门或县区代码，或留空（市科技局） a department's or county's code, or empty (the bureau)", party))
+        if name.strip() and s.scalars(select(m.WebhookRow).where(m.WebhookRow.name == name.strip())).first() is not None:
+            problems.append(Problem("<webhook>", None, "name", "该名称已被使用 this name is taken", name.strip()))
         if problems:
             raise InputError(problems)
-        s.add(m.WebhookRow(name=name.strip(), kind=kind, url=url, party=party, active=True, created_at=now(), created_by=actor))
-        Store.audit_in(s, actor, "create", "webhook", name.strip(), "", f"{kind} → {party or 'bureau'} ({url.split('?')[0]})")
+        s.add(m.WebhookRow(name=name.strip(), kind=kind, url=url, party=party, active=True, secret=secret, created_at=now(), created_by=actor))
+        Store.audit_in(s, actor, "create", "webhook", name.strip(), "", f"{kind} → {party or 'bureau'} ({url.split('?')[0]})" + (" signed" if secret else ""))
 
 
 def webhook_remove(store: Store, name: str, *, actor: str) -> None:

@@ -148,6 +148,19 @@ def _issue(store: Store, role: str) -> dict[str, Any]:
     return {"department": "sci", "subject": f"督办 {_value()}", "request": "说明原因", "deadline": (date.today() + timedelta(days=9)).isoformat(), "origin": "free"}
 
 
+def _robot_body() -> dict[str, str]:
+    return {"name": f"群{next(_values)}", "kind": "dingtalk", "url": "https://oapi.dingtalk.com/robot/send?access_token=t", "party": "sci", "secret": "SECabcdef123456"}
+
+
+def _robot(store: Store) -> str:
+    """A new active robot, for a case that disables one: its name."""
+    from stpi.store import outbox
+
+    body = _robot_body()
+    outbox.webhook_add(store, name=body["name"], kind="wecom", url=body["url"], party="", actor="admin")
+    return body["name"]
+
+
 def _form(body: dict[str, Any]) -> dict[str, str]:
     return {k: str(v) for k, v in body.items()}
 
@@ -169,6 +182,13 @@ CASES += (
     Case("/inbox/read", "form", lambda s, r: {}, {**{role: DONE for role in ROLES}, "anonymous": LOGIN}),
     Case("/api/admin/outbox/retry", "json", lambda s, r: {"ids": None}, ADMIN),
     Case("/admin/outbox/retry", "form", lambda s, r: {}, ADMIN_FORMS),
+    # notification settings (group robots, e-mail addresses): the admin only
+    Case("/api/admin/webhooks", "json", lambda s, r: _robot_body(), {**ADMIN, "admin": 201}),
+    Case("/admin/outbox/webhooks", "form", lambda s, r: _robot_body(), ADMIN_FORMS),
+    Case("/api/admin/webhooks/disable", "json", lambda s, r: {"name": _robot(s)}, ADMIN),
+    Case("/admin/outbox/webhooks/disable", "form", lambda s, r: {"name": _robot(s)}, ADMIN_FORMS),
+    Case("/api/admin/contacts", "json", lambda s, r: {"username": SPARE, "email": f"spare{next(_values)}@example.cn"}, ADMIN),
+    Case("/admin/outbox/contacts", "form", lambda s, r: {"username": SPARE, "email": f"spare{next(_values)}@example.cn"}, ADMIN_FORMS),
 )
 
 
@@ -229,8 +249,11 @@ def state(store: Store) -> tuple[object, ...]:
     from stpi.store.county_targets import county_targets
     from stpi.store.plans import plan_versions
 
+    from stpi.store.notices import emails
+    from stpi.store.outbox import webhook_list
+
     return (ob.observations(store, history=True), ob.locked_years(store), ob.uploads(store), progress_notes(store), _accounts(store), settings(store), _notices(store),
-            county_targets(store), plan_versions(store))
+            county_targets(store), plan_versions(store), webhook_list(store), emails(store))
 
 
 def _notices(store: Store) -> list[tuple[object, ...]]:

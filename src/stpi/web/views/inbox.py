@@ -40,8 +40,8 @@ add_messages({
     "web.outbox.none": ("暂无投递记录。", "No deliveries."),
     "web.outbox.cols": ("编号|渠道|接收方|标题|状态|次数|下次尝试|错误|投递时间", "No.|Channel|To|Subject|Status|Attempts|Next try|Error|Sent at"),
     "web.outbox.retried": ("已重新排队 {n} 条。", "{n} queued again."),
-    "web.outbox.hint": ("发信设置为下列 smtp_ 各项（密码用 stpi notify smtp-password 设置，不在此显示）；群机器人与账号邮箱用 stpi notify webhook / email 设置。",
-                        "Mail goes by the smtp_ settings below (the password is set with stpi notify smtp-password and never shown); robots and addresses with stpi notify webhook / email."),
+    "web.outbox.hint": ("发信服务器为下列 smtp_ 各项（密码不在网页显示）；群机器人与账号邮箱在此设置：",
+                        "Mail goes by the smtp_ settings below (the password is never shown); robots and addresses are set here:"),
 })
 
 router = APIRouter()
@@ -104,7 +104,10 @@ def outbox_context(request: Request, status: str | None = None) -> dict[str, Any
     rows = [{"id": d.id, "channel": d.channel, "to": d.label, "subject": d.subject, "status": d.status, "attempts": d.attempts,
              "next_at": d.next_at.isoformat(timespec="seconds"), "last_error": d.last_error, "created_at": d.created_at.isoformat(timespec="seconds"),
              "sent_at": d.sent_at.isoformat(timespec="seconds") if d.sent_at else None} for d in outbox.deliveries(store, status=status)]
-    return {"deliveries": rows, "counts": outbox.status_counts(store), "retried": request.query_params.get("retried", "")}
+    from stpi.web.views.notify_settings import notify_settings_context
+
+    notify = notify_settings_context(request) | {"errors": {}, "form": {}, "saved": request.query_params.get("saved", "")}
+    return {"deliveries": rows, "counts": outbox.status_counts(store), "retried": request.query_params.get("retried", ""), "notify": notify}
 
 
 @router.get("/api/admin/outbox", tags=["admin"], summary="通知投递状态 Notice deliveries")

@@ -81,8 +81,8 @@ def compute_store(snap: Snapshot, recipe: Recipe, *, basis: str = "latest", fram
     """
     if framework is not None:
         return _compute(snap, recipe, basis, load_framework(framework))
-    key = ("compute_store", json.dumps(recipe.to_dict(), sort_keys=True, default=str), basis)
-    return snap.memo.get(key, lambda: _compute(snap, recipe, basis, None))
+    key = ("compute_store", json.dumps(recipe.to_dict(), sort_keys=True, default=str), basis, snap.approved_key())
+    return snap.shared.get(key, lambda: _compute(snap, recipe, basis, None))
 
 
 def _compute(snap: Snapshot, recipe: Recipe, basis: str, forced: Framework | None) -> tuple[list[IndexResult], pd.DataFrame]:

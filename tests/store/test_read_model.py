@@ -162,3 +162,22 @@ def test_readers_alongside_writers_see_every_write_they_follow(store: Store) -> 
     assert not errors, errors
     assert len(written) == 8
     _same_as_store(store)
+
+
+def test_a_draft_keeps_what_was_computed_from_approved_figures(store: Store) -> None:
+    """A draft changes the snapshot (the data page shows it) but not what is computed from approved figures; an approval does."""
+    from stpi.queries.overview import overview
+
+    _write(store, 2024, "I03", 1.0)
+    first = snapshot(store)
+    figures, view = first.figures(), overview(first)
+    ob.write(store, [ob.Entry(LONGNAN, "I07", "2024", 130.0, source="test")], actor="admin", status="draft")
+    second = snapshot(store)
+    assert second is not first and any(o.code == "I07" and o.status == "draft" for o in second.observations(year=2024))
+    assert second.approved_key() == first.approved_key()
+    assert second.figures() is figures and overview(second) is view  # nothing recomputed for a draft
+    _write(store, 2024, "I03", 1.1)
+    third = snapshot(store)
+    assert third.approved_key() != second.approved_key()
+    assert third.figures() is not figures and 1.1 in set(third.figures().query("year == 2024 and indicator == 'I03'")["value"])
+    assert overview(third) is not view

@@ -383,15 +383,22 @@ def _cap_row(dep: str, part: str, rule: str, words: dict[str, str], points: floa
 
 def _summary(plan: Plan, detail: pd.DataFrame, r: Rules, year: int, late: dict[str, list[str]] | None = None) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     rows, caps = [], []
-    groups = {str(k): g for k, g in detail.groupby("department", sort=False)} if len(detail) else {}
+    # every sum by department at once (one group-by each), then one pass over the plan's departments
+    regular, extra = detail[detail["part"] != "B"], detail[detail["part"] == "B"]
+    earned_by = regular.groupby("department")["points"].sum().to_dict()
+    possible_by = regular.groupby("department")["max_points"].sum().to_dict()
+    bonus_by = extra.groupby("department")["points"].sum().to_dict()
+    codes = detail.drop_duplicates(["department", "code"])
+    count_by = codes.groupby("department").size().to_dict()
+    lead_by = codes[codes["role"] == "lead"].groupby("department").size().to_dict()
+    resp_by = codes[codes["role"] == "responsible"].groupby("department").size().to_dict()
+    present = set(detail["department"])
     for dep in plan.departments:
-        mine = groups.get(dep.code)
-        if mine is None or mine.empty:
+        if dep.code not in present:
             continue  # owns no indicator: nothing to assess
-        regular = mine[mine["part"] != "B"]
-        earned, possible = float(regular["points"].sum()), float(regular["max_points"].sum())
+        earned, possible = float(earned_by.get(dep.code, 0.0)), float(possible_by.get(dep.code, 0.0))
         score = (100 * earned / possible if possible else 0.0) if r.method == "percent" else earned
-        raw_bonus = float(mine.loc[mine["part"] == "B", "points"].sum())
+        raw_bonus = float(bonus_by.get(dep.code, 0.0))
         bonus = min(raw_bonus, r.bonus_cap)
         total = min(score + bonus, r.total_cap)
         capped = []
@@ -404,9 +411,9 @@ def _summary(plan: Plan, detail: pd.DataFrame, r: Rules, year: int, late: dict[s
         if off > 0:  # 督办 answered late: off the total, after the caps
             caps.append(_cap_row(dep.code, "D", "D-supervision", supervision_words(r, year, numbers, off), -off))
             total -= off
-        codes = mine.drop_duplicates("code")
-        rows.append(dict(department=dep.code, name=dep.name, indicators=len(codes), lead=int((codes["role"] == "lead").sum()), responsible=int((codes["role"] == "responsible").sum()),
-                         earned=earned, possible=possible, score=score, bonus=bonus, deduction=max(off, 0.0), total=total, capped=",".join(capped)))
+        rows.append(dict(department=dep.code, name=dep.name, indicators=int(count_by.get(dep.code, 0)), lead=int(lead_by.get(dep.code, 0)),
+                         responsible=int(resp_by.get(dep.code, 0)), earned=earned, possible=possible, score=score, bonus=bonus,
+                         deduction=max(off, 0.0), total=total, capped=",".join(capped)))
     summary = pd.DataFrame(rows, columns=[c for c in _SUMMARY if c != "rank"])
     summary = summary.sort_values(["total", "department"], ascending=[False, True], kind="stable").reset_index(drop=True)
     summary.insert(0, "rank", summary["total"].round(9).rank(method="min", ascending=False).astype(int))

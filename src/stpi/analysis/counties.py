@@ -137,9 +137,12 @@ def sum_check(
     city_rows = part[part["region"] == city]
     county_part = part[part["region"].isin(counties)]
     rows = []
+    groups: dict[tuple[str, int], pd.DataFrame] = {}
+    for (code_of, year_of), g in county_part.groupby(["indicator", "year"], sort=False) if len(county_part) else ():
+        groups[(str(code_of), int(year_of))] = g  # type: ignore[call-overload]  # pandas types group keys as Hashable
     for code, year, city_value in zip(city_rows["indicator"], city_rows["year"], city_rows["value"].astype(float)):
-        here = county_part[(county_part["indicator"] == code) & (county_part["year"] == year)]
-        if here.empty:
+        here = groups.get((str(code), int(year)))
+        if here is None or here.empty:
             continue
         total = float(here["value"].sum())
         diff = total - float(city_value)

@@ -8,11 +8,11 @@ from typing import Any
 import pandas as pd
 
 from stpi.queries.overview import tracked_of
+from stpi.i18n import get_lang
 from stpi.readmodel import Snapshot
 from stpi import service
 from stpi.store.county_targets import own_targets
 from stpi.analysis.counties import county_index, county_targets, sum_check
-from stpi.analysis.derived import derive_indicators
 from stpi.analysis.jsonable import jsonable
 from stpi.analysis.warnings import early_warnings
 from stpi.framework.embedded import embedded_variables
@@ -59,17 +59,20 @@ def warnings_payload(plan: Plan, fw: Framework, table: pd.DataFrame, year: int, 
 
 
 def counties_report(snap: Snapshot, *, year: int | None, tolerance: float, missing: str) -> tuple[Plan, Framework, CountyReport]:
-    """Read the store and compute the county index, targets and sum check."""
-    try:
-        plan, fw = snap.plan(), snap.framework(year, scope="county")  # the county version when one is stored
-        city = snap.region(plan.region)
-        counties = [r.name for r in snap.regions(level="county") if r.parent == city.code]
-        raw = snap.frame(years=None if year is None else [year])
-        own = {key: t.target for key, t in snap.county_targets().items()}  # the counties' own approved plans
-    finally:
-        None
-    variables, formulas = embedded_variables()
-    figures = derive_indicators(raw, formulas) if not raw.empty else raw
+    """The county index, targets and sum check from the snapshot; computed once per approved state (shared, do not change it)."""
+    key = ("counties_report", year, tolerance, missing, get_lang(), snap.approved_key("county_targets"))
+    return snap.shared.get(key, lambda: _counties_report(snap, year=year, tolerance=tolerance, missing=missing))
+
+
+def _counties_report(snap: Snapshot, *, year: int | None, tolerance: float, missing: str) -> tuple[Plan, Framework, CountyReport]:
+    plan, fw = snap.plan(), snap.framework(year, scope="county")  # the county version when one is stored
+    city = snap.region(plan.region)
+    counties = [r.name for r in snap.regions(level="county") if r.parent == city.code]
+    raw = snap.frame(years=None if year is None else [year])
+    own = {key: t.target for key, t in snap.county_targets().items()}  # the counties' own approved plans
+    variables, _ = embedded_variables()
+    every = snap.figures()
+    figures = (every if year is None else every[every["year"] == year]) if not raw.empty else raw
     report = CountyReport(
         city.name, counties, year,
         county_index(fw, figures, counties, missing=missing),

@@ -115,12 +115,13 @@ def overview(snap: Snapshot, *, year: int | None = None, missing: str = "reweigh
 
     The result is shared: callers copy before changing it.
     """
-    return snap.memo.get(("overview", year, missing, path, get_lang()), lambda: _overview(snap, year=year, missing=missing, path=path))
+    key = ("overview", year, missing, path, get_lang(), snap.approved_key("published"))
+    return snap.shared.get(key, lambda: _overview(snap, year=year, missing=missing, path=path))
 
 
 def tracked_of(snap: Snapshot, *, missing: str = "reweight", path: str | None = None) -> Any:
     """The tracking table of the plan on the snapshot's figures (shared; do not change it)."""
-    return snap.memo.get(("track", missing, path), lambda: track(snap.plan(), snap.framework(), snap.figures(), path=path, missing=missing))
+    return snap.shared.get(("track", missing, path, snap.approved_key()), lambda: track(snap.plan(), snap.framework(), snap.figures(), path=path, missing=missing))
 
 
 def _overview(snap: Snapshot, *, year: int | None, missing: str, path: str | None) -> dict[str, Any]:

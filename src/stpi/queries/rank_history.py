@@ -91,7 +91,8 @@ def rank_history(snap: Snapshot, *, missing: str = RANK_POLICY) -> dict[str, Any
     ``series`` has one entry per peer (the plan region first), each with one point per year in
     ``years``: ``index``, ``rank``, ``source`` (``published``, ``own`` or empty when neither exists).
     """
-    return history_of(snap, snap.figures(), snap.published_results(), missing=missing)
+    return snap.shared.get(("rank_history", missing, get_lang(), snap.approved_key("published", "settings")),
+                           lambda: history_of(snap, snap.figures(), snap.published_results(), missing=missing))
 
 
 def history_of(snap: Snapshot, figures: pd.DataFrame, results: list[PublishedResult], *, missing: str = RANK_POLICY) -> dict[str, Any]:

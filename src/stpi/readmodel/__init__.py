@@ -18,8 +18,10 @@ Nothing here writes; writes go through :class:`stpi.store.Store` and the modules
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -139,10 +141,11 @@ def build(store: Store, *, previous: Snapshot | None = None, generations: dict[s
         else:
             assert previous is not None
             kept = {y: f for y, f in previous.years.items() if y not in moved}
-            years = {**kept, **_load_years(store, sorted(moved), gens, regions)}
+            years = {**kept, **_load_years(store, sorted(moved), gens, regions, previous.years)}
         years = {y: years[y] for y in sorted(years)}
         _ = year_part  # the counters' names come from stpi.store.generations
     return Snapshot(
+        shared=previous.shared if previous is not None else Memo(limit=256),
         generations=gens, plans=plans, frameworks=frameworks, regions_=regions, settings=the_settings, published=published, scores=scores,
         locks=locks, years=years, round_list=rounds_, county_target_list=targets, notes=progress, store=store, embedded=store.embedded,
     )
@@ -154,7 +157,11 @@ def _moved_years(gens: dict[str, int], old: dict[str, int]) -> set[int] | None:
     return moved or None
 
 
-def _load_years(store: Store, years: list[int] | None, gens: dict[str, int], regions: tuple[Region, ...]) -> dict[int, YearFigures]:
+_SERIAL = itertools.count(1)
+
+
+def _load_years(store: Store, years: list[int] | None, gens: dict[str, int], regions: tuple[Region, ...],
+                before: Mapping[int, YearFigures] | None = None) -> dict[int, YearFigures]:
     """The figures of these years (all when None), one object per year, from one read of their vintages.
 
     The approved frames are made here from the vintages, as :func:`stpi.store.observations.frame`
@@ -183,8 +190,21 @@ def _load_years(store: Store, years: list[int] | None, gens: dict[str, int], reg
                     newest[key] = o
         latest = pd.DataFrame([(names[o.region], y, o.code, o.value) for o in newest.values()], columns=columns)
         evaluated = pd.DataFrame([(names[o.region], y, o.code, o.value) for o in rows if o.period == str(y) and o.evaluated], columns=columns)
-        out[y] = YearFigures(y, gens.get(year_part(y), 0), _typed(latest), _typed(evaluated), tuple(o for o in rows if o.current), tuple(rows))
+        latest, evaluated = _typed(latest), _typed(evaluated)
+        old = (before or {}).get(y)
+        if old is not None and _same(old.latest, latest) and _same(old.evaluated, evaluated):  # a draft or submission: approved figures as they were
+            out[y] = YearFigures(y, gens.get(year_part(y), 0), old.latest, old.evaluated, tuple(o for o in rows if o.current), tuple(rows), old.approved_serial, old.memo)
+        else:
+            out[y] = YearFigures(y, gens.get(year_part(y), 0), latest, evaluated, tuple(o for o in rows if o.current), tuple(rows), next(_SERIAL))
     return out
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """The same approved figures, whatever their order."""
+    if len(a) != len(b):
+        return False
+    key = ["region", "indicator"]
+    return bool(a.sort_values(key).reset_index(drop=True).equals(b.sort_values(key).reset_index(drop=True)))
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

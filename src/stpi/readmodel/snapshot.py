@@ -28,9 +28,13 @@ SCOPES = ("city", "county")
 
 
 class Memo:
-    """Values computed once from immutable inputs, shared by the threads that ask (one builds, the others wait)."""
+    """Values computed once from immutable inputs, shared by the threads that ask (one builds, the others wait).
 
-    def __init__(self) -> None:
+    ``limit``: the most values kept (the oldest go first); unbounded by default.
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
+        self._limit = limit
         self._values: dict[Hashable, Any] = {}
         self._guard = threading.Lock()
         self._building: dict[Hashable, threading.Lock] = {}
@@ -44,7 +48,11 @@ class Memo:
         with lock:
             found = self._values.get(key, _MISSING)
             if found is _MISSING:
-                found = self._values[key] = build()
+                found = build()
+                with self._guard:
+                    self._values[key] = found
+                    while self._limit is not None and len(self._values) > self._limit:
+                        self._values.pop(next(iter(self._values)))
         with self._guard:
             self._building.pop(key, None)
         return found  # type: ignore[no-any-return]
@@ -64,6 +72,7 @@ class YearFigures:
     evaluated: pd.DataFrame  # the vintage frozen when the year was locked
     current: tuple[Observation, ...]  # the current vintage of every figure, any status
     history: tuple[Observation, ...]  # every vintage, current or not
+    approved_serial: int = 0  # changes exactly when the approved frames change (a draft leaves it, and the memo, as they were)
     memo: Memo = field(default_factory=Memo, repr=False)
 
     def raw(self, basis: str) -> pd.DataFrame:
@@ -120,6 +129,7 @@ class Snapshot:
     store: Store | None = field(default=None, repr=False)
     embedded: bool = False
     memo: Memo = field(default_factory=Memo, repr=False)
+    shared: Memo = field(default_factory=lambda: Memo(limit=256), repr=False)  # across the snapshots of one store, keyed by content
 
     # ------------------------------------------------------------ identity
 
@@ -129,6 +139,16 @@ class Snapshot:
         if self.store is None:
             raise NotFoundError("该快照没有关联的数据库 this snapshot has no store")
         return self.store
+
+    def approved_key(self, *parts: str) -> tuple[Hashable, ...]:
+        """What a value computed from the approved figures (and the named parts) depends on: equal keys, equal values.
+
+        A draft or a submission changes the snapshot but not this key, so what was computed from the
+        approved figures is kept (``shared``) until a figure is approved, a year is locked, or a named
+        part changes.
+        """
+        return (tuple((y, f.approved_serial) for y, f in sorted(self.years.items())), tuple(sorted(self.locks.items())),
+                tuple(self.generations.get(p, 0) for p in ("plan", "regions", *parts)))
 
     @property
     def revision(self) -> int:
@@ -234,7 +254,7 @@ class Snapshot:
                 return derive_indicators(self.frame(basis=basis), formulas)
             return pd.concat(parts, ignore_index=True)
 
-        return self.memo.get(("figures", basis), build)
+        return self.shared.get(("figures", basis, self.approved_key()), build)
 
     def peers(self) -> dict[str, str]:
         """Each region's peer group by name: regions are ranked among those of the same level and parent."""

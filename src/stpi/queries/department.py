@@ -17,6 +17,7 @@ from stpi.framework.embedded import embedded_variables
 from stpi.framework.plan import Department, Plan
 from stpi.i18n import add_messages, get_lang, tr
 from stpi.queries.assessment import gather_assessment
+from stpi.queries.complete import incomplete_label, missing_indicators
 from stpi.queries.overview import overview
 from stpi.store import observations as ob
 from stpi.store.notes import add_progress_note, progress_notes
@@ -28,6 +29,8 @@ add_messages({
     "dep.note.err_text_empty": ("请填写工作进展", "Write what was done"),
     "dep.note.err_text_long": ("工作进展不能超过 {n} 字(现为 {got} 字)", "At most {n} characters (got {got})"),
     "dep.note.err_short": ("内容过长", "Too long"),
+    "dep.unreported": ("未报", "Not reported"),
+    "dep.incomplete": ("不完整：本部门 {n} 项未报", "Incomplete: {n} of this department's not reported"),
 })
 
 __all__ = ["NOTE_MAX", "PERIOD", "add_note", "check_note", "department_list", "department_page", "open_year"]
@@ -61,7 +64,7 @@ def department_list(snap: Snapshot, *, year: int | None = None, missing: str = "
             "code": dep.code, "name": dep.label(get_lang()), "lead": sum(r == "lead" for _, r in roles), "responsible": sum(r == "responsible" for _, r in roles),
             "lights": {k: int(lights.get(k, 0)) for k in LIGHTS}, "lead_lights": {k: int(lead_lights.get(k, 0)) for k in LIGHTS},
         })
-    return {"region": plan.region, "year": ov["year"], "years": ov["years"], "departments": out, "count": len(out),
+    return {"region": plan.region, "year": ov["year"], "years": ov["years"], "complete": ov["complete"], "year_state": ov["year_state"], "departments": out, "count": len(out),
             "illustrative": fw.is_illustrative, "parameter_rules": list(fw.parameter_rules())}
 
 
@@ -91,14 +94,17 @@ def _to_submit(snap: Snapshot, plan: Plan, dep: Department, year: int) -> list[d
     return out
 
 
-def _assessment(snap: Snapshot, plan: Plan, dep: Department, years: list[int]) -> dict[str, Any] | None:
-    """The department's score in the latest year with approved figures after the baseline (None before)."""
+def _assessment(snap: Snapshot, plan: Plan, dep: Department, years: list[int], shown: int, state: dict[str, Any]) -> dict[str, Any] | None:
+    """The department's score in the year shown, or the latest year before it with approved figures after the baseline (None before).
+
+    A partial year's score says so (``complete`` false and the 预估（不完整：N项未报） label)."""
     figures = snap.figures()
     mine = sorted({int(y) for y in figures.loc[figures["region"] == plan.region, "year"]} & set(years)) if len(figures) else []
-    mine = [y for y in mine if y > plan.baseline_year]
+    mine = [y for y in mine if plan.baseline_year < y <= shown]
     if not mine:
         return None
     year = mine[-1]
+    complete = state["complete"] if year == shown else not missing_indicators(plan, snap.framework(), figures, year)
     _, result = gather_assessment(snap, year=year)
     summary: dict[str, dict[Any, Any]] = {str(r["department"]): r for r in result.summary.to_dict("records")}
     if dep.code not in summary:
@@ -110,6 +116,7 @@ def _assessment(snap: Snapshot, plan: Plan, dep: Department, years: list[int]) -
         "year": year, "rank": int(row["rank"]), "of": len(summary), "score": float(row["score"]), "bonus": float(row["bonus"]), "total": float(row["total"]),
         "earned": float(row["earned"]), "possible": float(row["possible"]), "parts": parts, "rules_title": result.rules.title,
         "rules_illustrative": result.rules.illustrative, "download": f"/downloads/assessment.xlsx?year={year}",
+        "complete": complete, "incomplete_label": "" if complete else incomplete_label(len(missing_indicators(plan, snap.framework(), figures, year))),
     }
 
 
@@ -128,20 +135,25 @@ def department_page(snap: Snapshot, department: str, *, year: int | None = None,
     for code, role in sorted(_roles(plan, dep), key=lambda cr: cr[1] != "lead"):  # lead first, each in the plan's order
         ind, r = plan.indicator(code), rows.get(code, {})
         others = tuple(c for c in ind.lead if c != dep.code)
+        unreported = code in ov["year_state"]["missing"]
         indicators.append({
             "no": ind.no, "code": code, "name": ind.label(get_lang()), "unit": ind.unit, "role": role, "role_text": tr(f"role.{role}"),
-            "latest": r.get("latest"), "latest_year": r.get("latest_year"), "milestone": r.get("milestone"), "target": ind.target, "target_at_least": ind.target_at_least,
-            "status": r.get("status", "no_data"), "status_text": r.get("status_text", ""), "light": r.get("light", "grey"), "measures": ind.measures,
-            "other_leads": [{"code": c, "name": plan.department(c).label(get_lang())} for c in others],
+            "value": r.get("value"), "milestone": r.get("milestone"), "target": ind.target, "target_at_least": ind.target_at_least,
+            "status": r.get("status", "no_data"), "status_text": tr("dep.unreported") if unreported else r.get("status_text", ""), "light": r.get("light", "grey"),
+            "unreported": unreported, "measures": ind.measures, "other_leads": [{"code": c, "name": plan.department(c).label(get_lang())} for c in others],
         })
     due = open_year(snap, today)
+    owed = [i["code"] for i in indicators if i["unreported"]]
     out = {
-        "code": dep.code, "name": dep.label(get_lang()), "name_zh": dep.name, "name_en": dep.name_en, "region": plan.region, "year": ov["year"],
+        "code": dep.code, "name": dep.label(get_lang()), "name_zh": dep.name, "name_en": dep.name_en, "region": plan.region,
+        "year": ov["year"], "years": ov["years"], "complete": ov["complete"], "year_state": ov["year_state"],
+        "status": "incomplete" if owed else "complete", "missing": owed,
+        "status_text": tr("dep.incomplete", n=len(owed)) if owed else "",
         "indicators": indicators, "lead": sum(i["role"] == "lead" for i in indicators), "responsible": sum(i["role"] == "responsible" for i in indicators),
         "lights": {k: sum(i["light"] == k for i in indicators) for k in LIGHTS},
         "notes": [_note(plan, n) for n in reversed(snap.progress_notes(department=dep.code))],
         "open_year": due, "to_submit": _to_submit(snap, plan, dep, due),
-        "assessment": _assessment(snap, plan, dep, ov["years"]),
+        "assessment": _assessment(snap, plan, dep, ov["years"], ov["year"], ov["year_state"]),
         "illustrative": fw.is_illustrative, "parameter_rules": list(fw.parameter_rules()),
     }
     result: dict[str, Any] = jsonable(out)

@@ -48,7 +48,7 @@ def _matrix(targets: list[dict[str, Any]], counties: list[str], names: dict[str,
             mine = own.get((t["region"], t["code"])) if t["target_scope"] == OWN_SCOPE else None
             row["values"][t["region"]] = {"value": t["value"], "met": t["met"], "target": t["target"], "own": t["target_scope"] == OWN_SCOPE,
                                           "parts": split_targets(mine.sub_targets) if mine is not None else []}
-    empty = {"value": None, "met": None, "target": None, "own": False, "parts": []}
+    empty: dict[str, Any] = {"value": None, "met": None, "target": None, "own": False, "parts": []}
     return [{**r, "values": [{"region": c, **r["values"].get(c, empty)} for c in counties]} for r in by_code.values()]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -10,37 +11,74 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stpi.analysis.counties import COUNTY_SCOPE
 from stpi.errors import InputError, NotFoundError, Problem
 from stpi.framework.embedded import embedded_variables
 from stpi.framework.formula import Formula, Variable
 from stpi.framework.model import Framework
 from stpi.framework.plausibility import Rule, plausibility_rules
-from stpi.framework.plan import Plan
+from stpi.framework.plan import Plan, PlanIndicator
+from stpi.i18n import get_lang
 from stpi.ingest import Submission, TemplateRow, TemplateSpec, read_submission, write_template
 from stpi.ingest.entries import name_problems
 from stpi.ingest.limits import DEFAULT_LIMITS, Limits
 from stpi.ingest.plausible import Figures, cross_row_problems
+from stpi.queries.previous import previous_values
+from stpi.readmodel import Snapshot
 from stpi.store import Store, WriteResult
 from stpi.store import observations as ob
 from stpi.store.rules import acting_user, check_admin, check_write, replaceable
 from stpi.store.settings import get_setting
 
-__all__ = ["FileRules", "StoreFigures", "StoreHistory", "check_file", "code_names", "file_rules", "import_submission", "make_template", "readable_formula", "reportable_units", "template_spec", "write_submission"]
+__all__ = ["FileRules", "StoreFigures", "StoreHistory", "check_file", "code_names", "file_rules", "import_submission", "in_language", "make_template", "readable_formula", "reportable_units", "statistic_labels", "template_spec", "unit_label", "write_submission"]
 
 
-def _last_values(store: Store, year: int) -> dict[tuple[str, str], float]:
-    """Approved (or locked) figures of one year by (region code, code)."""
-    return {(o.region, o.code): o.value for o in ob.observations(store, year=year) if o.period == str(year) and o.status in ("approved", "locked") and o.value is not None}
-
-
-def readable_formula(formula: Formula, variables: dict[str, Variable]) -> str:
-    """A formula in the words a clerk uses: variable names, × and ÷ (e.g. R&D人员 ÷ 年末常住人口)."""
+def readable_formula(formula: Formula, variables: dict[str, Variable], *, lang: str = "zh") -> str:
+    """A formula in the words a clerk uses: variable names, × and ÷ (e.g. R&D人员 ÷ 年末常住人口); English names with ``lang="en"``."""
     def name(match: re.Match[str]) -> str:
         v = variables.get(match.group(0))
-        return f"{v.name}({v.unit})" if v else match.group(0)
+        if v is None:
+            return match.group(0)
+        if lang == "en":
+            return f"{v.name_en or v.name} ({unit_label(v.unit, lang)})"
+        return f"{v.name}({v.unit})"
 
     text = re.sub(r"[A-Za-z_][A-Za-z0-9_]*", name, formula.text)
     return text.replace("*", " × ").replace("/", " ÷ ").replace("  ", " ")
+
+
+# The units of the raw statistics in English (the plan gives its indicators' own unit_en).
+_UNITS_EN = {"人": "persons", "万人": "10k persons", "个": "units", "件": "items", "项": "items", "篇": "papers", "户": "subscribers",
+             "万户": "10k subscribers", "元": "yuan", "万元": "10k yuan", "亿元": "100m yuan", "人年": "person-years", "万元/人": "10k yuan per person",
+             "万元/人年": "10k yuan per person-year"}
+
+
+def unit_label(unit: str, lang: str) -> str:
+    """A unit as a reader of ``lang`` writes it (``万元`` → ``10k yuan`` in English)."""
+    return _UNITS_EN.get(unit, unit) if lang == "en" else unit
+
+
+def in_language(text: str, lang: str) -> str:
+    """One language of a bilingual text such as ``中文。English.``: the Chinese with ``zh``, the English with ``en`` ("" when it has none)."""
+    from stpi.reports.chinese import fullwidth, latin_words, zh_only
+
+    zh = zh_only(text).strip()
+    if lang != "en":
+        return fullwidth(zh)
+    if not any(ch >= "\u2e80" for ch in text):
+        return text.strip()
+    english = text[len(zh):].strip() if text.startswith(zh) else ""
+    return english if len(latin_words(english)) >= 2 and not any(ch >= "\u2e80" for ch in english) else ""
+
+
+def statistic_labels(fw: Framework, formulas: dict[str, Formula]) -> dict[str, str]:
+    """The short code a person sees for each raw statistic: the first indicator (framework order) using it, and its place there (``I01-2``)."""
+    labels: dict[str, str] = {}
+    for leaf in fw.leaves:
+        formula = formulas.get(leaf.code)
+        for i, name in enumerate(formula.variables if formula is not None else (), start=1):
+            labels.setdefault(name, f"{leaf.code}-{i}")
+    return labels
 
 
 def _bounds(rule: Rule | None) -> dict[str, float | None]:
@@ -48,55 +86,97 @@ def _bounds(rule: Rule | None) -> dict[str, float | None]:
     return {} if rule is None else {"lower": rule.range.lower, "upper": rule.range.upper}
 
 
-def _rows_for(plan: Plan, fw: Framework, codes: list[tuple[str, str]], variables: dict[str, Variable], formulas: dict[str, Formula], last: dict[str, float | dict[str, float]], regions: list[tuple[str, str]]) -> list[TemplateRow]:
+@dataclass(frozen=True)
+class _Words:
+    """What the rows of a template say, in its language."""
+
+    lang: str
+    variables: dict[str, Variable]
+    formulas: dict[str, Formula]
+    labels: dict[str, str]
+
+    def role(self, role: str) -> str:
+        return {"牵头": "Lead", "责任": "Responsible", "原始数据": "Raw statistic"}.get(role, role) if self.lang == "en" else role
+
+    def definition(self, code: str, own: str) -> str:
+        """An indicator's statistical definition, else how it is computed from raw statistics."""
+        mine = in_language(own, self.lang) if own else ""
+        if mine:
+            return mine
+        if code not in self.formulas:
+            return ""
+        formula = readable_formula(self.formulas[code], self.variables, lang=self.lang)
+        return f"Derived from raw statistics: {formula}" if self.lang == "en" else in_language(f"可由原始数据计算:{formula}", "zh")
+
+
+def _rows_for(plan: Plan, fw: Framework, codes: list[tuple[str, str]], words: _Words, last: dict[str, float],
+              target_of: Callable[[PlanIndicator], float]) -> list[TemplateRow]:
     rows, seen = [], set()
+    variables, formulas, lang = words.variables, words.formulas, words.lang
     rules = plausibility_rules(fw, variables)
     for code, role in codes:
         ind, node = plan.indicator(code), fw.node(code)
-        target: float | dict[str, float] = ind.target
-        if ind.sub_targets and any(r for r, _ in regions if r != regions[0][0]):
-            target = {r: ind.target for r, _ in regions}
-        derived = f"可由原始数据计算:{readable_formula(formulas[code], variables)}" if code in formulas else ""
-        rows.append(TemplateRow(code, ind.name, ind.unit, node.definition or derived, last.get(code), target, role, **_bounds(rules.get(code))))
+        unit = ind.unit_en if lang == "en" and ind.unit_en else ind.unit
+        rows.append(TemplateRow(code, ind.label(lang), ind.unit, words.definition(code, node.definition), last.get(code), target_of(ind), words.role(role),
+                                label=code, unit_shown=unit, **_bounds(rules.get(code))))
     for code, _ in codes:  # then the raw statistics behind them, once each
         for name in formulas[code].variables if code in formulas else ():
             if name not in seen:
                 seen.add(name)
                 v = variables[name]
-                rows.append(TemplateRow(name, v.name, v.unit, v.definition, last.get(name), None, "原始数据", **_bounds(rules.get(name))))
+                rows.append(TemplateRow(name, v.name_en or v.name if lang == "en" else v.name, v.unit, in_language(v.definition, lang), last.get(name), None,
+                                        words.role("原始数据"), label=words.labels.get(name, name), unit_shown=unit_label(v.unit, lang),
+                                        **_bounds(rules.get(name))))
     return rows
 
 
-def template_spec(store: Store, *, year: int, department: str | None = None, county: str | None = None) -> TemplateSpec:
-    """What a department's (or a county's) reporting workbook for a year contains."""
+def template_spec(snap: Snapshot, *, year: int, department: str | None = None, county: str | None = None, lang: str | None = None) -> TemplateSpec:
+    """What a department's (or a county's) reporting workbook for a year contains, in ``lang`` (the language in force by default).
+
+    Last year's value of every row (indicators derived from last year's raw statistics too); the
+    target the reporter answers for: a department the city's, a county its own approved target,
+    else the plan's 县区 sub-target, else the city's.
+    """
     if (department is None) == (county is None):
         raise InputError([Problem("<template>", None, "department/county", "请指定 --department 或 --county 之一 give either --department or --county")])
-    plan, fw = store.plan(), store.framework(year)
+    lang = lang or get_lang()
+    plan, fw = snap.plan(year), snap.framework(year)
     variables, formulas = embedded_variables()
-    city = store.region(plan.region)
+    city = snap.region(plan.region)
     if department is not None:
         dep = plan.department(department)
         codes = [(i.code, "牵头") for i in plan.indicators if dep.code in i.lead] + [(i.code, "责任") for i in plan.indicators if dep.code in i.responsible and dep.code not in i.lead]
-        regions, reporter, kind, reporter_code = [(city.code, city.name)], dep.name, "department", dep.code
+        region, reporter, kind, reporter_code = city, dep.label(lang), "department", dep.code
+
+        def target_of(ind: PlanIndicator) -> float:
+            return ind.target
     else:
-        region = store.region(county or "")
+        region = snap.region(county or "")
         if region.level != "county":
             raise NotFoundError(f"{region.name} 不是县区 is not a county")
         codes = [(i.code, "") for i in plan.indicators]
-        regions, reporter, kind, reporter_code = [(region.code, region.name)], region.name, "county", region.code
-    previous = _last_values(store, year - 1)
-    region_code = regions[0][0]
-    last: dict[str, float | dict[str, float]] = {c: v for (r, c), v in previous.items() if r == region_code}
-    if year - 1 == plan.baseline_year and region_code == city.code:
-        last.update({i.code: i.baseline for i in plan.indicators if i.baseline is not None and i.code not in last})
-    rows = _rows_for(plan, fw, codes, variables, formulas, last, regions)
-    title = f"{plan.region_label()}{year}年科技进步监测指标数据填报表"
-    return TemplateSpec(title, reporter, reporter_code, year, tuple(regions), tuple(rows), reporter_kind=kind)  # type: ignore[arg-type]
+        reporter, kind, reporter_code = (region.name_en or region.name) if lang == "en" else region.name, "county", region.code
+        own = snap.county_targets()
+
+        def target_of(ind: PlanIndicator) -> float:
+            if (region.name, ind.code) in own:
+                return own[(region.name, ind.code)].target
+            return next((s.target for s in ind.sub_targets if s.scope == COUNTY_SCOPE), ind.target)
+    previous = previous_values(snap, year)
+    last = {c: v for (r, c), v in previous.items() if r == region.code}
+    words = _Words(lang, variables, formulas, statistic_labels(fw, formulas))
+    rows = _rows_for(plan, fw, codes, words, last, target_of)
+    name = (region.name_en or region.name) if lang == "en" else region.name
+    if lang == "en":
+        title = f"{plan.region_label('en')} {year}: S&T progress monitoring, data-entry form"
+    else:
+        title = f"{plan.region_label()}{year}年科技进步监测指标数据填报表"
+    return TemplateSpec(title, reporter, reporter_code, year, ((region.code, name),), tuple(rows), reporter_kind=kind, lang=lang)  # type: ignore[arg-type]
 
 
-def make_template(store: Store, output: str, *, year: int, department: str | None = None, county: str | None = None) -> TemplateSpec:
+def make_template(snap: Snapshot, output: str, *, year: int, department: str | None = None, county: str | None = None, lang: str | None = None) -> TemplateSpec:
     """Write the reporting workbook and return what it holds."""
-    spec = template_spec(store, year=year, department=department, county=county)
+    spec = template_spec(snap, year=year, department=department, county=county, lang=lang)
     write_template(spec, output)
     return spec
 

@@ -46,7 +46,9 @@ def test_department_template_lists_its_indicators_and_raw_statistics(tmp_path: P
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=3)]
     codes = [r[1] for r in rows]
     assert codes[:7] == ["I01", "I03", "I07", "I10", "I11", "I16", "I17"]  # lead first (I03 is co-led), then responsible
-    assert "professional_technical_personnel" in codes and "resident_population" in codes
+    names = {r[1]: r[2] for r in rows}
+    assert names["I01-1"] == "专业技术人员数" and names["I01-2"] == "年末常住人口"  # raw statistics by a short code and their Chinese name
+    assert not any("_" in str(c) for c in codes)
     i01 = rows[0]
     assert i01[0] == "陇南市" and i01[4] == "牵头" and i01[6] == 194.76 and i01[7] == 197.02  # last year = 2022 baseline
 
@@ -55,7 +57,7 @@ def test_county_template(tmp_path: Path) -> None:
     ok("template", "--year", "2024", "--county", "武都区", "-o", str(tmp_path / "wd.xlsx"))
     ws = load_workbook(tmp_path / "wd.xlsx")["填报"]
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=3)]
-    assert {r[0] for r in rows} == {"武都区"} and sum(1 for r in rows if str(r[1]).startswith("I")) == 32
+    assert {r[0] for r in rows} == {"武都区"} and sum(1 for r in rows if re.fullmatch(r"I\d\d", str(r[1]))) == 32
 
 
 def test_template_needs_department_or_county(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

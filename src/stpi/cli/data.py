@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from stpi import console
-from stpi.cli.root import DatabaseOpt, UserOpt, app, open_store
+from stpi.cli.root import DatabaseOpt, UserOpt, app, open_store, reader
 from stpi.i18n import add_messages, tr
 
 if TYPE_CHECKING:
@@ -231,7 +231,7 @@ def template(
 ) -> None:
     """生成部门或县区的 Excel 填报模板 Write a department's or county's reporting workbook."""
     from stpi import submissions
-    spec = submissions.make_template(open_store(database), output, year=year, department=department, county=county)
+    spec = submissions.make_template(reader(database), output, year=year, department=department, county=county)
     console.out.print(tr("template_written", path=output, who=spec.reporter, n=len(spec.rows)), style="green")
 
 

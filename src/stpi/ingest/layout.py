@@ -14,11 +14,13 @@ __all__ = [
     "DATA_SHEET",
     "FIRST_DATA_ROW",
     "FORMAT",
+    "HEADERS_EN",
     "HEADER_ROW",
     "HELP_SHEET",
     "HUGE",
     "INPUT_COLUMNS",
     "META_COLUMNS",
+    "META_LABEL",
     "META_SHEET",
     "TEMPLATE_VERSION",
     "ReporterKind",
@@ -53,9 +55,16 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("note", "备注"),
 )
 INPUT_COLUMNS = ("value", "source", "note")
+# The same headers in an English template; the reader accepts either language.
+HEADERS_EN: dict[str, str] = {
+    "region": "Region", "code": "Code", "name": "Name", "unit": "Unit", "role": "Role", "definition": "Statistical definition",
+    "last_year": "Last year", "target": "Target", "value": "This year", "source": "Source", "note": "Note",
+}
 
 # The row table of the _meta sheet, below the key/value block.
 META_COLUMNS = ("region_code", "region_name", "code", "unit", "lower", "upper", "last_year")
+# An optional column after them: the code the data sheet shows (``I01-2`` for a raw statistic), when not the code itself.
+META_LABEL = "label"
 
 ReporterKind = Literal["department", "county"]
 

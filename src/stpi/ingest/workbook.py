@@ -22,7 +22,9 @@ from stpi.ingest.layout import (
     FIRST_DATA_ROW,
     FORMAT,
     HEADER_ROW,
+    HEADERS_EN,
     META_COLUMNS,
+    META_LABEL,
     META_SHEET,
     TEMPLATE_VERSION,
     TemplateIdentity,
@@ -170,7 +172,7 @@ def _header_problems(ws: Any, file: str) -> list[Problem]:
     row = tuple(row) + (None,) * (len(COLUMNS) - len(row))
     for i, (key, header) in enumerate(COLUMNS, start=1):
         got = cell_text(row[i - 1])
-        if got != header:
+        if got not in (header, HEADERS_EN[key]):  # a template is written in Chinese or English
             reason = f"表头被修改,应为“{header}” the header was changed; expected {header!r}"
             out.append(Problem(file, HEADER_ROW, column_letter(key), reason, got))
     return out
@@ -195,6 +197,7 @@ def _entry(
         )
         return None, [Problem(file, line, _FIELDS["code"], reason, f"{region_name} {code}")]
     problems: list[Problem] = []
+    code = row.code  # the data sheet may show a label (I01-2) for the stored code
     text, value, unit = "", None, units.get(code, row.unit)
     cell = at["value"]
     try:
@@ -250,26 +253,29 @@ def _is_number(value: object) -> TypeGuard[int | float]:
 
 
 def _meta_rows(ws: Any, file: str) -> tuple[dict[tuple[str, str], _MetaRow], dict[str, str], list[Problem]]:
-    """The row table from column D: one line per data row of the template."""
+    """The row table from column D: one line per data row of the template, keyed by (region name, code as the data sheet shows it)."""
     width = len(META_COLUMNS)
-    first = next(ws.iter_rows(min_row=1, max_row=1, min_col=4, max_col=3 + width, values_only=True), ())
-    header = tuple(cell_text(v) for v in tuple(first) + (None,) * (width - len(first)))
-    if header != META_COLUMNS:
+    first = next(ws.iter_rows(min_row=1, max_row=1, min_col=4, max_col=4 + width, values_only=True), ())
+    header = tuple(cell_text(v) for v in tuple(first) + (None,) * (width + 1 - len(first)))
+    if header[:width] != META_COLUMNS or header[width] not in ("", META_LABEL):
         return {}, {}, [Problem(file, 1, "D", _ALTERED, " ".join(header))]
+    labelled = header[width] == META_LABEL  # templates before the label column show the code itself
     meta: dict[tuple[str, str], _MetaRow] = {}
     regions: dict[str, str] = {}
     problems = []
-    rows = ws.iter_rows(min_row=2, min_col=4, max_col=3 + width, values_only=True)
+    rows = ws.iter_rows(min_row=2, min_col=4, max_col=4 + width, values_only=True)
     for line, cells in enumerate(rows, start=2):
+        cells = tuple(cells) + (None,) * (width + 1 - len(cells))
         region_code, region_name, code, unit = (cell_text(v) for v in cells[:4])
-        numbers = cells[4:]
+        numbers = cells[4:width]
+        shown = (cell_text(cells[width]) if labelled else "") or code
         if not region_code:
             break
-        if any(v is not None and not isinstance(v, (int, float)) for v in numbers) or (region_name, code) in meta:
+        if any(v is not None and not isinstance(v, (int, float)) for v in numbers) or (region_name, shown) in meta:
             problems.append(Problem(file, line, "D", _ALTERED, f"{region_code} {code}"))
             continue
         lower, upper, last = (None if v is None else float(v) for v in numbers)
-        meta[(region_name, code)] = _MetaRow(region_code, code, unit, (lower, upper), last)
+        meta[(region_name, shown)] = _MetaRow(region_code, code, unit, (lower, upper), last)
         regions.setdefault(region_code, region_name)
     if not meta and not problems:
         problems.append(Problem(file, None, "D", "识别信息没有数据行 the identity data lists no rows", None))

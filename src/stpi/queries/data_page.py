@@ -330,25 +330,21 @@ def import_upload(store: Store, *, username: str, filename: str, content: bytes,
     return {"file": name, "written": result.written, "unchanged": result.unchanged, "upload_id": result.upload_id, "warnings": warnings}
 
 
-def template_file(store: Store, *, username: str, year: int, department: str | None = None, county: str | None = None) -> tuple[str, bytes]:
-    """The reporting workbook a user may download: a reporter's own; the admin's for any department or county."""
-    user = store.user(username)
+def template_file(snap: Snapshot, *, username: str, year: int, department: str | None = None, county: str | None = None) -> tuple[str, bytes]:
+    """The reporting workbook a user may download, in the language in force: a reporter's own; the admin's for any department or county."""
+    user = snap.source.user(username)
     if user.role == "department":
-        if county or (department and plan_department(store, department) != user.department):
+        if county or (department and snap.plan().department(department).code != user.department):
             raise ForbiddenError(f"{user.username} 只能下载本部门的模板 may download only its own department's template")
         department, county = user.department, None
     elif user.role == "county":
-        if department or (county and store.region(county).code != user.region):
+        if department or (county and snap.region(county).code != user.region):
             raise ForbiddenError(f"{user.username} 只能下载本县区的模板 may download only its own county's template")
         department, county = None, user.region
     elif user.role != "admin":
         raise ForbiddenError("只读账号没有填报模板 a viewer has no reporting template")
     with tempfile.TemporaryDirectory(prefix="stpi-template-") as folder:
         path = Path(folder) / "template.xlsx"
-        spec = submissions.make_template(store, str(path), year=year, department=department, county=county)
-        return f"{year}年{spec.reporter}数据填报模板.xlsx", path.read_bytes()
-
-
-def plan_department(store: Store, code_or_name: str) -> str:
-    """A department's code from its code or name."""
-    return store.plan().department(code_or_name).code
+        spec = submissions.make_template(snap, str(path), year=year, department=department, county=county)
+        name = f"{spec.reporter} {year} data-entry template.xlsx" if spec.lang == "en" else f"{year}年{spec.reporter}数据填报模板.xlsx"
+        return name, path.read_bytes()

@@ -301,7 +301,7 @@ def template_download(
 ) -> Response:
     """A department reporter gets its department's workbook, a county reporter its county's; the admin names one."""
     user = require(request, "report")
-    name, content = template_file(store_of(request), username=user.username, year=year, department=department, county=county)
+    name, content = template_file(snap_of(request), username=user.username, year=year, department=department, county=county)
     ascii_name = f"stpi-template-{year}.xlsx"
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return Response(content, media_type=XLSX, headers={"Content-Disposition": disposition})

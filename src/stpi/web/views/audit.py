@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,8 +13,11 @@ from fastapi.responses import HTMLResponse
 from stpi.errors import InputError, Problem
 from stpi.i18n import add_messages
 from stpi.queries.documents import Document, audit_log
+from stpi.localtime import DEFAULT_ZONE, zone, zone_name
 from stpi.store.core import Store, now
-from stpi.web.auth import require
+from stpi.store.records import AuditEntry, User
+from stpi.store.settings import get_setting
+from stpi.web.auth import allowed, require
 from stpi.web.render import page, store_of, t
 
 __all__ = ["AuditFilters", "audit_context", "audit_export", "audit_filters", "router"]
@@ -25,7 +28,7 @@ add_messages({
     "web.audit.filters": ("筛选", "Filters"),
     "web.audit.from": ("起始日期", "From"),
     "web.audit.to": ("截止日期", "To"),
-    "web.audit.date_hint": ("含当天(UTC 日期)", "inclusive (UTC date)"),
+    "web.audit.date_hint": ("含当天({zone}日期)", "inclusive ({zone} date)"),
     "web.audit.bad_date": ("日期格式应为 YYYY-MM-DD", "the date must be YYYY-MM-DD"),
     "web.audit.bad_range": ("截止日期早于起始日期", "the end date is before the start date"),
     "web.audit.apply": ("筛选", "Apply"),
@@ -72,16 +75,21 @@ def audit_filters(
     action: str = Query("", max_length=32, description="操作 action (login, approve, download …)"),
     entity: str = Query("", max_length=32, description="对象 entity (observation, user, document …)"),
     key: str = Query("", max_length=256, description="键包含 key contains"),
-    date_from: str = Query("", alias="from", max_length=10, description="起始日期 from YYYY-MM-DD (UTC, inclusive)"),
-    date_to: str = Query("", alias="to", max_length=10, description="截止日期 to YYYY-MM-DD (UTC, inclusive)"),
+    date_from: str = Query("", alias="from", max_length=10, description="起始日期 from YYYY-MM-DD (display time zone, inclusive)"),
+    date_to: str = Query("", alias="to", max_length=10, description="截止日期 to YYYY-MM-DD (display time zone, inclusive)"),
     page_no: int = Query(1, alias="page", ge=1, le=100_000, description="页码 page (newest first)"),
 ) -> AuditFilters:
     """The audit filters of a request (a FastAPI dependency shared by the page, its JSON twin and the export)."""
     return AuditFilters(actor.strip(), action.strip(), entity.strip(), key.strip(), date_from.strip(), date_to.strip(), page_no)
 
 
-def parse_dates(f: AuditFilters) -> tuple[datetime | None, datetime | None, dict[str, str]]:
-    """The UTC bounds [from, to + 1 day) and, by field, what is wrong with the dates typed in."""
+def _utc(day: date, zone_id: str) -> datetime:
+    """Midnight at the start of ``day`` in the display zone, as the store's naive UTC."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=zone(zone_id)).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def parse_dates(f: AuditFilters, zone_id: str = DEFAULT_ZONE) -> tuple[datetime | None, datetime | None, dict[str, str]]:
+    """The UTC bounds [from, to + 1 day) of the days typed in, read in the display zone, and by field what is wrong with them."""
     errors: dict[str, str] = {}
     bounds: list[datetime | None] = []
     for name, text in (("from", f.date_from), ("to", f.date_to)):
@@ -89,30 +97,46 @@ def parse_dates(f: AuditFilters) -> tuple[datetime | None, datetime | None, dict
             day = date.fromisoformat(text) if text else None
         except ValueError:
             errors[name], day = t("web.audit.bad_date"), None
-        bounds.append(None if day is None else datetime.combine(day, datetime.min.time()) + timedelta(days=int(name == "to")))
+        bounds.append(None if day is None else _utc(day + timedelta(days=int(name == "to")), zone_id))
     since, until = bounds
     if since and until and until <= since:
         errors["to"] = t("web.audit.bad_range")
     return since, until, errors
 
 
-def _entries(store: Store, f: AuditFilters, since: datetime | None, until: datetime | None, limit: int, offset: int) -> list[dict[str, Any]]:
+LOGINS = ("login", "login_failed")
+
+
+def shown(entries: list[AuditEntry], user: User | None) -> list[AuditEntry]:
+    """The entries as this reader may see them: where a login came from (its address) is the admin's to see, in the page, its JSON and the CSV."""
+    if allowed(user, "manage"):
+        return entries
+    return [replace(e, old="", new="") if e.action in LOGINS else e for e in entries]
+
+
+def _zone(store: Store) -> str:
+    return str(get_setting(store, "display_timezone"))
+
+
+def _entries(store: Store, user: User | None, f: AuditFilters, since: datetime | None, until: datetime | None, limit: int, offset: int) -> list[dict[str, Any]]:
     found = store.audit(actor=f.actor or None, action=f.action or None, entity=f.entity or None, key=f.key or None, since=since, until=until, limit=limit, offset=offset)
-    return [{**asdict(e), "at": e.at.strftime("%Y-%m-%d %H:%M:%S")} for e in found]
+    return [{**asdict(e), "at": e.at.strftime("%Y-%m-%d %H:%M:%S")} for e in shown(found, user)]
 
 
 def audit_context(request: Request, f: AuditFilters, per_page: int = PER_PAGE) -> dict[str, Any]:
-    """One page of the filtered log (newest first) and links to its neighbours and its CSV export."""
-    require(request, "audit")
-    since, until, errors = parse_dates(f)
-    rows = [] if errors else _entries(store_of(request), f, since, until, per_page + 1, (f.page - 1) * per_page)
+    """One page of the filtered log (newest first) and links to its neighbours and its CSV export; dates are days in the display zone."""
+    user = require(request, "audit")
+    store = store_of(request)
+    zone_id = _zone(store)
+    since, until, errors = parse_dates(f, zone_id)
+    rows = [] if errors else _entries(store, user, f, since, until, per_page + 1, (f.page - 1) * per_page)
     more = len(rows) > per_page
     return {
         "filters": {"actor": f.actor, "action": f.action, "entity": f.entity, "key": f.key, "from": f.date_from, "to": f.date_to},
         "errors": errors, "entries": rows[:per_page], "page": f.page, "per_page": per_page, "has_next": more, "has_prev": f.page > 1,
         "next_url": f"/audit?{f.query(page=f.page + 1)}" if more else None, "prev_url": f"/audit?{f.query(page=f.page - 1)}" if f.page > 1 else None,
         "export_url": "/downloads/audit.csv" + (f"?{q}" if (q := replace(f, page=1).query()) else ""),
-        "actions": list(ACTIONS), "entities": list(ENTITIES),
+        "actions": list(ACTIONS), "entities": list(ENTITIES), "zone": zone_id, "zone_name": zone_name(zone_id),
     }
 
 
@@ -135,11 +159,11 @@ def audit_page(request: Request, f: AuditFilters = Depends(audit_filters)) -> HT
 def audit_export(request: Request, f: AuditFilters) -> Document:
     """The filtered log as CSV (newest first, at most EXPORT_LIMIT entries); the export itself is audited."""
     user = require(request, "audit")
-    since, until, errors = parse_dates(f)
+    store = store_of(request)
+    since, until, errors = parse_dates(f, _zone(store))
     if errors:
         raise InputError([Problem("query", None, name, reason, getattr(f, f"date_{name}")) for name, reason in errors.items()])
-    store = store_of(request)
-    found = store.audit(actor=f.actor or None, action=f.action or None, entity=f.entity or None, key=f.key or None, since=since, until=until, limit=EXPORT_LIMIT)
+    found = shown(store.audit(actor=f.actor or None, action=f.action or None, entity=f.entity or None, key=f.key or None, since=since, until=until, limit=EXPORT_LIMIT), user)
     document = audit_log(found, now().strftime("%Y%m%d"))
     with store.session() as s:
         Store.audit_in(s, user.username, "download", "document", "audit.csv", "", f"{len(found)} entries {replace(f, page=1).query()}".strip())

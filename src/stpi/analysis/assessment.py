@@ -102,6 +102,7 @@ class Assessment:
     detail: pd.DataFrame
     demo: bool = False  # computed from synthetic demo data: every document says so
     empty: bool = False  # the year has no figure and no submission: every point is a zero, the documents say 无数据
+    missing: tuple[str, ...] = ()  # the year is incomplete: these indicators have no approved figure; the documents say so
 
 
 # ---------------------------------------------------------------- rules file

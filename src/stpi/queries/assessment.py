@@ -12,6 +12,7 @@ from stpi.store.settings import is_demo
 from stpi.analysis.assessment import Assessment, Rules, load_rules
 from stpi.framework.embedded import embedded_variables
 from stpi.framework.plan import Plan
+from stpi.queries.complete import missing_indicators
 from stpi.reports.assessment_doc import gather
 
 __all__ = ["DEFAULT_RULES", "assessment_rules", "gather_assessment"]
@@ -29,7 +30,9 @@ def gather_assessment(snap: Snapshot, *, year: int, rules_path: str | None = Non
     def build() -> tuple[Plan, Assessment]:
         rules = assessment_rules(rules_path)
         plan, fw = snap.plan(), snap.framework(year)
-        result = gather(snap.source, plan, fw, snap.figures(), rules, year, embedded_variables()[1])
-        return plan, replace(result, demo=snap.demo)
+        figures = snap.figures()
+        result = gather(snap.source, plan, fw, figures, rules, year, embedded_variables()[1])
+        missing = () if year == plan.baseline_year or result.empty else missing_indicators(plan, fw, figures, year)
+        return plan, replace(result, demo=snap.demo, missing=missing)
 
     return snap.memo.get(("assessment", year, rules_path), build)

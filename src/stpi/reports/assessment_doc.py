@@ -39,7 +39,7 @@ from stpi.reports.gbt9704 import page_numbers, table_rows_fixed
 from stpi.reports.workbook import display_width
 from stpi.tables import print_setup, safe_cell
 
-__all__ = ["DETAIL_COLUMNS", "DOCUMENT_SUMMARY", "SUMMARY_COLUMNS", "assessment_payload", "gather", "submissions", "write_assessment"]
+__all__ = ["DETAIL_COLUMNS", "DOCUMENT_SUMMARY", "SUMMARY_COLUMNS", "assessment_payload", "gather", "incomplete_note", "submissions", "write_assessment"]
 
 add_messages({
     "assess.title": ("{region}{year}年度 科技进步水平指数提升工作部门考核结果", "{region} {year}: departments' assessment on raising the S&T progress index"),
@@ -47,6 +47,8 @@ add_messages({
     "assess.detail": ("明细", "Detail"),
     "assess.legend": ("计分规则", "Scoring rules"),
     "assess.illustrative": ("【示意规则】分值与计分办法为演示假设，非正式考核办法", "[ILLUSTRATIVE RULES] the points are assumptions, not the official scheme"),
+    "assess.incomplete": ("注：{year}年数据尚不完整，{n}项指标未报（{codes}），进度达成分按已报数据计算，为预估，待数据报齐后更新。",
+                          "Note: {year} is incomplete, {n} indicators not reported ({codes}); the achievement points count the reported figures only and are an estimate until all are in."),
     "assess.rules": ("考核规则：{title}（{source}）", "Rules: {title} ({source})"),
     "assess.date": ("日期：{date}", "Date: {date}"),
     "assess.dept_detail": ("{rank}. {name}：总分 {total}", "{rank}. {name}: total {total}"),
@@ -148,6 +150,7 @@ def assessment_payload(a: Assessment, plan: Plan) -> dict[str, Any]:
     return {
         "region": plan.region, "year": a.year, "rules": {"title": a.rules.title, "source": a.rules.source, "illustrative": a.rules.illustrative, "deadline": a.rules.deadline_for(a.year).isoformat()},
         "empty": a.empty, "message": _no_data(a, plan) if a.empty else "",
+        "complete": not a.missing, "missing": list(a.missing), "incomplete": incomplete_note(a),
         "summary": a.summary.to_dict(orient="records"),
         "detail": detail.to_dict(orient="records"),
     }
@@ -220,10 +223,19 @@ def _legend(a: Assessment) -> pd.DataFrame:
     return used.sort_values("rule", key=lambda s: s.map(order), kind="stable")
 
 
+def incomplete_note(a: Assessment) -> str:
+    """What a document of a partial year says first: how many indicators are unreported, which, and that the achievement points are provisional ('' when complete)."""
+    if not a.missing:
+        return ""
+    codes = "、".join(a.missing[:10]) + ("等" if len(a.missing) > 10 and get_lang() == "zh" else (" …" if len(a.missing) > 10 else ""))
+    return tr("assess.incomplete", year=a.year, n=len(a.missing), codes=codes)
+
+
 def _banner(a: Assessment, plan: Plan) -> str:
     head = tr("assess.title", region=plan.region_label(get_lang()), year=a.year)
     rules = tr("assess.rules", title=a.rules.title, source=Path(a.rules.source).name)
-    return " · ".join(([DEMO_NOTE] if a.demo else []) + [head, rules] + ([tr("assess.illustrative")] if a.rules.illustrative else []))
+    return " · ".join(([DEMO_NOTE] if a.demo else []) + [head] + ([incomplete_note(a)] if a.missing else []) + [rules]
+                      + ([tr("assess.illustrative")] if a.rules.illustrative else []))
 
 
 def _sheet(ws: Worksheet, banner: str, keys: Sequence[str], rows: Sequence[Sequence[Any]], *, key_columns: int, title: str) -> None:
@@ -365,6 +377,8 @@ def _docx(a: Assessment, plan: Plan, path: Path, today: date) -> None:
         _para(doc, tr("assess.illustrative"), HEITI, 12, bold=True)
     if a.demo:
         _para(doc, DEMO_NOTE, HEITI, 12, bold=True)
+    if a.missing:
+        _para(doc, incomplete_note(a), HEITI, 12, bold=True)
     if a.empty:
         _para(doc, tr("assess.no_data"), HEITI, 14, bold=True)
         _para(doc, _no_data(a, plan), FANGSONG, 14)

@@ -22,7 +22,6 @@ import itertools
 import os
 import threading
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from stpi.readmodel.snapshot import FrameworkVersion, Memo, PlanVersion, Snapshot, YearFigures
@@ -82,14 +81,12 @@ def _newer(a: dict[str, int] | object, b: object) -> bool:
     return isinstance(a, dict) and isinstance(b, dict) and all(a.get(k, 0) >= v for k, v in b.items())
 
 
-@lru_cache(maxsize=16)
 def _plan(content: str) -> Plan:
     from stpi.store import Store
 
-    return Store.parse_plan(content)
+    return Store.parse_plan(content)  # parsed once per content by the store
 
 
-@lru_cache(maxsize=32)
 def _framework(content: str, where: str) -> Framework:
     from stpi.store import Store
 
@@ -194,8 +191,9 @@ def _load_years(store: Store, years: list[int] | None, gens: dict[str, int], reg
         old = (before or {}).get(y)
         if old is not None and _same(old.latest, latest) and _same(old.evaluated, evaluated):  # a draft or submission: approved figures as they were
             out[y] = YearFigures(y, gens.get(year_part(y), 0), old.latest, old.evaluated, tuple(o for o in rows if o.current), tuple(rows), old.approved_serial, old.memo)
-        else:
-            out[y] = YearFigures(y, gens.get(year_part(y), 0), latest, evaluated, tuple(o for o in rows if o.current), tuple(rows), next(_SERIAL))
+        else:  # a year without approved figures keeps serial 0: its drafts change nothing computed from approved ones
+            serial = next(_SERIAL) if len(latest) or len(evaluated) else 0
+            out[y] = YearFigures(y, gens.get(year_part(y), 0), latest, evaluated, tuple(o for o in rows if o.current), tuple(rows), serial)
     return out
 
 

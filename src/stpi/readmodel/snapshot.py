@@ -147,7 +147,7 @@ class Snapshot:
         approved figures is kept (``shared``) until a figure is approved, a year is locked, or a named
         part changes.
         """
-        return (tuple((y, f.approved_serial) for y, f in sorted(self.years.items())), tuple(sorted(self.locks.items())),
+        return (tuple((y, f.approved_serial) for y, f in sorted(self.years.items()) if f.approved_serial), tuple(sorted(self.locks.items())),
                 tuple(self.generations.get(p, 0) for p in ("plan", "regions", *parts)))
 
     @property

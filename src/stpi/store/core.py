@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from functools import lru_cache
 from importlib import resources
 
 from sqlalchemy import event, func, select, text
@@ -292,14 +293,18 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
+@lru_cache(maxsize=32)
 def _framework_from_yaml(content: str, where: str) -> Framework:
+    """A stored framework version, parsed once per content (frameworks are immutable)."""
     doc = load_yaml(content)
     records = [(i, {k: "" if v is None else v for k, v in n.items()}) for i, n in enumerate(doc["nodes"], start=1)]
     head = doc.get("framework") or {"id": "framework", "title": "framework"}
     return framework_from_records(records, file=where, head=head, default_provenance=Provenance("assumed", "未注明 not stated"))
 
 
+@lru_cache(maxsize=16)
 def _plan_from_yaml(content: str) -> Plan:
+    """A stored plan version, parsed once per content (plans are immutable)."""
     return plan_from_text(content, "plan (database)")
 
 

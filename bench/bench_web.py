@@ -90,11 +90,14 @@ def fill(url: str, writers: int = 0) -> tuple[int, list[str], list[tuple[str, li
         plan = store.plan()
         city = store.region(plan.region).code
         leading = [d for d in plan.departments if any(d.code in i.lead for i in plan.indicators)]
-        reporters = []
-        for k in range(writers):
+        reporters, taken = [], set()
+        for k in range(writers):  # each its own department and indicators: co-led ones would (rightly) refuse each other's drafts
             dep = leading[k % len(leading)]
+            mine = [i for i in plan.indicators if dep.code in i.lead and i.code not in taken]
+            taken |= {i.code for i in mine}
             add_user(store, WRITER.format(k=k), role="department", department=dep.code, actor="admin", password=PASSWORD, display_name=f"bench {k}")
-            reporters.append((city, [f"{i.code}={i.target}" for i in plan.indicators if dep.code in i.lead]))
+            reporters.append((city, [f"{i.code}={i.target}" for i in mine]))
+        reporters = [r for r in reporters if r[1]]
         return done.written, [i.code for i in plan.indicators], reporters
     finally:
         store.close()
@@ -129,6 +132,7 @@ def server(url: str, *, workers: int, cache: bool) -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the server did not start (exit {proc.poll()})")
             time.sleep(0.2)
+        server.pid = proc.pid  # type: ignore[attr-defined]  # for rss() while it runs
         yield base
     finally:
         proc.terminate()
@@ -137,6 +141,20 @@ def server(url: str, *, workers: int, cache: bool) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def rss_mb(pid: int) -> list[float]:
+    """Resident memory (MB) of the server process and of each of its worker processes (Linux /proc)."""
+    def one(p: int) -> float:
+        with open(f"/proc/{p}/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+    kids = []
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            kids = [int(x) for x in f.read().split()]
+    except OSError:
+        pass
+    return [one(p) for p in [pid, *kids]]
 
 
 # ----------------------------------------------------------------------------- users
@@ -330,6 +348,8 @@ def bench_backend(name: str, url: str, args: argparse.Namespace) -> None:
         runs["cache"] = print_run(Run("pages, cache on" + (f", {args.writers} writing" if args.writers else ""), args.seconds, samples))
         if written:
             runs["writes"] = print_run(Run(f"writes ({args.writers} reporters, every {args.write_every:g} s)", args.seconds, written))
+        memory = rss_mb(server.pid)  # type: ignore[attr-defined]
+        print(f"  resident memory after the run: {', '.join(f'{m:.0f}' for m in memory)} MB (server{' and workers' if len(memory) > 1 else ''}; goal ≤ 300 MB per worker)")
         if "static" in args.baselines:
             samples, _ = asyncio.run(browse(base, users=args.users, seconds=args.seconds, think=think, pages=STATIC, login=False))
             runs["static"] = print_run(Run("static file /static/app.css", args.seconds, samples))

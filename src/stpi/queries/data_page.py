@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,9 @@ from stpi.ingest.entries import NOTE_MAX, SOURCE_MAX, Checks, Entry as RowEntry,
 from stpi.ingest.isolated import run_isolated
 from stpi.ingest.limits import MACRO_REASON
 from stpi.ingest.numbers import normalise, parse_number
+from stpi.numbers import number
+from stpi.queries.figure_names import FigureName, change_pct, figure_names
+from stpi.queries.previous import previous_values
 from stpi.store import observations as ob
 from stpi.store.core import Store
 from stpi.store.queue import figure_years
@@ -79,19 +83,32 @@ def default_year(snap: Snapshot) -> int:
 
 
 def shown(x: float | None) -> str:
-    """A figure as a clerk would type it back: plain digits, no trailing zeros, '—' for none."""
+    """A figure as a clerk would type it back into a form: every stored digit, plain (no exponent), '' for none.
+
+    For text a person reads use :func:`stpi.numbers.number` (the one rule); this is for input fields.
+    """
     if x is None or not math.isfinite(x):
-        return "—"
-    text = f"{x:.6f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+        return ""
+    text = f"{x:.15g}"
+    if "e" in text:
+        text = f"{Decimal(text):f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
-def _figure_row(o: Observation, names: Mapping[str, str], indicators: Mapping[str, Any]) -> dict[str, Any]:
-    ind = indicators.get(o.code)
+def _figure_row(o: Observation, names: Mapping[str, str], known: Mapping[str, FigureName], last: Mapping[tuple[str, str], float]) -> dict[str, Any]:
+    what = known.get(o.code) or FigureName(o.code, o.code, "", "")
+    value = o.value if o.value is None or math.isfinite(o.value) else None
+    prior = last.get((o.region, o.code)) if o.period == str(o.year) else None
+    change = change_pct(value, prior)
     return {
-        "id": o.id, "region": o.region, "region_name": names.get(o.region, o.region), "code": o.code, "period": o.period,
-        "name": "" if ind is None else ind["name"], "unit": "" if ind is None else ind["unit"], "no": None if ind is None else ind["no"],
-        "value": o.value if o.value is None or math.isfinite(o.value) else None, "value_text": shown(o.value), "status": o.status, "status_text": tr(f"status.{o.status}"),
+        "id": o.id, "region": o.region, "region_name": names.get(o.region, o.region), "code": o.code, "shown_code": what.shown, "period": o.period,
+        "name": what.name, "unit": what.unit, "no": what.no, "raw": what.raw,
+        "value": value, "value_text": number(value, what.unit), "input_text": shown(value),
+        "last_year": prior, "last_year_text": number(prior, what.unit), "change_pct": change,
+        "jump": change is not None and abs(change) > what.change_limit * 100,
+        "status": o.status, "status_text": tr(f"status.{o.status}"),
         "vintage": o.vintage, "source": o.source, "note": o.note, "comment": o.comment,
         "created_by": o.created_by, "created_at": o.created_at.strftime("%Y-%m-%d %H:%M"), "upload_id": o.upload_id,
     }
@@ -113,7 +130,8 @@ def data_page(snap: Snapshot, *, username: str, year: int | None = None) -> dict
     names = {r.code: r.name for r in snap.regions()}
     mine = [o for o in snap.observations(year=year) if _mine(o, user, scope)]
     counts = {s: sum(o.status == s for o in mine) for s in STATUSES}
-    figures = [_figure_row(o, names, indicators) for o in mine[:FIGURES_LIMIT]]
+    known, last = figure_names(snap), previous_values(snap, year)
+    figures = [_figure_row(o, names, known, last) for o in mine[:FIGURES_LIMIT]]
     locked = snap.locked_years()
     admin = user.role == "admin"
     return {

@@ -12,7 +12,9 @@ from stpi.errors import InputError, Problem
 from stpi.framework.plan import Plan
 from stpi.i18n import get_lang, tr
 from stpi.ingest.plausible import peer_reason
-from stpi.queries.data_page import last_year_values, shown
+from stpi.numbers import number
+from stpi.queries.figure_names import FigureName, change_pct, figure_names
+from stpi.queries.previous import previous_values
 from stpi.store import observations as ob
 from stpi.store import queue, rounds
 from stpi.store.records import User
@@ -35,12 +37,6 @@ def _reporter(user: User | None, username: str, plan: Plan, names: dict[str, str
     if user is not None and user.region:
         return names.get(user.region, user.region)
     return (user.display_name if user is not None and user.display_name else "") or username
-
-
-def _change(new: float | None, old: float | None) -> float | None:
-    if new is None or old is None or old == 0:
-        return None
-    return _finite((new - old) / abs(old) * 100)
 
 
 def _peer_flags(snap: Snapshot, items: list[Any]) -> dict[int, str]:
@@ -74,23 +70,23 @@ def review_page(snap: Snapshot, *, year: int | None = None, limit: int = REVIEW_
     """Everything the review page shows, JSON-ready."""
     store = snap.source  # the queue's details (who submitted, the vintage replaced) and the round's tasks
     plan = snap.plan()
-    en = get_lang() == "en"
-    indicators = {i.code: i for i in plan.indicators}
+    known = figure_names(snap)
     names = {r.code: r.name for r in snap.regions()}
     users = {u.username: u for u in store.users()}
     items = queue.pending(store, year=year, limit=limit)
-    last = {y: last_year_values(store, y) for y in {p.year for p in items}}
+    last = {y: previous_values(snap, y) for y in {p.year for p in items}}
     flags = _peer_flags(snap, items)
     groups: dict[tuple[int, str, str], list[dict[str, Any]]] = {}
     for p in items:
-        ind = indicators.get(p.code)
-        prior = last[p.year].get((p.region, p.code))
+        what = known.get(p.code) or FigureName(p.code, p.code, p.code, "")
+        prior = last[p.year].get((p.region, p.code)) if p.period == str(p.year) else None
+        change = change_pct(p.value, prior)
         row = {
-            "id": p.id, "code": p.code, "no": None if ind is None else ind.no, "unit": "" if ind is None else ind.unit,
-            "name": p.code if ind is None else (ind.name_en if en and ind.name_en else ind.name), "period": p.period,
+            "id": p.id, "code": p.code, "shown_code": what.shown, "no": what.no, "unit": what.unit, "raw": what.raw, "name": what.name, "period": p.period,
             "new": _finite(p.value), "old": _finite(p.old_value), "old_status": p.old_status, "last_year": _finite(prior),
-            "new_text": shown(p.value), "old_text": shown(p.old_value), "last_year_text": shown(prior),
-            "change_pct": _change(p.value, prior), "flag": flags.get(p.id, ""), "vintage": p.vintage, "source": p.source, "note": p.note,
+            "new_text": number(_finite(p.value), what.unit), "old_text": number(_finite(p.old_value), what.unit), "last_year_text": number(_finite(prior), what.unit),
+            "change_pct": change, "jump": change is not None and abs(change) > what.change_limit * 100,
+            "flag": flags.get(p.id, ""), "vintage": p.vintage, "source": p.source, "note": p.note,
             "submitted_by": p.submitted_by, "submitted_at": p.submitted_at.strftime("%Y-%m-%d %H:%M"),
         }
         groups.setdefault((p.year, _reporter(users.get(p.submitted_by), p.submitted_by, plan, names), p.region), []).append(row)

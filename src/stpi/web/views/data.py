@@ -162,7 +162,7 @@ def _render(request: Request, year: int | None, *, status: int = 200, edit: int 
     if edit is not None and not form:
         found = next((f for f in ctx["figures"] if f["id"] == edit), None)
         if found:
-            form = {"region": found["region"], "code": found["code"], "value": "" if found["value"] is None else f"{found['value']:g}",
+            form = {"region": found["region"], "code": found["code"], "value": found["input_text"],
                     "source": found["source"], "note": found["note"], "vintage": str(found["vintage"]), "year": str(ctx["year"])}
     view = {**ctx, "form": form, "errors": {}, "alert": "", "problems": [], "upload_error": "", "flash": request.session.pop("flash", ""), **state}
     return page(request, "data.html", view, status=status)

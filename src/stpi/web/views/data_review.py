@@ -43,6 +43,8 @@ add_messages({
     "web.review.new": ("新值", "New"),
     "web.review.last_year": ("上年值", "Last year"),
     "web.review.change": ("较上年", "vs last year"),
+    "web.review.jump": ("变化较大，请核对", "a large change: check it"),
+    "web.review.raw": ("原始数据", "raw statistic"),
     "web.review.by": ("报送人", "By"),
     "web.review.approve_selected": ("审核通过所选", "Approve selected"),
     "web.review.approve_all": ("全部审核通过(本页 {n} 条)", "Approve all ({n} on this page)"),

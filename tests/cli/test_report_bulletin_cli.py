@@ -139,3 +139,78 @@ def test_bad_format(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("day", "text"), [(date(2026, 11, 27), "二〇二六年十一月二十七日"), (date(2024, 1, 3), "二〇二四年一月三日"), (date(2030, 10, 10), "二〇三〇年十月十日"), (date(2025, 12, 31), "二〇二五年十二月三十一日")])
 def test_chinese_date(day: date, text: str) -> None:
     assert chinese_date(day) == text
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One demo store (2024, 2025) for the module; each test works on a copy."""
+    from stpi.queries.demo import load_demo
+
+    path = tmp_path_factory.mktemp("bulletin_cli_demo") / "demo.db"
+    store = Store(f"sqlite:///{path}")
+    load_demo(store, years=(2024, 2025))
+    store.close()
+    return path
+
+
+@pytest.fixture
+def demo(demo_file: Path, tmp_path: Path) -> str:
+    copy = tmp_path / "demo.db"
+    shutil.copy(demo_file, copy)
+    return f"sqlite:///{copy}"
+
+
+def _pdf_text(path: Path) -> str:
+    return re.sub(r"\s+", "", "".join(page.extract_text() for page in pypdf.PdfReader(str(path)).pages))
+
+
+def test_rank_supervision_and_copy_to_in_docx_and_pdf(demo: str, tmp_path: Path) -> None:
+    from stpi.store import supervision as sv
+
+    store = Store(demo)
+    plan = store.plan()
+    dept = plan.department("sci") if any(d.code == "sci" for d in plan.departments) else plan.departments[0]
+    sv.issue(store, department_code=dept.code, subject="技术合同登记进度滞后", request="说明原因", deadline=date(2099, 1, 10), actor="admin")
+    docx_out, pdf_out = tmp_path / "通报.docx", tmp_path / "通报.pdf"
+    for out in (docx_out, pdf_out):
+        _run("--database", demo, "--year", "2025", "--output", str(out), "--date", "2099-01-20", "--copy-to", "省科技厅，市统计局")
+    text, rows = _docx_text(docx_out)
+    sentence = f"2025年{plan.region}在全省14个市州中居第10位（省评价反馈），距第{plan.goal.rank}位的目标还差{10 - plan.goal.rank}位。"
+    assert sentence in text
+    assert [dept.name, "技术合同登记进度滞后", "待反馈（已逾期）", "2099年1月10日"] in rows  # the open 督办, overdue on the 成文日期
+    assert "督办事项" in text and "按期办结督办事项" in text
+    copy_rows = [r for r in rows if r and r[0].startswith("抄送：")]
+    assert copy_rows and copy_rows[0][0] == "抄送：省科技厅，市统计局。"
+    pdf = _pdf_text(pdf_out)
+    assert re.sub(r"\s+", "", sentence) in pdf and "技术合同登记进度滞后待反馈（已逾期）2099年1月10日" in pdf and "抄送：省科技厅，市统计局。" in pdf
+
+
+def test_command_line_bulletins_are_audited_and_paper_prints_no_addresses(demo: str, tmp_path: Path) -> None:
+    from stpi.store import supervision as sv
+    from stpi.store.settings import set_setting
+
+    store = Store(demo)
+    set_setting(store, "site_url", "https://stpi.example.cn", actor="admin")
+    first = tmp_path / "first.docx"
+    _run("--database", demo, "--year", "2025", "--output", str(first))
+    made = store.audit(action="download", entity="document", key="bulletin.")
+    assert [(e.actor, e.key, e.new) for e in made] == [("cli", "bulletin.docx?year=2025", "first.docx")]
+    text, _ = _docx_text(first)
+    assert "上次通报以来的变化" not in text  # the first bulletin has nothing to compare with
+    department = store.plan().departments[0].code
+    sv.issue(store, department_code=department, subject="先下发的督办事项", request="说明原因", deadline=date(2099, 1, 10), actor="admin")
+    page, second = tmp_path / "second.html", tmp_path / "third.docx"
+    _run("--database", demo, "--year", "2025", "--output", str(page))
+    sv.issue(store, department_code=department, subject="新的督办事项", request="说明原因", deadline=date(2099, 1, 10), actor="admin")
+    _run("--database", demo, "--year", "2025", "--output", str(second), "--user", "admin")  # compares with the HTML made just before
+    assert [e.actor for e in store.audit(action="download", entity="document", key="bulletin.")] == ["admin", "cli", "cli"]  # newest first
+    text, rows = _docx_text(second)
+    assert "一、上次通报以来的变化" in text and "新督办单1件" in text
+    assert ["类别", "内容"] in rows and any(r[0] == "新督办单" and "新的督办事项" in r[1] for r in rows)
+    d = docx.Document(str(second))
+    everything = text + "".join(c for r in rows for c in r) + "".join(p.text for s in d.sections for p in s.footer.paragraphs)
+    assert "/supervision" not in everything and "http" not in everything and "/indicators/" not in everything  # paper prints no URL paths
+    html_page = page.read_text(encoding="utf-8")
+    assert "先下发的督办事项" in html_page and "https://stpi.example.cn/supervision" in html_page  # the HTML keeps its links
+    listed = [r[1] for r in rows if r[0] == "新督办单"]  # counted from the HTML; the department by name
+    assert len(listed) == 1 and re.fullmatch(rf"督办〔\d{{4}}〕2号 {store.plan().departments[0].name}：新的督办事项", listed[0])

@@ -62,7 +62,7 @@ def test_new_revised_lights_ranks_and_notices(demo: str) -> None:
     kinds = {(f["region"], f["year"], f["kind"]) for f in ch["figures"]["items"]}
     assert kinds == {("陇南市", 2025, "revised"), ("武都区", 2026, "new")}
     assert ch["ranks"] == [{"year": 2025, "old": 10, "new": 8, "url": "/#rank-history"}]
-    assert ch["notices"]["items"][0]["number"] == "2026-001" and ch["notices"]["items"][0]["text"] == "sci: 指标17进度滞后" and ch["notices"]["items"][0]["url"] == "/supervision"
+    assert ch["notices"]["items"][0]["number"] == "2026-001" and ch["notices"]["items"][0]["text"] == f"{store.plan().department('sci').name}：指标17进度滞后" and ch["notices"]["items"][0]["url"] == "/supervision"
     assert any(x["code"] == "I17" and x["year"] == 2025 for x in ch["lights"]["items"])
     assert "2025年排名由第10位变为第8位" in ch["summary"] and "新督办单1件" in ch["summary"]
 
@@ -100,4 +100,5 @@ def test_the_bulletin_opens_with_what_changed_since_the_last(demo: str, tmp_path
     b = gather_bulletin(read(demo), year=2025)
     heading, blocks = sections(b)[0]
     assert heading == "上次通报以来的变化" and blocks[0] == ("p", b.changes_text)
-    assert blocks[1][1][0] == ["类别", "内容", "链接"]
+    assert blocks[1][1][0] == ["类别", "内容"]  # paper prints no addresses
+    assert sections(b, links=True)[0][1][1][1][0] == ["类别", "内容", "链接"]  # the HTML keeps them

@@ -261,3 +261,29 @@ def test_chart_legends_are_in_the_documents_language(lang: str, monkeypatch: pyt
         assert seen == ["milestone path", "index", "2026 goal 43.26%", "milestone", "score"]
     with pytest.raises(StpiError):
         charts.groups_chart(["a"], [1.0], [1.0], ["red"], title="t", note="n", lang="fr")
+
+
+def test_paper_prints_no_addresses_the_html_keeps_its_links(tmp_path: Path, pictures: dict[str, bytes]) -> None:
+    """The changes table's 链接 column: Word and PDF leave it out (a URL path means nothing on paper), the HTML keeps it."""
+    changed = bulletin(changes=(_line("修订数据", "陇南市2025年 19. 万人输出技术成交额：600 → 638.3", "https://stpi.example.cn/indicators/I19?year=2025"),
+                                _line("新督办单", "督办〔2025〕1号 市科技局：技术合同登记进度滞后", "/supervision")),
+                       changes_text="自上次下载进展通报（2025-11-20 09:00）以来：修订数据1项；新督办单1件。")
+    paper = dict(sections(changed))["上次通报以来的变化"]
+    assert paper[1] == ("table", (["类别", "内容"], [["修订数据", "陇南市2025年 19. 万人输出技术成交额：600 → 638.3"], ["新督办单", "督办〔2025〕1号 市科技局：技术合同登记进度滞后"]]))
+    web = dict(sections(changed, links=True))["上次通报以来的变化"]
+    assert web[1][1][0] == ["类别", "内容", "链接"] and [r[2] for r in web[1][1][1]] == ["https://stpi.example.cn/indicators/I19?year=2025", "/supervision"]
+    d = docx.Document(str(write_docx(changed, tmp_path / "b.docx", pictures)))
+    words = "\n".join(_texts(d))
+    assert "修订数据1项" in words and "技术合同登记进度滞后" in words and not re.search(r"https?://|/indicators/|/supervision", words)
+    page = write_html(changed, tmp_path / "b.html", pictures).read_text(encoding="utf-8")
+    assert "<td>https://stpi.example.cn/indicators/I19?year=2025</td>" in page and "<td>/supervision</td>" in page
+    try:
+        pdf_fonts.find_face("serif", False)
+    except StpiError:
+        if REQUIRE:
+            raise
+        return  # no OFL fonts: the PDF is checked where they are installed
+    from stpi.reports.bulletin_pdf import write_pdf
+
+    text = "".join(_pdf_text(write_pdf(changed, tmp_path / "b.pdf", pictures)))
+    assert "技术合同登记进度滞后" in text and not re.search(r"https?://|/indicators/|/supervision", text)

@@ -12,13 +12,14 @@ import typer
 from stpi import console
 from stpi.defaults import MILESTONE_PATHS as PATHS
 from stpi.cli.report import report_app
-from stpi.cli.root import DatabaseOpt, Missing, reader
+from stpi.cli.root import DatabaseOpt, Missing, open_store, reader
 from stpi.i18n import add_messages, tr
 from stpi.defaults import ISSUER as DEFAULT_ISSUER
 
 __all__ = ["bulletin_command"]
 
 add_messages({
+    "bull.copy_to": ("--copy-to 应列出至少一个抄送机关(以顿号或逗号分隔)", "--copy-to must name at least one body (separated by 、 or commas)"),
     "bull.format": ("--format 应为 docx、html 或 pdf(或由 --output 的后缀 .docx/.html/.pdf 推断)", "--format must be docx, html or pdf (or inferred from an --output ending in .docx/.html/.pdf)"),
 })
 
@@ -40,11 +41,15 @@ def bulletin_command(
     path: Annotated[str | None, typer.Option("--path", help="里程碑路径 milestone path: linear / compound")] = None,
     missing: Annotated[Missing, typer.Option(help="缺失值处理 missing-value policy")] = Missing.reweight,
     top: Annotated[int, typer.Option("--top", min=1, help="列出的指标数 how many movers / focus indicators")] = 8,
+    copy_to: Annotated[str | None, typer.Option("--copy-to", help="抄送机关,以顿号或逗号分隔(默认设置 bulletin_copy_to) copy-to list (default: the setting bulletin_copy_to)")] = None,
+    user: Annotated[str | None, typer.Option("--user", envvar="STPI_USER", help="记入审计日志的账号(默认 cli) account recorded in the audit log (default: cli)")] = None,
     database: DatabaseOpt = None,
 ) -> None:
     """进展通报:指数、红黄绿灯、变动分析、县区排名、部门进度与工作重点 Progress bulletin (Word/HTML/PDF)."""
-    from stpi.queries.bulletin import gather_bulletin, render_charts
+    from stpi.queries.bulletin import gather_bulletin, render_charts, split_names
+    from stpi.queries.changes import record_bulletin
     from stpi.reports.bulletin import write_docx, write_html
+    from stpi.store.rules import acting_user
     console.demo_notice(database)
     kind = fmt.value if fmt else Path(output).suffix.lower().lstrip(".")
     if kind not in ("docx", "html", "pdf"):
@@ -55,11 +60,17 @@ def bulletin_command(
         when = date.fromisoformat(issued) if issued else None
     except ValueError:
         raise typer.BadParameter(f"{issued!r}: YYYY-MM-DD", param_hint="--date") from None
-    b = gather_bulletin(reader(database), year=year, missing=missing.value, path=path, issuer=issuer, doc_number=doc_number, issued=when, top=top)
+    names = split_names(copy_to) if copy_to is not None else None
+    if copy_to is not None and not names:
+        raise typer.BadParameter(tr("bull.copy_to"), param_hint="--copy-to")
+    store = open_store(database)
+    actor = acting_user(store, user).username if user else "cli"
+    b = gather_bulletin(reader(database), year=year, missing=missing.value, path=path, issuer=issuer, doc_number=doc_number, issued=when, top=top, copy_to=names)
     if kind == "pdf":  # reportlab is loaded only when a PDF is asked for
         from stpi.reports.bulletin_pdf import write_pdf
 
         write_pdf(b, output, render_charts(b))
     else:
         (write_docx if kind == "docx" else write_html)(b, output, render_charts(b))
+    record_bulletin(store, actor=actor, fmt=kind, year=b.year, name=Path(output).name)  # "since the last bulletin" counts this one, as a web download
     console.err.print(tr("wrote", path=output))

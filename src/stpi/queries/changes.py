@@ -30,7 +30,7 @@ from stpi.store.core import Store
 from stpi.store.notes import published_results
 from stpi.store.records import PublishedResult
 
-__all__ = ["LIMIT", "changes", "reference_moment"]
+__all__ = ["LIMIT", "bulletin_key", "changes", "record_bulletin", "reference_moment"]
 
 LIMIT = 12  # items listed per kind; the counts cover all
 
@@ -41,11 +41,15 @@ add_messages({
     "chg.since.none_bulletin": ("尚无进展通报下载记录，以下为全部已审核数据", "No bulletin downloaded yet: everything approved so far"),
     "chg.since.none_visit": ("这是您的首次登录，以下为全部已审核数据", "Your first visit: everything approved so far"),
     "chg.new": ("新增数据{n}项", "{n} new figures"),
+    "chg.new.one": ("新增数据{n}项", "{n} new figure"),
     "chg.revised": ("修订数据{n}项", "{n} revised figures"),
+    "chg.revised.one": ("修订数据{n}项", "{n} revised figure"),
     "chg.lights": ("{n}项指标灯色变化", "{n} lights changed colour"),
+    "chg.lights.one": ("{n}项指标灯色变化", "{n} light changed colour"),
     "chg.rank": ("{year}年排名由第{old}位变为第{new}位", "rank {year}: {old} → {new}"),
     "chg.rank_new": ("{year}年排名：第{new}位（新）", "rank {year}: {new} (new)"),
     "chg.notices": ("新督办单{n}件", "{n} new supervision notices"),
+    "chg.notices.one": ("新督办单{n}件", "{n} new supervision notice"),
     "chg.nothing": ("没有变化", "nothing changed"),
     "chg.bad_since": ("since 应为 bulletin、visit 或日期 YYYY-MM-DD", "since must be bulletin, visit or a date YYYY-MM-DD"),
 })
@@ -69,6 +73,17 @@ def reference_moment(store: Store, since: str, *, user: str | None = None, befor
         return "date", datetime.combine(date.fromisoformat(since), datetime.min.time())
     except ValueError:
         raise InputError([Problem("<since>", None, "since", f"{tr('chg.bad_since')}: {since!r}")]) from None
+
+
+def bulletin_key(fmt: str, year: int) -> str:
+    """The audit key of a bulletin made (``bulletin.docx?year=2025``), as the downloads page records it; :func:`reference_moment` looks for it."""
+    return f"bulletin.{fmt}?year={year}"
+
+
+def record_bulletin(store: Store, *, actor: str, fmt: str, year: int, name: str) -> None:
+    """Audit a bulletin made outside the web app (the command line) like a download, so "since the last bulletin" counts it."""
+    with store.session() as s:
+        Store.audit_in(s, actor, "download", "document", bulletin_key(fmt, year), "", name)
 
 
 def _published_at(store: Store, at: datetime | None, results: list[PublishedResult]) -> list[PublishedResult]:
@@ -144,11 +159,19 @@ def _rank_items(then: dict[str, Any], now: dict[str, Any]) -> list[dict[str, Any
     return sorted(out, key=lambda r: -r["year"])
 
 
-def _notice_items(store: Store, at: datetime | None) -> list[dict[str, Any]]:
-    """Supervision notices issued since (read from the audit log, so this works whatever the notices' own tables hold)."""
+def _notice_items(store: Store, at: datetime | None, departments: dict[str, str]) -> list[dict[str, Any]]:
+    """Supervision notices issued since (read from the audit log, so this works whatever the notices' own tables hold), each naming its department."""
     found = store.audit(action="issue", entity="supervision", since=None if at is None else at + timedelta(microseconds=1), limit=1000)
-    return [{"number": e.key, "text": re.sub(r" \(by .*\)$", "", e.new), "at": e.at.isoformat(timespec="minutes"), "url": "/supervision"}
+    return [{"number": e.key, "text": _notice_text(e.new, departments), "at": e.at.isoformat(timespec="minutes"), "url": "/supervision"}
             for e in sorted(found, key=lambda e: e.id)]
+
+
+def _notice_text(audited: str, departments: dict[str, str]) -> str:
+    """``sci: subject (by 2026-12-10)`` (as the audit log holds it) → ``市科技局：subject``: the department by name, not code."""
+    code, sep, subject = re.sub(r" \(by .*\)$", "", audited).partition(": ")
+    if not sep:
+        return code
+    return f"{departments.get(code, code)}{'：' if get_lang() == 'zh' else ': '}{subject}"
 
 
 def changes(snap: Snapshot, *, since: str = "bulletin", user: str | None = None, before: datetime | None = None, missing: str = "reweight") -> dict[str, Any]:
@@ -165,7 +188,7 @@ def changes(snap: Snapshot, *, since: str = "bulletin", user: str | None = None,
     lights = _light_items(track(plan, fw, then, missing=missing), track(plan, fw, now, missing=missing)) if len(mine) and at is not None else []
     results = snap.published_results()
     ranks = _rank_items(history_of(snap, then, _published_at(store, at, results)), history_of(snap, now, results))
-    notices = _notice_items(store, at)
+    notices = _notice_items(store, at, {d.code: d.label(get_lang()) for d in plan.departments})
     label = tr(f"chg.since.{mode}", at=at.strftime("%Y-%m-%d %H:%M") if mode != "date" else at.strftime("%Y-%m-%d")) if at is not None else tr(f"chg.since.none_{mode}")
     return {
         "since": {"mode": mode, "at": None if at is None else at.isoformat(timespec="seconds"), "label": label},
@@ -177,16 +200,18 @@ def changes(snap: Snapshot, *, since: str = "bulletin", user: str | None = None,
 
 
 def _summary(label: str, new: int, revised: int, lights: int, ranks: list[dict[str, Any]], notices: int) -> str:
-    parts = []
-    parts += [tr(f"chg.{kind}", n=n) for kind, n in (("new", new), ("revised", revised)) if n]
-    if lights:
-        parts.append(tr("chg.lights", n=lights))
+    parts = [_count(kind, n) for kind, n in (("new", new), ("revised", revised), ("lights", lights)) if n]
     for r in ranks[:2]:
         parts.append(tr("chg.rank", year=r["year"], old=r["old"], new=r["new"]) if r["old"] is not None else tr("chg.rank_new", year=r["year"], new=r["new"]))
     if notices:
-        parts.append(tr("chg.notices", n=notices))
+        parts.append(_count("notices", notices))
     sep, colon, end = ("；", "：", "。") if get_lang() == "zh" else ("; ", ": ", ".")
     return f"{label}{colon}{sep.join(parts) if parts else tr('chg.nothing')}{end}"
+
+
+def _count(kind: str, n: int) -> str:
+    """``1 revised figure``, ``2 revised figures``: the message of a count, singular for one (Chinese has one form)."""
+    return tr(f"chg.{kind}.one" if n == 1 else f"chg.{kind}", n=n)
 
 
 def bulletin_changes(snap: Snapshot, *, before: datetime | None = None) -> dict[str, Any]:

@@ -177,10 +177,13 @@ def _uncoded(label: str) -> str:
 Block = tuple[str, Any]  # ("p", text) | ("h2", text) | ("h3", (title, text)) | ("table", (header, rows)) | ("chart", key) | ("note", text)
 
 
-def sections(b: Bulletin) -> list[tuple[str, list[Block]]]:
-    """The bulletin's numbered sections: (heading, blocks) in order, every text as a Chinese document writes it."""
+def sections(b: Bulletin, *, links: bool = False) -> list[tuple[str, list[Block]]]:
+    """The bulletin's numbered sections: (heading, blocks) in order, every text as a Chinese document writes it.
+
+    ``links``: the changes table keeps its 链接 column (the HTML); paper (Word, PDF) prints no addresses.
+    """
     out: list[tuple[str, list[Block]]] = [
-        *([("上次通报以来的变化", _changes_blocks(b))] if b.changes_text else []),
+        *([("上次通报以来的变化", _changes_blocks(b, links=links))] if b.changes_text else []),
         ("总体情况", _overall_blocks(b)),
         ("一级、二级指标进展", [
             ("table", (["指标", f"{b.year}年得分", "里程碑", f"{b.target_year}年目标得分", "状态"],
@@ -198,6 +201,9 @@ def sections(b: Bulletin) -> list[tuple[str, list[Block]]]:
     return [(_zh(heading), [_zh_block(block) for block in blocks]) for heading, blocks in out]
 
 
+_ADDRESS = re.compile(r"^(https?://|/)\S*$")  # a link cell (the HTML's changes table): an address, not text to put into Chinese
+
+
 def _zh(text: str) -> str:
     return fullwidth(zh_only(text))
 
@@ -210,7 +216,7 @@ def _zh_block(block: Block) -> Block:
         return kind, (_zh(content[0]), _zh(content[1]))
     if kind == "table":
         header, rows = content
-        return kind, ([_zh(h) for h in header], [[_zh(str(c)) for c in row] for row in rows])
+        return kind, ([_zh(h) for h in header], [[str(c) if _ADDRESS.match(str(c)) else _zh(str(c)) for c in row] for row in rows])
     return block
 
 
@@ -246,9 +252,9 @@ def _overall_blocks(b: Bulletin) -> list[Block]:
     return blocks + [("chart", "path"), ("chart", "map_peers")]
 
 
-def _changes_blocks(b: Bulletin) -> list[Block]:
-    rows = [[c.label, *c.cells] for c in b.changes]
-    return [("p", b.changes_text)] + ([("table", (["类别", "内容", "链接"], rows))] if rows else [])
+def _changes_blocks(b: Bulletin, *, links: bool = False) -> list[Block]:
+    rows = [[c.label, *(c.cells if links else c.cells[:1])] for c in b.changes]
+    return [("p", b.changes_text)] + ([("table", (["类别", "内容", "链接"] if links else ["类别", "内容"], rows))] if rows else [])
 
 
 def _feedback_blocks(b: Bulletin) -> list[Block]:
@@ -378,6 +384,7 @@ def _docx_table(doc: Any, header: Sequence[str], rows: Sequence[Sequence[str]]) 
             if r == 0 or (j and centred(str(text))):
                 p.alignment = WD_ALIGN_PARAGRAPH.CENTER
             font(p.add_run(str(text)), HEITI if r == 0 else FANGSONG, 10.5)
+            p.paragraph_format.keep_with_next = r == 0  # the header row never ends a page alone (LibreOffice then drops the rows after it)
     table_rows_fixed(table)
     doc.add_paragraph()
 
@@ -450,7 +457,7 @@ def write_html(b: Bulletin, path: str | Path, charts: dict[str, bytes]) -> Path:
     parts = [f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{e(b.title)}</title><style>{CSS}</style></head><body>',
              f'<div class="issuer">{e(b.issuer)}</div><div class="docno">{e(b.doc_number)}</div><h1>{e(b.title)}</h1>',
              f'<p class="main">{e(MAIN_TO)}</p><p>{e(_opening(b))}</p>']
-    for k, (heading, blocks) in enumerate(sections(b)):
+    for k, (heading, blocks) in enumerate(sections(b, links=True)):
         parts.append(f"<h2>{NUMERALS[k]}、{e(heading)}</h2>")
         for kind, content in blocks:
             if kind == "p":

@@ -19,7 +19,9 @@ LATIN_TERMS = frozenset({"R&D", "GDP"})
 
 
 def is_cjk(ch: str) -> bool:
-    """A Chinese character or full-width punctuation (the context that wants full-width marks)."""
+    """A Chinese character or full-width punctuation (the context that wants full-width marks); never the empty string (a text's edge)."""
+    if len(ch) != 1:
+        return False
     o = ord(ch)
     return 0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF or 0x3000 <= o <= 0x303F or ch in "—…“”‘’"
 

@@ -157,6 +157,10 @@ def register_faces(text: str) -> dict[str, str]:
         face = find_face(kind, bold)
         name = f"{face.family.replace(' ', '')}{'-Bold' if bold else ''}-{digest}"
         if name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(name, io.BytesIO(truetype_subset(face, text))))
+            font = TTFont(name, io.BytesIO(truetype_subset(face, text)))
+            # reportlab hands back the first font registered under a PostScript name: every subset shares the face's name, so
+            # without this a second document in the same process would draw with the first one's glyphs (missing characters)
+            pdfmetrics._dynFaceNames.pop(font.face.name, None)
+            pdfmetrics.registerFont(font)
         names[role] = name
     return names

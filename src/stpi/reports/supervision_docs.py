@@ -8,7 +8,9 @@ from datetime import date
 from typing import Any
 
 from stpi.defaults import ISSUER
-from stpi.reports.bulletin import FANGSONG, HEITI, XBS, _para, _red_rule, chinese_date
+from stpi.reports.bulletin import FANGSONG, HEITI, XBS, _para, _red_rule
+from stpi.reports.chinese import arabic_date
+from stpi.reports.gbt9704 import signature
 
 __all__ = ["LEDGER_COLUMNS", "ledger_xlsx", "notice_docx", "STATUS_WORDS", "ORIGIN_WORDS"]
 
@@ -84,10 +86,8 @@ def notice_docx(x: Any, *, issuer: str = ISSUER, today: date | None = None) -> b
     _para(doc, "一、督办要求", HEITI, 16, indent=True)
     _para(doc, x.request.rstrip("。") + "。", FANGSONG, 16, indent=True)
     _para(doc, "二、反馈时限", HEITI, 16, indent=True)
-    _para(doc, f"请于{chinese_date(x.deadline)}前通过系统反馈办理情况（已采取的措施、预期效果及有关材料）。逾期未反馈的，将予以通报，并纳入年度考核。", FANGSONG, 16, indent=True)
-    _para(doc, "", FANGSONG, 16)
-    _para(doc, issuer, FANGSONG, 16, align="right")
-    _para(doc, chinese_date(x.issued_at.date() if today is None else today), FANGSONG, 16, align="right")
+    _para(doc, f"请于{arabic_date(x.deadline)}前通过系统反馈办理情况（已采取的措施、预期效果及有关材料）。逾期未反馈的，将予以通报，并纳入年度考核。", FANGSONG, 16, indent=True)
+    signature(doc, issuer, x.issued_at.date() if today is None else today)  # GB/T 9704—2012 7.3.5.1: the date in Arabic numerals, 右空四字
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

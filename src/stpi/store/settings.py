@@ -56,6 +56,8 @@ SETTINGS = (
     Setting("smtp_from", str, "", "发件人地址（留空则用发信账号）", "The sender's address (empty: the SMTP account)"),
     Setting("display_timezone", str, DEFAULT_ZONE, "页面与文件显示时间所用的时区（IANA 时区名，默认 Asia/Shanghai 即北京时间；库中一律存 UTC）",
             "The time zone in which pages and files show times (an IANA name; default Asia/Shanghai, Beijing time; the store keeps UTC)", check_zone),
+    Setting("bulletin_copy_to", str, "省科技厅、市委办公室、市人大常委会办公室、市政府办公室、市政协办公室", "进展通报版记的抄送机关（以顿号分隔）",
+            "The bulletin's copy-to list (抄送机关 of its 版记), separated by 、 or commas"),
     Setting("notify_max_attempts", int, 8, "一条通知最多投递几次，之后标为投递失败，由管理员查看并重试", "Delivery attempts of one notice before it is marked failed for the admin to see and retry"),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}

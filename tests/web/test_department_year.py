@@ -42,11 +42,12 @@ def test_the_page_opens_on_the_latest_complete_year_and_shows_only_that_year(cli
     assert all(i["value"] is None and i["status_text"] == "未报" for i in partial["indicators"] if i["code"] in unreported)
     assert all(i["value"] is not None for i in partial["indicators"] if i["code"] in reported)
     page = client.get("/departments/sci?year=2025").text
-    assert 'id="year-incomplete"' in page and f"预估（不完整：{32 - len(reported)}项未报）" in page and f"本部门 {len(unreported)} 项未报" in page
+    assert 'id="year-incomplete"' in page and f"2025年数据尚不完整：{32 - len(reported)}项指标未报（其中本部门{len(unreported)}项）" in page
+    assert partial["status_text"] == f"不完整：本部门 {len(unreported)} 项未报"
     assert '<option value="2025" selected>' in page and "2025年值" in page
     a = partial["assessment"]
     assert a["year"] == 2025 and a["complete"] is False and 'id="assess-incomplete"' in page
-    assert "Incomplete" in client.get("/departments/sci?year=2025&lang=en").text
+    assert f"2025 is incomplete: {32 - len(reported)} indicators not reported" in client.get("/departments/sci?year=2025&lang=en").text
 
 
 def test_the_list_carries_the_years_state(client: TestClient, store: Store) -> None:

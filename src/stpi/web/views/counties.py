@@ -53,8 +53,8 @@ add_messages({
     "web.cty.status_mismatch": ("不相符", "mismatch"),
     "web.cty.met_yes": ("达标", "met"),
     "web.cty.met_no": ("未达标", "not met"),
-    "web.cty.year_incomplete": ("{year}年县区数据尚不完整，{label}（未报齐的县区：{names}）：未报齐县区的指数为预估，不作进度判断。",
-                                "{year} is incomplete for the counties, {label} (counties short: {names}): their indices are estimates, with no progress status."),
+    "web.cty.year_incomplete": ("{year}年县区数据尚不完整：共{n}项未报（未报齐的县区：{names}），这些县区的指数为预估，不作进度判断。",
+                                "{year} is incomplete for the counties: {n} figures not reported (counties short: {names}); their indices are estimates, with no progress status."),
 })
 
 router = APIRouter()

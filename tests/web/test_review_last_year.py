@@ -52,6 +52,7 @@ def test_the_queue_names_raw_statistics_and_compares_with_last_year(client: Test
     assert number(submitted["resident_population"], "万人") in page and "+100%" in page and "变化较大，请核对" in page
     english = client.get("/data/review?lang=en").text
     assert "Year-end resident population" in english and "a large change: check it" in english
+    assert "10k persons" in english and "万人" not in english.split('id="queue"', 1)[1].split("</table>", 1)[0]  # units in English too
 
 
 def test_the_figures_table_shows_last_year_and_the_change(client: TestClient, submitted: dict[str, float]) -> None:

@@ -131,7 +131,8 @@ def data_page(snap: Snapshot, *, username: str, year: int | None = None) -> dict
     mine = [o for o in snap.observations(year=year) if _mine(o, user, scope)]
     counts = {s: sum(o.status == s for o in mine) for s in STATUSES}
     known, last = figure_names(snap), previous_values(snap, year)
-    figures = [_figure_row(o, names, known, last) for o in mine[:FIGURES_LIMIT]]
+    shown_names = {r.code: r.name_en or r.name for r in snap.regions()} if get_lang() == "en" else names
+    figures = [_figure_row(o, shown_names, known, last) for o in mine[:FIGURES_LIMIT]]
     locked = snap.locked_years()
     admin = user.role == "admin"
     return {

@@ -22,7 +22,7 @@ class FigureName:
     code: str  # the stored code (I03, resident_population)
     shown: str  # the code a person sees (I03, I01-2)
     name: str
-    unit: str
+    unit: str  # the unit it is reported in, as the language in force writes it
     no: int | None = None  # the plan's number of an indicator
     raw: bool = False  # a raw statistic behind the indicators
     change_limit: float = 0.5  # a larger relative change from last year needs a note
@@ -37,19 +37,20 @@ def figure_names(snap: Snapshot, lang: str | None = None) -> dict[str, FigureNam
 def _build(snap: Snapshot, lang: str) -> dict[str, FigureName]:
     from stpi.framework.embedded import embedded_variables
     from stpi.framework.plausibility import plausibility_rules
-    from stpi.submissions import statistic_labels
+    from stpi.submissions import statistic_labels, unit_label
 
     en = lang == "en"
     fw = snap.framework()
     variables, formulas = embedded_variables()
     rules = plausibility_rules(fw, variables)
     labels = statistic_labels(fw, formulas)
-    out = {v.code: FigureName(v.code, labels.get(v.code, v.code), (v.name_en or v.name) if en else v.name, v.unit, raw=True,
+    out = {v.code: FigureName(v.code, labels.get(v.code, v.code), (v.name_en or v.name) if en else v.name, unit_label(v.unit, lang), raw=True,
                               change_limit=rules[v.code].change_limit)
            for v in variables.values()}
     for ind in snap.plan().indicators:
         limit = rules[ind.code].change_limit if ind.code in rules else 0.5
-        out[ind.code] = FigureName(ind.code, ind.code, ind.label(lang), ind.unit, no=ind.no, change_limit=limit)
+        unit = ind.unit_en if en and ind.unit_en else ind.unit
+        out[ind.code] = FigureName(ind.code, ind.code, ind.label(lang), unit, no=ind.no, change_limit=limit)
     return out
 
 

@@ -71,7 +71,8 @@ def review_page(snap: Snapshot, *, year: int | None = None, limit: int = REVIEW_
     store = snap.source  # the queue's details (who submitted, the vintage replaced) and the round's tasks
     plan = snap.plan()
     known = figure_names(snap)
-    names = {r.code: r.name for r in snap.regions()}
+    en = get_lang() == "en"
+    names = {r.code: (r.name_en or r.name) if en else r.name for r in snap.regions()}
     users = {u.username: u for u in store.users()}
     items = queue.pending(store, year=year, limit=limit)
     last = {y: previous_values(snap, y) for y in {p.year for p in items}}

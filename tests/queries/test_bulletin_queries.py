@@ -211,3 +211,25 @@ def test_english_counts_are_singular_for_one() -> None:
     finally:
         set_lang(None)
     assert _summary("自上次", 1, 2, 0, [], 0) == "自上次：新增数据1项；修订数据2项。"
+
+
+def test_departments_late_in_a_round_are_named_with_the_deadline(demo: str) -> None:
+    import pandas as pd
+
+    from stpi.queries.bulletin import department_lines, overdue_departments
+    from stpi.store.rounds import open_round
+
+    store = Store(demo)
+    plan = store.plan()
+    open_round(store, year=2025, period="2025Q4", actor="admin", deadline=date(2027, 3, 31), counties=False)  # a dispatch round: nothing reported for it
+    snap = read(demo)
+    assert overdue_departments(snap, 2025, today=date(2027, 3, 31)) == {}  # due, not yet late
+    late = overdue_departments(snap, 2025, today=date(2027, 4, 1))
+    leads = {plan.department(d).name for i in plan.indicators for d in i.lead}
+    assert set(late) == leads and set(late.values()) == {date(2027, 3, 31)}
+    i01 = plan.indicator("I01")
+    leaves = pd.DataFrame({"code": ["I01"], "value": [float("nan")], "lead": [";".join(i01.lead)]})
+    _, lines = department_lines(snap, plan, leaves, 2025, None, "reweight", today=date(2027, 4, 1))
+    first = plan.department(i01.lead[0]).name
+    assert Line(f"{i01.no}（填报截止2027年3月31日，已逾期）", (), first) in lines
+    assert all(line.label.endswith("（填报截止2027年3月31日，已逾期）") for line in lines) and {line.owners for line in lines} == leads

@@ -16,8 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from stpi.store import models as m
@@ -103,8 +101,10 @@ def bump_in(s: Session) -> None:
     g = m.GenerationRow
     s.execute(update(g).where(g.part.in_(sorted(parts))).values(gen=g.gen + 1))
     if years:
-        dialect = s.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        if s.get_bind().dialect.name == "postgresql":  # imported here: a command that only reads never loads either dialect's insert
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
         rows = [{"part": year_part(y), "gen": 1} for y in sorted(years)]
         stmt = insert(g).values(rows)
         s.execute(stmt.on_conflict_do_update(index_elements=[g.part], set_={"gen": g.gen + 1}))

@@ -22,8 +22,8 @@ from stpi.analysis.track import track
 from stpi.errors import InputError, Problem
 from stpi.framework.embedded import embedded_variables
 from stpi.i18n import add_messages, get_lang, tr
-from stpi.queries.overview import status_word
-from stpi.queries.rank_history import history_of
+from stpi.queries.overview import status_word, tracked_of
+from stpi.queries.rank_history import history_of, rank_history
 from stpi.store import observations as ob
 from stpi.store.asof import approvals_since, approved_frame_as_of
 from stpi.store.core import Store
@@ -116,23 +116,26 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _figure_items(store: Store, before: pd.DataFrame, now: pd.DataFrame, leaves: list[str]) -> tuple[int, int, list[dict[str, Any]]]:
+def _figure_items(snap: Snapshot, before: pd.DataFrame, now: pd.DataFrame, leaves: list[str], limit: int) -> tuple[int, int, list[dict[str, Any]]]:
+    """How many figures are new and revised, and the first ``limit`` of them (newest year first)."""
     keys = ["region", "year", "indicator"]
     a = before[before["indicator"].isin(leaves)][keys + ["value"]].drop_duplicates(keys)
     b = now[now["indicator"].isin(leaves)][keys + ["value"]].drop_duplicates(keys)
     both = b.merge(a, on=keys, how="left", suffixes=("", "_old"))
     new = both["value_old"].isna() & both["value"].notna()
     revised = both["value_old"].notna() & ~((both["value"] - both["value_old"]).abs() <= 1e-9 * both["value_old"].abs().clip(lower=1))
-    plan = store.plan()
-    regions = {r.name: r for r in store.regions()}
+    plan = snap.plan()
+    indicators = {i.code: i for i in plan.indicators}
+    regions = {r.name: r for r in snap.regions()}
+    en = get_lang() == "en"
     items = []
-    for r in both[new | revised].sort_values(["year", "region", "indicator"], ascending=[False, True, True]).to_dict("records"):
-        ind = plan.indicator(str(r["indicator"]))
+    for r in both[new | revised].sort_values(["year", "region", "indicator"], ascending=[False, True, True]).head(limit).to_dict("records"):
+        ind = indicators[str(r["indicator"])] if str(r["indicator"]) in indicators else plan.indicator(str(r["indicator"]))
         region = regions.get(str(r["region"]))
         year, old = int(r["year"]), _number(str(r["value_old"]))
         items.append({"kind": "new" if old is None else "revised", "region": str(r["region"]),
-                      "region_name": (region.name_en or region.name) if region and get_lang() == "en" else str(r["region"]),
-                      "year": year, "code": ind.code, "no": ind.no, "name": ind.name_en if get_lang() == "en" and ind.name_en else ind.name,
+                      "region_name": (region.name_en or region.name) if region and en else str(r["region"]),
+                      "year": year, "code": ind.code, "no": ind.no, "name": ind.name_en if en and ind.name_en else ind.name,
                       "old": old, "new": _number(str(r["value"])), "url": f"/indicators/{ind.code}?year={year}"})
     return int(new.sum()), int(revised.sum()), items
 
@@ -179,24 +182,40 @@ def changes(snap: Snapshot, *, since: str = "bulletin", user: str | None = None,
     store = snap.source  # the audit trail and live lists are read from the store itself
     mode, at = reference_moment(store, since, user=user, before=before)
     plan, fw = snap.plan(), snap.framework()
-    _, formulas = embedded_variables()
-    raw_now = snap.frame()
-    raw_then = approved_frame_as_of(store, at, raw_now, approvals_since(store, at)) if at is not None else raw_now.iloc[0:0]
-    now, then = derive_indicators(raw_now, formulas), derive_indicators(raw_then, formulas)
-    new, revised, figures = _figure_items(store, then, now, [n.code for n in fw.leaves])
+    now = snap.figures()
+    then, then_tracked, then_ranks = _then(snap, at, missing)
+    new, revised, figures = _figure_items(snap, then, now, [n.code for n in fw.leaves], LIMIT)
     mine = now[now["region"] == plan.region]
-    lights = _light_items(track(plan, fw, then, missing=missing), track(plan, fw, now, missing=missing)) if len(mine) and at is not None else []
-    results = snap.published_results()
-    ranks = _rank_items(history_of(snap, then, _published_at(store, at, results)), history_of(snap, now, results))
+    lights = _light_items(then_tracked, tracked_of(snap, missing=missing)) if len(mine) and then_tracked is not None else []
+    ranks = _rank_items(then_ranks, rank_history(snap))
     notices = _notice_items(store, at, {d.code: d.label(get_lang()) for d in plan.departments})
     label = tr(f"chg.since.{mode}", at=at.strftime("%Y-%m-%d %H:%M") if mode != "date" else at.strftime("%Y-%m-%d")) if at is not None else tr(f"chg.since.none_{mode}")
     return {
         "since": {"mode": mode, "at": None if at is None else at.isoformat(timespec="seconds"), "label": label},
-        "figures": {"new": new, "revised": revised, "items": figures[:LIMIT], "more": max(0, len(figures) - LIMIT)},
+        "figures": {"new": new, "revised": revised, "items": figures, "more": max(0, new + revised - len(figures))},
         "lights": {"count": len(lights), "items": lights[:LIMIT], "more": max(0, len(lights) - LIMIT)},
         "ranks": ranks, "notices": {"count": len(notices), "items": notices[:LIMIT], "more": max(0, len(notices) - LIMIT)},
         "summary": _summary(label, new, revised, len(lights), ranks, len(notices)),
     }
+
+
+def _then(snap: Snapshot, at: datetime | None, missing: str) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, Any]]:
+    """The figures, tracking table and rank history as they were at ``at``, rebuilt from the audit trail.
+
+    Kept across snapshots (``snap.shared``): what was approved before ``at`` does not change with what is
+    approved after it; only a restore (which moves every counter) or another plan or region list does.
+    """
+    def build() -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, Any]]:
+        store = snap.source
+        _, formulas = embedded_variables()
+        raw_now = snap.frame()
+        raw_then = approved_frame_as_of(store, at, raw_now, approvals_since(store, at)) if at is not None else raw_now.iloc[0:0]
+        then = derive_indicators(raw_then, formulas)
+        tracked = track(snap.plan(), snap.framework(), then, missing=missing) if at is not None else None
+        return then, tracked, history_of(snap, then, _published_at(store, at, snap.published_results()))
+
+    gens = snap.generations
+    return snap.shared.get(("changes-then", at, missing, get_lang(), gens.get("plan"), gens.get("regions"), gens.get("published"), gens.get("settings")), build)
 
 
 def _summary(label: str, new: int, revised: int, lights: int, ranks: list[dict[str, Any]], notices: int) -> str:

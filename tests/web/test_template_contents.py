@@ -168,3 +168,25 @@ def test_a_filled_raw_statistic_comes_back_under_its_stored_code(client: TestCli
     assert result.written == 1
     mine = [o for o in snapshot(demo).observations(year=YEAR) if o.region == "621202"]
     assert [(o.code, o.value) for o in mine] == [("resident_population", 9.7)]
+
+
+def test_a_countys_own_approved_target_comes_first(client: TestClient, demo: Store) -> None:
+    from stpi.store.county_targets import TargetEntry, set_county_targets
+
+    set_county_targets(demo, [TargetEntry("621202", "I13", 1.05), TargetEntry("621202", "I01", 210.0)], user=demo.user("admin"))  # the admin's: approved
+    got = rows(download(client, "wudu"))
+    assert (got["I13"]["目标值"], got["I01"]["目标值"]) == (1.05, 210.0)
+    assert got["I03"]["目标值"] == 1.62  # no own target, no 县区 target: the city's
+
+
+def test_an_english_template_comes_back(client: TestClient, demo: Store, tmp_path: Any) -> None:
+    book = download(client, "wudu", lang="en")
+    ws = book["填报"]
+    for line in ws.iter_rows(min_row=3):
+        if line[1].value in ("I29", "I01-2"):
+            line[8].value = {"I29": 55.0, "I01-2": 9.7}[line[1].value]
+    path = tmp_path / "filled-en.xlsx"
+    book.save(path)
+    assert import_submission(demo, str(path), actor="wudu", status="draft").written == 2
+    mine = {o.code: o.value for o in snapshot(demo).observations(year=YEAR) if o.region == "621202"}
+    assert mine == {"I29": 55.0, "resident_population": 9.7}

@@ -48,11 +48,11 @@ PerRegion = float | Mapping[str, float] | None
 
 _FONT = "宋体"
 _WIDTHS = {
-    "region": 10, "code": 8, "name": 28, "unit": 9, "role": 6, "definition": 32,
+    "region": 10, "code": 8, "name": 28, "unit": 9, "role": 9, "definition": 32,
     "last_year": 11, "target": 11, "value": 13, "source": 16, "note": 26,
 }
 _LINE_HEIGHT = 15.0  # points per line of 11-point text, with the CJK fonts' taller glyphs
-_WRAP = {"name", "definition", "source", "note"}
+_WRAP = {"name", "role", "definition", "source", "note"}
 _INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 _HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 _THIN = Side(style="thin", color="999999")

@@ -35,7 +35,7 @@ def test_since_the_last_bulletin(client: TestClient, store: Store) -> None:
     assert ch["summary"].startswith("自上次下载进展通报") and "修订数据1项" in ch["summary"] and ch["summary"].endswith("。")
     page = client.get("/").text
     assert 'id="changes"' in page and 'href="/indicators/I17?year=2025"' in page
-    assert "1 revised figures" in client.get("/api/overview?lang=en").json()["changes"]["summary"]
+    assert "1 revised figure;" in client.get("/api/overview?lang=en").json()["changes"]["summary"]  # one: singular
 
 
 def test_since_a_date_and_a_visit(client: TestClient, store: Store) -> None:

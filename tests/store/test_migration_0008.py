@@ -10,6 +10,7 @@ from stpi.store.models import Base
 from test_migrations import migrate  # the same helper as the other migration tests
 
 TABLES = {"supervision", "supervision_event", "supervision_file", "message", "outbox", "webhook", "contact"}
+LATER = {"webhook": {"secret"}}  # columns later migrations add to these tables (0011: a robot's signing secret)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -25,7 +26,7 @@ def test_0008_up_and_down(backend: str, request: pytest.FixtureRequest) -> None:
     found = inspect(engine)
     assert TABLES <= set(found.get_table_names())
     for table in TABLES:  # the migration makes what the models say
-        assert {c["name"] for c in found.get_columns(table)} == set(Base.metadata.tables[table].columns.keys()), table
+        assert {c["name"] for c in found.get_columns(table)} == set(Base.metadata.tables[table].columns.keys()) - LATER.get(table, set()), table
     with engine.begin() as conn:
         dep = conn.execute(text("SELECT id FROM department")).scalar_one()
         conn.execute(text("INSERT INTO supervision (year, seq, department_id, subject, request, deadline, origin, status, version, issued_at, issued_by) "

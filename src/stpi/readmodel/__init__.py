@@ -103,7 +103,6 @@ def build(store: Store, *, previous: Snapshot | None = None, generations: dict[s
     from stpi.store import notes
     from stpi.store import observations as ob
     from stpi.store import rounds
-    from stpi.store.generations import year_part
     from stpi.store.settings import settings
 
     gens = dict(store.generations() if generations is None else generations)
@@ -140,7 +139,6 @@ def build(store: Store, *, previous: Snapshot | None = None, generations: dict[s
             kept = {y: f for y, f in previous.years.items() if y not in moved}
             years = {**kept, **_load_years(store, sorted(moved), gens, regions, previous.years)}
         years = {y: years[y] for y in sorted(years)}
-        _ = year_part  # the counters' names come from stpi.store.generations
     return Snapshot(
         shared=previous.shared if previous is not None else Memo(limit=256),
         generations=gens, plans=plans, frameworks=frameworks, regions_=regions, settings=the_settings, published=published, scores=scores,
